@@ -1,0 +1,36 @@
+# netdiag: one static binary. Nothing here may need cgo.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/netdiag/netdiag/cli.Version=$(VERSION)
+BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+OUT     ?= netdiag
+
+.PHONY: all netdiag release test demo bench fuzz clean
+
+all: netdiag
+
+netdiag:
+	$(BUILD) -o $(OUT) .
+
+release:
+	rm -rf dist && mkdir -p dist
+	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/netdiag-linux-amd64 .
+	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/netdiag-linux-arm64 .
+	cd dist && sha256sum netdiag-linux-* > SHA256SUMS
+
+# Every test; as root it also runs the namespace, lab and real-node tests.
+test:
+	CGO_ENABLED=0 $(GO) test -count=1 -timeout 40m ./...
+
+# The main job against a simulated node that is set up and torn down here.
+demo: netdiag
+	scripts/demo.sh
+
+bench: netdiag
+	scripts/bench.sh
+
+fuzz:
+	scripts/fuzz.sh
+
+clean:
+	rm -rf netdiag dist

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// run calls Main as the shell would and returns the exit code and output.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(append([]string{"netdiag"}, args...), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{[]string{"version"}, ExitOK, ""},
+		{[]string{"-o", "json", "version"}, ExitOK, ""},
+		{[]string{"-o", "yaml", "version"}, ExitUsage, `unsupported output format "yaml"`},
+		{[]string{"no-such-command"}, ExitUsage, `no command "no-such-command"`},
+		{[]string{"version", "--no-such-flag"}, ExitUsage, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := run(t, "", tt.args...)
+		if code != tt.code {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", tt.args, code, tt.code, stderr)
+		}
+		if !strings.Contains(stderr, tt.inStderr) {
+			t.Errorf("%v: stderr %q does not contain %q", tt.args, stderr, tt.inStderr)
+		}
+	}
+}
+
+func TestVersionJSON(t *testing.T) {
+	code, out, _ := run(t, "", "-o", "json", "version")
+	if code != 0 || !strings.Contains(out, `"version": "`) || !strings.HasSuffix(out, "}\n") {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+func globalFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "output format: table or json"},
+		&ucli.StringFlag{Name: "node-netns", EnvVars: []string{"NETDIAG_NODE_NETNS"}, Usage: "path of the node's network namespace (default: that of PID 1)"},
+		&ucli.StringFlag{Name: "host-root", EnvVars: []string{"NETDIAG_HOST_ROOT"}, Usage: "where the node's files are (default: /host inside kubectl debug node, else /)"},
+		&ucli.StringFlag{Name: "runtime-endpoint", EnvVars: []string{"CONTAINER_RUNTIME_ENDPOINT"}, Usage: "CRI socket, e.g. unix:///run/containerd/containerd.sock (default: auto-detect)"},
+		&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more about what netdiag reads"},
+	}
+}
+
+// Globals are the node-wide settings every command shares.
+type Globals struct {
+	NodeNetNS       string // path of the node netns; "" means /proc/1/ns/net
+	HostRoot        string // where the node's files are; never ""
+	RuntimeEndpoint string // CRI endpoint; "" means auto-detect
+	Verbose         bool
+}
+
+// globals reads the global flags. Flags given after the command name are
+// accepted too, since urfave/cli looks them up through the lineage.
+func globals(c *ucli.Context) Globals {
+	g := Globals{
+		NodeNetNS:       c.String("node-netns"),
+		HostRoot:        c.String("host-root"),
+		RuntimeEndpoint: c.String("runtime-endpoint"),
+		Verbose:         c.Bool("verbose"),
+	}
+	if g.HostRoot == "" {
+		g.HostRoot = detectHostRoot()
+	}
+	if g.NodeNetNS == "" {
+		g.NodeNetNS = "/proc/1/ns/net"
+	}
+	return g
+}
+
+// detectHostRoot finds the host filesystem that `kubectl debug node/NAME` mounts
+// at /host; anywhere else the host root is /.
+func detectHostRoot() string {
+	for _, probe := range []string{"var/lib/kubelet", "var/log/pods", "etc/os-release"} {
+		if _, err := os.Stat(filepath.Join("/host", probe)); err == nil {
+			return "/host"
+		}
+	}
+	return "/"
+}

@@ -1,0 +1,16 @@
+module github.com/netdiag/netdiag
+
+go 1.26.8
+
+require (
+	github.com/urfave/cli/v2 v2.27.5
+	github.com/vishvananda/netlink v1.3.0
+	golang.org/x/sys v0.49.0
+)
+
+require (
+	github.com/cpuguy83/go-md2man/v2 v2.0.5 // indirect
+	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+	github.com/vishvananda/netns v0.0.5 // indirect
+	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
+)
