@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X github.com/netdiag/netdiag/cli.Version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 OUT     ?= netdiag
 
-.PHONY: all netdiag release test demo bench fuzz clean
+.PHONY: all deps netdiag release test demo bench fuzz clean
 
 all: netdiag
 
@@ -19,11 +19,14 @@ release:
 	cd dist && sha256sum netdiag-linux-* > SHA256SUMS
 
 # Every test; as root it also runs the namespace, lab and real-node tests.
-test:
+deps:
+	scripts/deps.sh
+
+test: deps
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 40m ./...
 
 # The main job against a simulated node that is set up and torn down here.
-demo: netdiag
+demo: deps netdiag
 	scripts/demo.sh
 
 bench: netdiag
