@@ -99,7 +99,7 @@ func (t *dnsTracker) findings(end int64, slow time.Duration, counts *DNSCounts) 
 					Evidence: map[string]any{"query": qdesc(q), "server": q.server.String(), "seconds": seconds(q.latency)},
 				})
 			}
-		case end-q.ts >= int64(time.Second):
+		case end-q.ts >= int64(time.Second) && !q.raced:
 			counts.Unanswered++
 			f := unanswered[q.server]
 			if f == nil {

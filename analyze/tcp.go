@@ -200,7 +200,7 @@ func (t *tcpTracker) icmp(p *packet, kind string) {
 // state is the connection's outcome.
 func (c *tcpConn) state(end int64) string {
 	switch {
-	case c.noSyn:
+	case c.noSyn || len(c.syns) == 0:
 		return "mid-stream"
 	case c.est:
 		return "established"
