@@ -1,0 +1,568 @@
+package decode
+
+import (
+	"encoding/binary"
+)
+
+const (
+	protoHopOpts  = 0
+	protoICMP     = 1
+	protoIGMP     = 2
+	protoIPIP     = 4
+	protoTCP      = 6
+	protoUDP      = 17
+	protoDCCP     = 33
+	protoIPv6     = 41
+	protoRouting  = 43
+	protoFragment = 44
+	protoGRE      = 47
+	protoICMPv6   = 58
+	protoNone     = 59
+	protoDstOpts  = 60
+	protoSCTP     = 132
+)
+
+var ipProtoNames = map[uint8]string{
+	0: "Options", 1: "ICMP", 2: "IGMP", 3: "GGP", 4: "IPIP", 6: "TCP", 8: "EGP", 9: "IGRP",
+	17: "UDP", 22: "IDP", 29: "TP", 33: "DCCP", 41: "IPv6", 43: "Routing", 44: "Fragment",
+	46: "RSVP", 47: "GRE", 50: "ESP", 51: "AH", 55: "Mobile IP", 58: "ICMPv6", 59: "NONE",
+	60: "Destination Options", 77: "ND", 80: "ISO-IP", 88: "EIGRP", 89: "OSPF", 92: "MTP",
+	94: "IP-in-IP?", 97: "Ethernet-in-IP", 98: "ENCAP", 103: "PIM", 108: "Compressed IP",
+	112: "VRRP", 113: "PGM", 132: "SCTP", 135: "Mobility",
+}
+
+func ipProtoName(p uint8) string {
+	if n, ok := ipProtoNames[p]; ok {
+		return n
+	}
+	return "unknown"
+}
+
+// ipInfo is what transport printers need from the IP header: addresses for
+// the line and the pseudo-header checksum.
+type ipInfo struct {
+	v6       bool
+	src, dst []byte
+	nh       uint8 // protocol in the IPv4 header or the IPv6 next header field
+	frag     bool
+	plen6    uint16
+}
+
+func (p *Printer) ip(b []byte, length int) {
+	p.proto = "ip"
+	v := p.u8(b, 0) >> 4
+	if v != 4 {
+		if v == 6 {
+			p.s("IP6, wrong link-layer encapsulation")
+		} else {
+			p.s("IP")
+			p.u(uint64(v))
+		}
+		p.s(" (invalid)")
+		return
+	}
+	if !p.opts.LinkHeader {
+		p.s("IP ")
+	}
+	p.need(b, 20)
+	if length < 20 {
+		p.s("truncated-ip ")
+		p.i(length)
+		return
+	}
+	hlen := int(b[0]&0xf) * 4
+	if hlen < 20 {
+		p.s("bad-hlen ")
+		p.i(hlen)
+		return
+	}
+	ipLen := int(binary.BigEndian.Uint16(b[2:]))
+	if length < ipLen {
+		p.s("truncated-ip - ")
+		p.i(ipLen - length)
+		p.s(" bytes missing! ")
+	}
+	if ipLen < hlen {
+		p.s("bad-len ")
+		p.i(ipLen)
+		return
+	}
+	// Cut the snapshot to the end of the IP datagram (Ethernet padding).
+	if len(b) > ipLen {
+		b = b[:ipLen]
+	}
+	plen := ipLen - hlen
+	off := binary.BigEndian.Uint16(b[6:])
+	proto := b[9]
+	if p.opts.Verbose > 0 {
+		tos := b[1]
+		p.s("(tos 0x")
+		p.hex(uint64(tos))
+		switch tos & 3 {
+		case 1:
+			p.s(",ECT(1)")
+		case 2:
+			p.s(",ECT(0)")
+		case 3:
+			p.s(",CE")
+		}
+		if b[8] >= 1 {
+			p.s(", ttl ")
+			p.u(uint64(b[8]))
+		}
+		p.s(", id ")
+		p.u(uint64(binary.BigEndian.Uint16(b[4:])))
+		p.s(", offset ")
+		p.u(uint64(off&0x1fff) * 8)
+		p.s(", flags [")
+		first := true
+		for _, f := range []struct {
+			bit  uint16
+			name string
+		}{{0x2000, "+"}, {0x4000, "DF"}, {0x8000, "rsvd"}} {
+			if off&f.bit != 0 {
+				if !first {
+					p.s(", ")
+				}
+				p.s(f.name)
+				first = false
+			}
+		}
+		if first {
+			p.s("none")
+		}
+		p.s("], proto ")
+		p.s(ipProtoName(proto))
+		p.s(" (")
+		p.u(uint64(proto))
+		p.s("), length ")
+		p.i(ipLen)
+		trunc := false
+		if hlen > 20 {
+			p.s(", options (")
+			if !p.ipOptions(b[20:min(hlen, len(b))], hlen-20) {
+				p.s(" [truncated-option]")
+				trunc = true
+			}
+			p.c(')')
+		}
+		if len(b) >= hlen {
+			if sum := checksum(0, b[:hlen]); sum != 0 {
+				ipSum := binary.BigEndian.Uint16(b[10:])
+				p.s(", bad cksum ")
+				p.hex(uint64(ipSum))
+				p.s(" (->")
+				p.hex(uint64(shouldBe(ipSum, sum)))
+				p.s(")!")
+			}
+		}
+		p.s(")\n    ")
+		if trunc {
+			p.ip4(b[12:])
+			p.s(" > ")
+			p.ip4(b[16:])
+			p.s(": ")
+			p.s(" [|ip]")
+			return
+		}
+	}
+	if off&0x1fff == 0 {
+		if proto != protoTCP && proto != protoUDP && proto != protoSCTP && proto != protoDCCP {
+			p.ip4(b[12:])
+			p.s(" > ")
+			p.ip4(b[16:])
+			p.s(": ")
+		}
+		if len(b) < hlen {
+			p.s(" [remaining caplen(")
+			p.i(len(b))
+			p.s(") < header length(")
+			p.i(hlen)
+			p.s(")]")
+			panic(truncated{})
+		}
+		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0}
+		p.demux(b[hlen:], plen, info, proto)
+		return
+	}
+	p.ip4(b[12:])
+	p.s(" > ")
+	p.ip4(b[16:])
+	p.c(':')
+	if n := protocolName(proto); !p.opts.NumericHosts && n != "" {
+		p.c(' ')
+		p.s(n)
+	} else {
+		p.s(" ip-proto-")
+		p.u(uint64(proto))
+	}
+}
+
+var ipOptNames = map[uint8]string{
+	0: "EOL", 1: "NOP", 7: "RR", 68: "TS", 130: "SECURITY", 131: "LSRR", 133: "E-SEC",
+	134: "CIPSO", 136: "SATID", 137: "SSRR", 148: "RA",
+}
+
+// ipOptions prints IPv4 options; false means they were cut short.
+func (p *Printer) ipOptions(b []byte, length int) (ok bool) {
+	sep := ""
+	for length > 0 {
+		p.s(sep)
+		sep = ","
+		if len(b) < 1 {
+			return false
+		}
+		code := b[0]
+		if n, ok := ipOptNames[code]; ok {
+			p.s(n)
+		} else {
+			p.s("unknown ")
+			p.u(uint64(code))
+		}
+		olen := 1
+		if code != 0 && code != 1 {
+			if len(b) < 2 {
+				return false
+			}
+			olen = int(b[1])
+			if olen < 2 {
+				p.s(" [bad length ")
+				p.i(olen)
+				p.c(']')
+				return true
+			}
+		}
+		if olen > length {
+			p.s(" [bad length ")
+			p.i(olen)
+			p.c(']')
+			return true
+		}
+		if len(b) < olen {
+			return false
+		}
+		switch code {
+		case 0:
+			return true
+		case 148:
+			if olen < 4 {
+				p.s(" [bad length ")
+				p.i(olen)
+				p.c(']')
+				break
+			}
+			if v := binary.BigEndian.Uint16(b[2:]); v != 0 {
+				p.s(" value ")
+				p.u(uint64(v))
+			}
+		case 7, 131, 137:
+			p.ipRoute(b[:olen])
+		}
+		b = b[olen:]
+		length -= olen
+	}
+	return true
+}
+
+func (p *Printer) ipRoute(b []byte) {
+	olen := len(b)
+	if olen < 3 {
+		p.s(" [bad length ")
+		p.i(olen)
+		p.c(']')
+		return
+	}
+	if olen%4 != 3 {
+		p.s(" [bad length ")
+		p.i(olen)
+		p.c(']')
+	}
+	ptr := int(b[2]) - 1
+	if ptr < 3 || (ptr+1)&3 != 0 || ptr > olen+1 {
+		p.s(" [bad ptr ")
+		p.u(uint64(b[2]))
+		p.c(']')
+	}
+	for l := 3; l+4 <= olen; l += 4 {
+		p.c(' ')
+		p.ip4(b[l:])
+		if ptr == l {
+			p.c('*')
+		}
+	}
+}
+
+// demux is ip_demux_print: the payload of IPv4 or IPv6.
+func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
+	switch nh {
+	case protoTCP:
+		p.tcp(b, length, info)
+	case protoUDP:
+		p.udp(b, length, info)
+	case protoICMP:
+		if info.v6 {
+			p.s("[ICMP requires IPv4] (invalid)")
+			return
+		}
+		p.icmp(b, length, info)
+	case protoICMPv6:
+		if !info.v6 {
+			p.s("[ICMPv6 requires IPv6] (invalid)")
+			return
+		}
+		p.icmp6(b, length, info)
+	case protoIPIP:
+		p.ip(b, length)
+	case protoIPv6:
+		p.ip6(b, length)
+	case protoNone:
+		p.s("no next header")
+	case protoIGMP:
+		p.igmp(b, length)
+	default:
+		if n := protocolName(nh); !p.opts.NumericHosts && n != "" {
+			p.c(' ')
+			p.s(n)
+		} else {
+			p.s(" ip-proto-")
+			p.u(uint64(nh))
+		}
+		p.c(' ')
+		p.i(length)
+	}
+}
+
+func (p *Printer) ip6(b []byte, length int) {
+	p.proto = "ip6"
+	if !p.opts.LinkHeader {
+		p.s("IP6 ")
+	}
+	p.need(b, 40)
+	if length < 40 {
+		p.s("truncated-ip6 ")
+		p.i(length)
+		return
+	}
+	if b[0]>>4 != 6 {
+		p.s("version error: ")
+		p.u(uint64(b[0] >> 4))
+		p.s(" != 6")
+		return
+	}
+	payloadLen := int(binary.BigEndian.Uint16(b[4:]))
+	ipLen := length
+	if payloadLen != 0 {
+		ipLen = payloadLen + 40
+		if length < ipLen {
+			p.s("truncated-ip6 - ")
+			p.i(ipLen - length)
+			p.s(" bytes missing!")
+		}
+	}
+	if len(b) > ipLen {
+		b = b[:ipLen]
+	}
+	nh := b[6]
+	if p.opts.Verbose > 0 {
+		flow := binary.BigEndian.Uint32(b)
+		p.c('(')
+		if flow&0x0ff00000 != 0 {
+			p.s("class 0x")
+			p.hexw(uint64(flow&0x0ff00000>>20), 2)
+			p.s(", ")
+		}
+		if flow&0xfffff != 0 {
+			p.s("flowlabel 0x")
+			p.hexw(uint64(flow&0xfffff), 5)
+			p.s(", ")
+		}
+		p.s("hlim ")
+		p.u(uint64(b[7]))
+		p.s(", next-header ")
+		p.s(ipProtoName(nh))
+		p.s(" (")
+		p.u(uint64(nh))
+		p.s(") payload length: ")
+		p.i(payloadLen)
+		p.s(") ")
+	}
+	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen)}
+	cp := 40
+	rem := ipLen - 40
+	first := true
+	for cp < len(b) {
+		if first && nh != protoTCP && nh != protoUDP && nh != protoDCCP && nh != protoSCTP {
+			p.addr6(b[8:])
+			p.s(" > ")
+			p.addr6(b[24:])
+			p.s(": ")
+		}
+		first = false
+		var adv int
+		switch nh {
+		case protoHopOpts, protoDstOpts:
+			if nh == protoHopOpts {
+				p.proto = "hbhopt"
+			} else {
+				p.proto = "dstopt"
+			}
+			hl := (int(p.u8(b, cp+1)) + 1) << 3
+			p.need(b, cp+hl)
+			if nh == protoHopOpts {
+				p.s("HBH ")
+			} else {
+				p.s("DSTOPT ")
+			}
+			if !p.ip6Options(b[cp+2 : cp+hl]) {
+				return
+			}
+			adv = hl
+		case protoFragment:
+			p.proto = "frag6"
+			p.need(b, cp+8)
+			offlg := binary.BigEndian.Uint16(b[cp+2:])
+			fl := 40 + payloadLen - cp - 8
+			if p.opts.Verbose > 0 {
+				p.s("frag (0x")
+				p.hexw(uint64(binary.BigEndian.Uint32(b[cp+4:])), 8)
+				p.c(':')
+			} else {
+				p.s("frag (")
+			}
+			p.u(uint64(offlg & 0xfff8))
+			p.c('|')
+			p.i(fl)
+			p.c(')')
+			if offlg&0xfff8 != 0 {
+				return
+			}
+			p.c(' ')
+			info.frag = true
+			adv = 8
+			if cp+adv >= len(b) {
+				return
+			}
+		case protoRouting:
+			p.proto = "rt6"
+			adv = p.rt6(b[cp:])
+			if adv < 0 {
+				return
+			}
+		default:
+			p.demux(b[cp:], rem, info, nh)
+			return
+		}
+		nh = b[cp]
+		if rem < adv {
+			p.s(" [|ip6]")
+			return
+		}
+		cp += adv
+		rem -= adv
+		p.proto = "ip6"
+	}
+}
+
+
+
+// ip6Options prints hop-by-hop and destination options (tcpdump shows them
+// only with -v); false means malformed and the line ends.
+func (p *Printer) ip6Options(b []byte) bool {
+	v := p.opts.Verbose > 0
+	for i := 0; i < len(b); {
+		t := b[i]
+		olen := 1
+		if t != 0 {
+			if i+1 >= len(b) {
+				p.s(" [|" + p.proto + "]")
+				return false
+			}
+			olen = int(b[i+1]) + 2
+		}
+		if i+olen > len(b) {
+			p.s(" [|" + p.proto + "]")
+			return false
+		}
+		switch t {
+		case 0:
+			if v {
+				p.s("(pad1)")
+			}
+		case 1:
+			if v {
+				p.s("(padn)")
+			}
+		case 5:
+			if olen != 4 {
+				p.s("(rtalert: invalid len ")
+				p.i(olen - 2)
+				p.c(')')
+				p.s(" [|" + p.proto + "]")
+				return false
+			}
+			if v {
+				p.s("(rtalert: 0x")
+				p.hexw(uint64(binary.BigEndian.Uint16(b[i+2:])), 4)
+				p.s(") ")
+			}
+		case 0xc2:
+			if olen != 6 {
+				p.s("(jumbo: invalid len ")
+				p.i(olen - 2)
+				p.c(')')
+				p.s(" [|" + p.proto + "]")
+				return false
+			}
+			if v {
+				p.s("(jumbo: ")
+				p.u(uint64(binary.BigEndian.Uint32(b[i+2:])))
+				p.s(") ")
+			}
+		default:
+			if v {
+				p.s("(opt_type 0x")
+				p.hexw(uint64(t), 2)
+				p.s(": len=")
+				p.i(olen - 2)
+				p.c(')')
+			}
+		}
+		i += olen
+	}
+	if v {
+		p.c(' ')
+	}
+	return true
+}
+
+func (p *Printer) rt6(b []byte) int {
+	hl := (int(p.u8(b, 1)) + 1) << 3
+	typ := p.u8(b, 2)
+	segleft := p.u8(b, 3)
+	p.s("srcrt (len=")
+	p.u(uint64(b[1]))
+	p.s(", type=")
+	p.u(uint64(typ))
+	p.s(", segleft=")
+	p.u(uint64(segleft))
+	switch typ {
+	case 0, 2:
+		p.s(", ")
+		p.need(b, 8)
+		n := int(b[1]) / 2
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				p.s(", ")
+			}
+			p.s("[")
+			p.i(i)
+			p.s("]")
+			p.addr6(b[8+16*i:])
+		}
+		p.s(") ")
+	default:
+		p.s(") ")
+	}
+	p.need(b, hl)
+	return hl
+}

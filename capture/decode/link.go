@@ -1,0 +1,452 @@
+package decode
+
+import (
+	"encoding/binary"
+	"net"
+	"strconv"
+
+	"github.com/netdiag/netdiag/capture/pcapio"
+)
+
+const (
+	etherTypeIPv4  = 0x0800
+	etherTypeARP   = 0x0806
+	etherTypeRARP  = 0x8035
+	etherTypeIPv6  = 0x86dd
+	etherType8021Q = 0x8100
+	etherTypeQinQ  = 0x88a8
+	etherType9100  = 0x9100
+)
+
+var etherTypeNames = map[uint16]string{
+	0x0800: "IPv4", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x86dd: "IPv6",
+	0x8100: "802.1Q", 0x88a8: "802.1Q-QinQ", 0x9100: "802.1Q-9100",
+	0x88cc: "LLDP", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast",
+	0x888e: "EAPOL", 0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x88f7: "PTP",
+	0x9000: "Loopback", 0x8809: "Slow Protocols", 0x0200: "PUP",
+	0x6000: "DECnet-MOP", 0x6003: "DECnet", 0x809b: "Appletalk", 0x80f3: "Appletalk ARP",
+	0x8137: "IPX", 0x880b: "PPP", 0x8808: "MAC control", 0x88e5: "802.1AE", 0x8902: "CFM",
+	0x893f: "802.1BR", 0x88e7: "802.1ah", 0x22f0: "AVTP", 0x8892: "PROFINET",
+}
+
+func etherTypeName(t uint16) string {
+	if n, ok := etherTypeNames[t]; ok {
+		return n
+	}
+	return "Unknown"
+}
+
+// run calls fn and turns a truncation panic into tcpdump's " [|proto]".
+func (p *Printer) run(fn func() int) (hdrlen int) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(truncated); !ok {
+				panic(r)
+			}
+			p.s(" [|")
+			p.s(p.proto)
+			p.c(']')
+		}
+	}()
+	return fn()
+}
+
+// link prints the packet from the link header on and returns the link
+// header length (for -x without -xx).
+func (p *Printer) link(data []byte, length int) int {
+	p.proto = ""
+	switch p.lt {
+	case pcapio.LinkTypeEthernet:
+		return p.ether(data, length)
+	case pcapio.LinkTypeLinuxSLL:
+		return p.sll(data, length)
+	case pcapio.LinkTypeLinuxSLL2:
+		return p.sll2(data, length)
+	case pcapio.LinkTypeRaw:
+		if p.opts.LinkHeader {
+			p.s("ip: ")
+		}
+		p.ipN(data, length)
+		return 0
+	case pcapio.LinkTypeIPv4:
+		p.ip(data, length)
+		return 0
+	case pcapio.LinkTypeIPv6:
+		p.ip6(data, length)
+		return 0
+	case pcapio.LinkTypeNull, pcapio.LinkTypeLoop:
+		return p.null(data, length)
+	}
+	p.s("unknown link type ")
+	p.u(uint64(p.lt))
+	return 0
+}
+
+func (p *Printer) ipN(b []byte, length int) {
+	p.proto = "ipn"
+	if length < 1 {
+		p.s("truncated-ip ")
+		p.i(length)
+		return
+	}
+	switch p.u8(b, 0) & 0xf0 {
+	case 0x40:
+		p.ip(b, length)
+	case 0x60:
+		p.ip6(b, length)
+	default:
+		p.s("unknown ip ")
+		p.u(uint64(b[0] >> 4))
+	}
+}
+
+var bsdAF = map[uint32]string{2: "IPv4", 24: "IPv6", 28: "IPv6", 30: "IPv6", 7: "OSI", 16: "Appletalk", 23: "IPX"}
+
+func (p *Printer) null(b []byte, length int) int {
+	p.proto = "null"
+	if len(b) < 4 {
+		p.s(" [|null]")
+		return len(b)
+	}
+	var family uint32
+	if p.lt == pcapio.LinkTypeLoop {
+		family = binary.BigEndian.Uint32(b)
+	} else {
+		family = binary.NativeEndian.Uint32(b)
+		// The writer's byte order is unknown; families are small numbers.
+		if family&0xffff0000 != 0 {
+			family = family>>24 | family>>8&0xff00 | family<<8&0xff0000 | family<<24
+		}
+	}
+	hdr := func() {
+		p.s("AF ")
+		n, ok := bsdAF[family]
+		if !ok {
+			n = "Unknown"
+		}
+		p.s(n)
+		p.s(" (")
+		p.u(uint64(family))
+		p.s("), length ")
+		p.i(length)
+		p.s(": ")
+	}
+	if p.opts.LinkHeader {
+		hdr()
+	}
+	rest, rlen := b[4:], length-4
+	switch family {
+	case 2:
+		p.ip(rest, rlen)
+	case 24, 28, 30:
+		p.ip6(rest, rlen)
+	default:
+		if !p.opts.LinkHeader {
+			hdr()
+		}
+		p.defaultPrint(rest)
+	}
+	return 4
+}
+
+// defaultPrint is tcpdump's dump of an undecoded payload, skipped when -x
+// or -X dump the whole packet anyway.
+func (p *Printer) defaultPrint(b []byte) {
+	if p.opts.Hex > 0 || p.opts.ASCII > 0 {
+		return
+	}
+	p.hexASCII("\n\t", b, 0)
+}
+
+func (p *Printer) ether(b []byte, length int) int {
+	p.proto = "ether"
+	if len(b) < 14 || length < 14 {
+		p.s(" [|ether]")
+		return len(b)
+	}
+	origLength := length
+	if p.opts.LinkHeader {
+		p.mac(b[6:])
+		p.s(" > ")
+		p.mac(b[0:])
+		p.s(", ")
+	}
+	hdrlen := 14
+	t := binary.BigEndian.Uint16(b[12:])
+	rest := b[14:]
+	length -= 14
+	if t <= 1500 {
+		// 802.3 length field: LLC follows; netdiag does not decode LLC.
+		if p.opts.LinkHeader {
+			p.s("802.3, length ")
+			p.i(int(t))
+			p.s(": ")
+		}
+		p.llc(rest, int(t))
+		return hdrlen
+	}
+	for t == etherType8021Q || t == etherTypeQinQ || t == etherType9100 {
+		if len(rest) < 4 || length < 4 {
+			p.s(" [|vlan]")
+			return hdrlen
+		}
+		if p.opts.LinkHeader {
+			p.etherTypeShort(t)
+			p.s(", ")
+		}
+		tci := binary.BigEndian.Uint16(rest)
+		p.s("vlan ")
+		p.u(uint64(tci & 0xfff))
+		p.s(", p ")
+		p.u(uint64(tci >> 13))
+		if tci&0x1000 != 0 {
+			p.s(", DEI")
+		}
+		p.s(", ")
+		t = binary.BigEndian.Uint16(rest[2:])
+		rest = rest[4:]
+		length -= 4
+		hdrlen += 4
+		if t <= 1500 {
+			if p.opts.LinkHeader {
+				p.s("802.3, length ")
+				p.i(int(t))
+				p.s(": ")
+			}
+			p.llc(rest, int(t))
+			return hdrlen
+		}
+		if !p.opts.LinkHeader && t != etherType8021Q && t != etherTypeQinQ && t != etherType9100 {
+			p.etherTypeShort(t)
+			p.s(", ")
+		}
+	}
+	if p.opts.LinkHeader {
+		p.etherTypeShort(t)
+		p.s(", length ")
+		p.i(origLength)
+		p.s(": ")
+	}
+	if !p.etherType(t, rest, length) {
+		if !p.opts.LinkHeader {
+			p.mac(b[6:])
+			p.s(" > ")
+			p.mac(b[0:])
+			p.s(", ")
+			p.etherTypeShort(t)
+			p.s(", length ")
+			p.i(origLength)
+			p.s(": ")
+		}
+		p.defaultPrint(rest)
+	}
+	return hdrlen
+}
+
+func (p *Printer) etherTypeShort(t uint16) {
+	p.s("ethertype ")
+	p.s(etherTypeName(t))
+	p.s(" (0x")
+	p.hexw(uint64(t), 4)
+	p.c(')')
+}
+
+// llc prints an 802.2 frame the way tcpdump does when it does not know the
+// SAPs: the header and a default dump.
+func (p *Printer) llc(b []byte, length int) {
+	p.proto = "llc"
+	dsap := p.u8(b, 0)
+	ssap := p.u8(b, 1)
+	ctl := p.u8(b, 2)
+	p.s("LLC, dsap Unknown (0x")
+	p.hexw(uint64(dsap&^1), 2)
+	p.s(") ")
+	if dsap&1 != 0 {
+		p.s("Group")
+	} else {
+		p.s("Individual")
+	}
+	p.s(", ssap Unknown (0x")
+	p.hexw(uint64(ssap&^1), 2)
+	p.s(") ")
+	if ssap&1 != 0 {
+		p.s("Response")
+	} else {
+		p.s("Command")
+	}
+	p.s(", ctrl 0x")
+	p.hexw(uint64(ctl), 2)
+	p.s(": ")
+	if len(b) > 3 {
+		p.defaultPrint(b[3:])
+	}
+	_ = length
+}
+
+// etherType dispatches on an ethertype; false means "not decoded".
+func (p *Printer) etherType(t uint16, b []byte, length int) bool {
+	switch t {
+	case etherTypeIPv4:
+		p.ip(b, length)
+	case etherTypeIPv6:
+		p.ip6(b, length)
+	case etherTypeARP, etherTypeRARP:
+		p.arp(b, length)
+	default:
+		return false
+	}
+	return true
+}
+
+var sllPktType = map[uint16]string{0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
+
+func (p *Printer) sll(b []byte, length int) int {
+	p.proto = "sll"
+	if len(b) < 16 || length < 16 {
+		p.s(" [|sll]")
+		return len(b)
+	}
+	pt := binary.BigEndian.Uint16(b)
+	halen := binary.BigEndian.Uint16(b[4:])
+	proto := binary.BigEndian.Uint16(b[14:])
+	if p.opts.LinkHeader {
+		n, ok := sllPktType[pt]
+		if !ok {
+			n = "?"
+		}
+		p.padLeft(n, 3)
+		p.c(' ')
+		if halen == 6 {
+			p.mac(b[6:])
+			p.c(' ')
+		}
+		p.sllProto(proto)
+		p.s(", length ")
+		p.i(length)
+		p.s(": ")
+	}
+	return 16 + p.cooked(proto, b[16:], length-16, b[6:6+min(int(halen), 8)])
+}
+
+func (p *Printer) sllProto(proto uint16) {
+	if proto <= 1500 {
+		switch proto {
+		case 1:
+			p.s("802.3")
+		case 4:
+			p.s("802.2")
+		default:
+			p.s("ethertype Unknown (0x")
+			p.hexw(uint64(proto), 4)
+			p.c(')')
+		}
+		return
+	}
+	p.etherTypeShort(proto)
+}
+
+// cooked dispatches the payload of an SLL or SLL2 header and returns extra
+// header bytes consumed (VLAN tags).
+func (p *Printer) cooked(proto uint16, b []byte, length int, addr []byte) int {
+	if proto <= 1500 {
+		switch proto {
+		case 4:
+			p.llc(b, length)
+		default:
+			if !p.opts.LinkHeader {
+				p.sllProto(proto)
+				p.s(", length ")
+				p.i(length)
+				p.s(": ")
+			}
+			p.defaultPrint(b)
+		}
+		return 0
+	}
+	extra := 0
+	if proto == etherType8021Q {
+		if len(b) < 4 || length < 4 {
+			p.s(" [|vlan]")
+			return 0
+		}
+		tci := binary.BigEndian.Uint16(b)
+		p.s("vlan ")
+		p.u(uint64(tci & 0xfff))
+		p.s(", p ")
+		p.u(uint64(tci >> 13))
+		if tci&0x1000 != 0 {
+			p.s(", DEI")
+		}
+		p.s(", ")
+		proto = binary.BigEndian.Uint16(b[2:])
+		p.etherTypeShort(proto)
+		p.s(", ")
+		b = b[4:]
+		length -= 4
+		extra = 4
+	}
+	if !p.etherType(proto, b, length) {
+		if !p.opts.LinkHeader {
+			p.etherTypeShort(proto)
+			p.s(", length ")
+			p.i(length)
+			p.s(": ")
+		}
+		p.defaultPrint(b)
+	}
+	return extra
+}
+
+func (p *Printer) padLeft(s string, w int) {
+	p.s(s)
+	for i := len(s); i < w; i++ {
+		p.c(' ')
+	}
+}
+
+func (p *Printer) padRight(s string, w int) {
+	for i := len(s); i < w; i++ {
+		p.c(' ')
+	}
+	p.s(s)
+}
+
+func (p *Printer) sll2(b []byte, length int) int {
+	p.proto = "sll2"
+	if len(b) < 20 || length < 20 {
+		p.s(" [|sll2]")
+		return len(b)
+	}
+	proto := binary.BigEndian.Uint16(b)
+	ifindex := binary.BigEndian.Uint32(b[4:])
+	pt := b[10]
+	halen := b[11]
+	// tcpdump names the interface with if_indextoname(3) in its own netns.
+	name := "?"
+	if ifi, err := net.InterfaceByIndex(int(ifindex)); err == nil {
+		name = ifi.Name
+	}
+	p.padLeft(name, 5)
+	p.c(' ')
+	n, ok := sllPktType[uint16(pt)]
+	if !ok {
+		n = "?"
+	}
+	if p.opts.LinkHeader {
+		p.padLeft(n, 3)
+		p.c(' ')
+		if halen == 6 {
+			p.mac(b[12:])
+			p.c(' ')
+		}
+		p.sllProto(proto)
+		p.s(", length ")
+		p.i(length)
+		p.s(": ")
+	} else {
+		p.padLeft(n, 3)
+		p.c(' ')
+	}
+	_ = strconv.Itoa
+	return 20 + p.cooked(proto, b[20:], length-20, b[12:12+min(int(halen), 8)])
+}

@@ -1,0 +1,96 @@
+package decode
+
+import (
+	"bufio"
+	"io"
+	"time"
+
+	"github.com/netdiag/netdiag/capture/pcapio"
+)
+
+// Time formats, named after the tcpdump flag that selects them.
+const (
+	TimeDefault = iota // HH:MM:SS.ffffff in the local time zone
+	TimeNone           // -t
+	TimeEpoch          // -tt: seconds since 1970
+	TimeDelta          // -ttt: since the previous packet
+	TimeDate           // -tttt: YYYY-MM-DD HH:MM:SS.ffffff
+	TimeSinceFirst     // -ttttt: since the first packet
+)
+
+// Options are tcpdump's text-output flags.
+type Options struct {
+	NumericHosts bool // -n: no reverse DNS (netdiag never resolves names)
+	NumericPorts bool // -nn: port numbers instead of /etc/services names
+	TimeFormat   int  // one of the Time* constants
+	Verbose      int  // -v, -vv, -vvv
+	LinkHeader   bool // -e
+	Hex          int  // -x 1, -xx 2 (-xx includes the link header)
+	ASCII        int  // -X 1, -XX 2 (hex and ASCII)
+	Nanosecond   bool // --time-stamp-precision=nano
+	// Location is the time zone for TimeDefault and TimeDate; nil means
+	// time.Local, as tcpdump uses the TZ environment.
+	Location *time.Location
+}
+
+// Printer prints packets of one link type. It keeps state between packets
+// (previous timestamp for -ttt, TCP sequence numbers per flow for relative
+// numbering), so use one Printer per stream.
+type Printer struct {
+	w    *bufio.Writer
+	lt   pcapio.LinkType
+	opts Options
+	loc  *time.Location
+
+	first, prev time.Time
+	started     bool
+
+	tcpSeq map[tcpKey]*tcpSeqState
+
+	// out is the line being built; reused across packets.
+	out []byte
+	// proto names the printer running, for " [|proto]" on truncation.
+	proto string
+	pkt pcapio.Packet
+}
+
+// NewPrinter returns a printer writing to w. Print buffers output; call Flush
+// before reading w (and after each packet for tcpdump's -l behaviour).
+func NewPrinter(w io.Writer, lt pcapio.LinkType, opts Options) *Printer {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return &Printer{
+		w:      bufio.NewWriterSize(w, 1<<16),
+		lt:     lt,
+		opts:   opts,
+		loc:    loc,
+		tcpSeq: make(map[tcpKey]*tcpSeqState),
+	}
+}
+
+// Flush writes buffered lines to the underlying writer.
+func (p *Printer) Flush() error { return p.w.Flush() }
+
+// Print writes the line(s) for one packet: the one-line summary, then the
+// hex/ASCII dump when -x/-X ask for it. It never fails on malformed packets,
+// which print as tcpdump prints them; errors come only from the writer.
+func (p *Printer) Print(pkt pcapio.Packet) error {
+	p.out = p.out[:0]
+	p.pkt = pkt
+	p.timestamp(pkt.Timestamp)
+	data := pkt.Data
+	if pkt.CaptureLen > 0 && pkt.CaptureLen < len(data) {
+		data = data[:pkt.CaptureLen]
+	}
+	length := pkt.OrigLen
+	if length < len(data) {
+		length = len(data)
+	}
+	hdrlen := p.run(func() int { return p.link(data, length) })
+	p.dump(data, hdrlen)
+	p.out = append(p.out, '\n')
+	_, err := p.w.Write(p.out)
+	return err
+}

@@ -1,0 +1,304 @@
+package decode
+
+import "encoding/binary"
+
+// vxlan prints RFC 7348 VXLAN (UDP 4789) and the inner Ethernet frame on a
+// second line, as tcpdump does.
+func (p *Printer) vxlan(b []byte, length int) {
+	p.proto = "vxlan"
+	p.s("VXLAN")
+	if length < 8 {
+		p.s(" (invalid)")
+		return
+	}
+	flags := p.u8(b, 0)
+	p.need(b, 8)
+	vni := binary.BigEndian.Uint32(b[4:]) >> 8
+	p.s(", flags [")
+	if flags&0x08 != 0 {
+		p.c('I')
+	} else {
+		p.c('.')
+	}
+	p.s("] (0x")
+	p.hexw(uint64(flags), 2)
+	p.s("), vni ")
+	p.u(uint64(vni))
+	p.c('\n')
+	p.ether(b[8:], length-8)
+}
+
+// otv prints Overlay Transport Virtualization, which tcpdump assumes on UDP
+// 8472 (Linux's default VXLAN port before IANA's 4789).
+func (p *Printer) otv(b []byte, length int) {
+	p.proto = "otv"
+	p.s("OTV, ")
+	if length < 8 {
+		p.s(" (invalid)")
+		return
+	}
+	flags := p.u8(b, 0)
+	p.s("flags [")
+	if flags&0x08 != 0 {
+		p.c('I')
+	} else {
+		p.c('.')
+	}
+	p.s("] (0x")
+	p.hexw(uint64(flags), 2)
+	p.s("), ")
+	p.need(b, 8)
+	p.s("overlay ")
+	p.u(uint64(binary.BigEndian.Uint32(b[4:]) >> 8))
+	p.s(", instance ")
+	p.u(uint64(b[7]))
+	p.c('\n')
+	p.ether(b[8:], length-8)
+}
+
+func (p *Printer) geneve(b []byte, length int) {
+	p.proto = "geneve"
+	p.s("Geneve")
+	p.need(b, 8)
+	verOpt := b[0]
+	if v := verOpt >> 6; v != 0 {
+		p.s(" ERROR: unknown-version ")
+		p.u(uint64(v))
+		return
+	}
+	flags := b[1]
+	prot := binary.BigEndian.Uint16(b[2:])
+	vni := binary.BigEndian.Uint32(b[4:]) >> 8
+	rsvd := b[7]
+	length -= 8
+	p.s(", Flags [")
+	if flags&0xc0 == 0 {
+		p.s("none")
+	}
+	if flags&0x80 != 0 {
+		p.c('O')
+	}
+	if flags&0x40 != 0 {
+		p.c('C')
+	}
+	p.s("], vni 0x")
+	p.hex(uint64(vni))
+	if rsvd != 0 {
+		p.s(", rsvd 0x")
+		p.hex(uint64(rsvd))
+	}
+	if p.opts.LinkHeader {
+		p.s(", proto ")
+		if n, ok := etherTypeNames[prot]; ok {
+			p.s(n)
+		} else if prot == 0x6558 {
+			p.s("Transparent Ethernet bridging")
+		} else {
+			p.s("unknown")
+		}
+		p.s(" (0x")
+		p.hexw(uint64(prot), 4)
+		p.c(')')
+	}
+	optLen := int(verOpt&0x3f) * 4
+	if length < optLen {
+		p.s(" truncated-geneve - ")
+		p.i(optLen - length)
+		p.s(" bytes missing")
+		return
+	}
+	p.need(b, 8+optLen)
+	if optLen > 0 {
+		p.s(", options")
+		if p.opts.Verbose > 0 {
+			p.geneveOpts(b[8 : 8+optLen])
+		} else {
+			p.s(" [")
+			p.i(optLen)
+			p.s(" bytes]")
+		}
+	}
+	rest := b[8+optLen:]
+	length -= optLen
+	if p.opts.Verbose < 1 {
+		p.s(": ")
+	} else {
+		p.s("\n\t")
+	}
+	if !p.etherType(prot, rest, length) {
+		if prot == 0x6558 {
+			p.ether(rest, length)
+		} else {
+			p.s("geneve-proto-0x")
+			p.hex(uint64(prot))
+		}
+	}
+}
+
+func (p *Printer) geneveOpts(b []byte) {
+	sep := ""
+	for len(b) >= 4 {
+		class := binary.BigEndian.Uint16(b)
+		typ := b[2]
+		olen := int(b[3]&0x1f) * 4
+		p.s(sep)
+		sep = ", "
+		p.s(" class ")
+		p.s("Unknown")
+		p.s(" (0x")
+		p.hex(uint64(class))
+		p.s(") type 0x")
+		p.hex(uint64(typ))
+		if typ&0x80 != 0 {
+			p.s("(C)")
+		}
+		p.s(" len ")
+		p.i(olen + 4)
+		if 4+olen > len(b) {
+			return
+		}
+		if olen > 0 {
+			p.s(" data")
+			for i := 0; i < olen; i += 4 {
+				p.c(' ')
+				p.hexw(uint64(binary.BigEndian.Uint32(b[4+i:])), 8)
+			}
+		}
+		b = b[4+olen:]
+	}
+}
+
+// http is tcpdump's http_print (txtproto_print) for TCP ports 80 and 8080:
+// ": HTTP" always, then the request or response line (every line with -v).
+func (p *Printer) http(b []byte, length int) {
+	p.proto = "http"
+	p.s(": ")
+	print := false
+	tok, idx := p.fetchToken(b, 0, length)
+	if idx != 0 {
+		for _, c := range httpCmds {
+			if equalFoldASCII(tok, c) {
+				print = true
+				break
+			}
+		}
+		tok, idx = p.fetchToken(b, idx, length)
+		if idx != 0 && len(tok) == 3 && isDigit(tok[0]) && isDigit(tok[1]) && isDigit(tok[2]) {
+			print = true
+		}
+	}
+	p.s("HTTP")
+	if !print {
+		return
+	}
+	if p.opts.Verbose > 0 {
+		p.s(", length: ")
+		p.i(length)
+		for idx := 0; idx < length; {
+			eol := p.txtLine("\n\t", b, idx, length)
+			if eol == 0 {
+				break
+			}
+			idx = eol
+		}
+		return
+	}
+	p.txtLine(": ", b, 0, length)
+}
+
+var httpCmds = []string{"GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE", "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT", "OPTIONS", "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND", "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT", "VERSION-CONTROL", "BASELINE-CONTROL"}
+
+func equalFoldASCII(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if 'a' <= x && x <= 'z' {
+			x -= 32
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 32
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isPrint(c byte) bool  { return c >= 0x20 && c < 0x7f }
+func isSpaceC(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// fetchToken is tcpdump's fetch_token: the token at idx and the index of the
+// next one, or 0.
+func (p *Printer) fetchToken(b []byte, idx, length int) ([]byte, int) {
+	start := idx
+	for ; idx < length; idx++ {
+		if idx >= len(b) {
+			return nil, 0
+		}
+		c := b[idx]
+		if c >= 0x80 {
+			return nil, 0
+		}
+		if isSpaceC(c) {
+			break
+		}
+		if !isPrint(c) {
+			return nil, 0
+		}
+		if idx-start+2 > 128 {
+			return nil, 0
+		}
+	}
+	tok := b[start:idx]
+	if len(tok) == 0 {
+		return nil, 0
+	}
+	for ; idx < length; idx++ {
+		if idx >= len(b) {
+			break
+		}
+		c := b[idx]
+		if c == '\r' || c == '\n' || !isPrint(c) || (c != ' ' && c != '\t') {
+			break
+		}
+	}
+	return tok, idx
+}
+
+// txtLine is print_txt_line: prefix and one text line, returning the index
+// after its end, or 0 when the data is not a complete text line.
+func (p *Printer) txtLine(prefix string, b []byte, idx, length int) int {
+	start := idx
+	for idx < length {
+		c := p.u8(b, idx)
+		switch {
+		case c == '\n':
+			p.s(prefix)
+			p.out = append(p.out, b[start:idx]...)
+			return idx + 1
+		case c == '\r':
+			if idx+1 >= length {
+				return 0
+			}
+			if p.u8(b, idx+1) == '\n' {
+				p.s(prefix)
+				p.out = append(p.out, b[start:idx]...)
+				return idx + 2
+			}
+			return 0
+		case !isPrint(c) && c != '\t':
+			return 0
+		}
+		idx++
+	}
+	p.s(prefix)
+	p.out = append(p.out, b[start:idx]...)
+	p.s(" [|")
+	p.s(p.proto)
+	p.c(']')
+	return 0
+}

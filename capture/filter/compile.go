@@ -1,0 +1,478 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/net/bpf"
+)
+
+// DefaultSnaplen is tcpdump's default snapshot length, returned on accept
+// when Compile is given a snaplen of 0.
+const DefaultSnaplen = 262144
+
+// Option changes how Compile works.
+type Option func(*options)
+
+type options struct {
+	noOptimize bool
+	hostsFile  string
+	allowDNS   bool
+}
+
+// NoOptimize skips the optimizer, like tcpdump -O.
+func NoOptimize() Option { return func(o *options) { o.noOptimize = true } }
+
+// HostsFile makes host names resolve from this hosts(5) file (default
+// /etc/hosts). Names never go to DNS unless AllowDNS is also given.
+func HostsFile(path string) Option { return func(o *options) { o.hostsFile = path } }
+
+// AllowDNS lets names missing from the hosts file resolve through DNS.
+func AllowDNS() Option { return func(o *options) { o.allowDNS = true } }
+
+// ErrRejectsAll is returned when the optimized program can never accept, as
+// libpcap reports it.
+var ErrRejectsAll = errors.New("expression rejects all packets")
+
+// Compile turns a pcap-filter(7) expression into classic BPF for link type
+// lt. Accepted packets return snaplen (DefaultSnaplen when 0). An empty
+// expression accepts everything. Errors are *Error values naming the token
+// and column where possible.
+func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []bpf.RawInstruction, err error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	if snaplen == 0 {
+		snaplen = DefaultSnaplen
+	}
+	if _, ok := linkNames[lt]; !ok || lt == linkPPP {
+		return nil, fmt.Errorf("compile filter: unsupported link type %d", int(lt))
+	}
+	ast, err := parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	accept := &block{leaf: true, ret: ins(opRET|retK, snaplen)}
+	if ast == nil {
+		return []bpf.RawInstruction{accept.ret}, nil
+	}
+	g := newGen(lt, snaplen, &resolver{hostsFile: o.hostsFile, allowDNS: o.allowDNS})
+	defer func() {
+		if r := recover(); r != nil {
+			ge, ok := r.(genError)
+			if !ok {
+				panic(r)
+			}
+			prog, err = nil, ge.err
+		}
+	}()
+	c := g.node(ast)
+	reject := &block{leaf: true, ret: ins(opRET|retK, 0)}
+	patch(c.t, accept)
+	patch(c.f, reject)
+	root := c.entry
+	if !o.noOptimize {
+		root = optimize(root)
+		if root.leaf && root.ret.K == 0 {
+			return nil, ErrRejectsAll
+		}
+	}
+	prog = emit(root)
+	if len(prog) > maxInsns {
+		return nil, fmt.Errorf("compile filter: program has %d instructions, more than the kernel's %d", len(prog), maxInsns)
+	}
+	return prog, nil
+}
+
+func (g *gen) node(n node) cond {
+	switch n := n.(type) {
+	case *nAnd:
+		l := g.node(n.l)
+		return and(l, g.node(n.r))
+	case *nOr:
+		l := g.node(n.l)
+		return or(l, g.node(n.r))
+	case *nNot:
+		return not(g.node(n.x))
+	case *nID:
+		return g.id(n)
+	case *nAbbrev:
+		return g.abbrev(n.tok, n.tok.text)
+	case *nRel:
+		return g.relation(n)
+	case *nOther:
+		return g.other(n)
+	}
+	panic(fmt.Sprintf("filter: unknown node %T", n))
+}
+
+func (g *gen) other(n *nOther) cond {
+	t := n.tok
+	switch n.kind {
+	case "broadcast":
+		switch n.pq {
+		case "", "link":
+			if g.lt != EN10MB {
+				g.fail(t, "not a broadcast link")
+			}
+			return and(cmp(2, 4, 0xffffffff), cmp(0, 2, 0xffff))
+		case "ip":
+			return and(g.linktype(t, 0x0800), or(cmp(g.linkPL(16), 4, 0), cmp(g.linkPL(16), 4, 0xffffffff)))
+		}
+		g.fail(t, "only link-layer/IP broadcast filters supported")
+	case "multicast":
+		switch n.pq {
+		case "", "link":
+			if g.lt != EN10MB {
+				g.fail(t, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel")
+			}
+			return newTest([]bpf.RawInstruction{ldAbs(1, g.offLinkHdr)}, jJSET, 1)
+		case "ip":
+			return and(g.linktype(t, 0x0800), cmpOp(g.linkPL(16), 1, jJGE, 224))
+		case "ip6":
+			return and(g.linktype(t, 0x86dd), cmp(g.linkPL(24), 1, 255))
+		}
+		g.fail(t, "only link-layer/IP multicast filters supported")
+	case "less":
+		return not(newTest([]bpf.RawInstruction{ins(opLD|szW|mLEN, 0)}, jJGT, n.num))
+	case "greater":
+		return newTest([]bpf.RawInstruction{ins(opLD|szW|mLEN, 0)}, jJGE, n.num)
+	case "byte":
+		switch n.op {
+		case "=":
+			return cmp(g.offLinkHdr+int(n.num), 1, n.num2)
+		case "<":
+			return not(cmpOp(g.offLinkHdr+int(n.num), 1, jJGE, n.num2))
+		case ">":
+			return cmpOp(g.offLinkHdr+int(n.num), 1, jJGT, n.num2)
+		case "|":
+			// libpcap 1.10 emits the operation without loading the byte, so
+			// it tests A=0: true exactly when the value is non-zero.
+			return not(newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0), ins(opALU|aluOR|srcK, n.num2)}, jJEQ, 0))
+		default:
+			return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0)}, jJSET, n.num2)
+		}
+	case "inbound", "outbound":
+		var c cond
+		switch g.lt {
+		case LINUX_SLL:
+			c = cmp(g.offLinkHdr, 2, packetOutgoing)
+		case LINUX_SLL2:
+			c = cmp(g.offLinkHdr+10, 1, packetOutgoing)
+		case linkPPP:
+			g.fail(t, "inbound/outbound not supported on PPP")
+		default:
+			c = cmp(g.offLinkHdr+skfAdOff+skfAdPktType, 2, packetOutgoing)
+		}
+		if n.kind == "inbound" {
+			return not(c)
+		}
+		return c
+	case "ifindex":
+		switch g.lt {
+		case LINUX_SLL2:
+			return cmp(g.offLinkHdr+4, 4, n.num)
+		case linkPPP:
+			g.fail(t, "ifindex not supported on PPP")
+		}
+		return cmp(g.offLinkHdr+skfAdOff+skfAdIfIndex, 4, n.num)
+	case "vlan":
+		if g.labelDepth > 0 {
+			g.fail(t, "no VLAN match after MPLS")
+		}
+		if g.lt != EN10MB {
+			g.fail(t, "no VLAN support for %s", g.lt.description())
+		}
+		b := or(g.linktype(t, 0x8100), or(g.linktype(t, 0x88a8), g.linktype(t, 0x9100)))
+		if n.has {
+			if n.num > 0xfff {
+				g.fail(n.nTok, "VLAN tag %d greater than maximum %d", n.num, 0xfff)
+			}
+			b = and(b, mcmp(g.linkPL(0), 2, n.num, 0xfff))
+		}
+		g.offLinkPL += 4
+		g.offLinkType += 4
+		g.vlanDepth++
+		return b
+	case "mpls":
+		var b cond
+		if g.labelDepth > 0 {
+			b = mcmp(g.linkPL(-4)+2, 1, 0, 1)
+		} else {
+			switch g.lt {
+			case EN10MB:
+				b = g.linktype(t, 0x8847)
+			case linkPPP:
+				b = g.linktype(t, 0x0281)
+			default:
+				g.fail(t, "no MPLS support for %s", g.lt.description())
+			}
+		}
+		if n.has {
+			if n.num > 0xfffff {
+				g.fail(n.nTok, "MPLS label %d greater than maximum %d", n.num, 0xfffff)
+			}
+			b = and(b, mcmp(g.linkPL(0), 4, n.num<<12, 0xfffff000))
+		}
+		g.offNLNoSnap += 4
+		g.offNL += 4
+		g.labelDepth++
+		return b
+	case "pppoed":
+		return g.linktype(t, 0x8863)
+	case "pppoes":
+		b := g.linktype(t, 0x8864)
+		if n.has {
+			if n.num > 0xffff {
+				g.fail(n.nTok, "PPPoE session number %d greater than maximum %d", n.num, 0xffff)
+			}
+			b = and(b, mcmp(g.linkPL(0), 4, n.num, 0xffff))
+		}
+		hdr := g.linkPL(6)
+		g.lt = linkPPP
+		g.offLinkHdr = hdr
+		g.offLinkType = hdr
+		g.offLinkPL = hdr + 2
+		g.offNL, g.offNLNoSnap = 0, 0
+		return b
+	case "geneve", "vxlan":
+		g.fail(t, "%s is not supported yet by netdiag", n.kind)
+	}
+	g.fail(t, "syntax error")
+	return cond{}
+}
+
+// ---- arithmetic ----
+
+var aluOf = map[string]uint16{"+": aluADD, "-": aluSUB, "*": aluMUL, "/": aluDIV, "%": aluMOD, "&": aluAND, "|": aluOR, "^": aluXOR, "<<": aluLSH, ">>": aluRSH}
+
+var transportProtos = map[string]bool{"sctp": true, "tcp": true, "udp": true, "icmp": true, "igmp": true, "igrp": true, "pim": true, "vrrp": true, "carp": true}
+
+var netProtos = map[string]bool{"ip": true, "arp": true, "rarp": true, "atalk": true, "decnet": true, "sca": true, "lat": true, "moprc": true, "mopdl": true, "ip6": true}
+
+// constOf folds a constant expression; division by zero and oversized shifts
+// are errors, as libpcap's optimizer makes them.
+func (g *gen) constOf(a arith) (uint32, bool) {
+	switch a := a.(type) {
+	case *aNum:
+		return a.v, true
+	case *aNeg:
+		if v, ok := g.constOf(a.x); ok {
+			return -v, true
+		}
+	case *aBin:
+		l, ok1 := g.constOf(a.l)
+		r, ok2 := g.constOf(a.r)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		return g.fold(a, l, r), true
+	}
+	return 0, false
+}
+
+func (g *gen) fold(a *aBin, l, r uint32) uint32 {
+	switch a.op {
+	case "+":
+		return l + r
+	case "-":
+		return l - r
+	case "*":
+		return l * r
+	case "/":
+		if r == 0 {
+			g.fail(a.tok, "division by zero")
+		}
+		return l / r
+	case "%":
+		if r == 0 {
+			g.fail(a.tok, "modulus by zero")
+		}
+		return l % r
+	case "&":
+		return l & r
+	case "|":
+		return l | r
+	case "^":
+		return l ^ r
+	case "<<":
+		if r > 31 {
+			g.fail(a.tok, "shift by more than 31 bits")
+		}
+		return l << r
+	case ">>":
+		if r > 31 {
+			g.fail(a.tok, "shift by more than 31 bits")
+		}
+		return l >> r
+	}
+	return 0
+}
+
+// checks returns the protocol tests an arithmetic expression depends on, in
+// libpcap's order, or nil.
+func (g *gen) checks(a arith) *cond {
+	andp := func(x, y *cond) *cond {
+		switch {
+		case x == nil:
+			return y
+		case y == nil:
+			return x
+		}
+		c := and(*x, *y)
+		return &c
+	}
+	switch a := a.(type) {
+	case *aNeg:
+		return g.checks(a.x)
+	case *aBin:
+		// Literal divisors and shift counts are checked before folding, as
+		// libpcap does even with the optimizer off.
+		if r, ok := a.r.(*aNum); ok {
+			g.fold(a, 0, r.v)
+		}
+		l := g.checks(a.l)
+		return andp(l, g.checks(a.r))
+	case *aLoad:
+		idx := g.checks(a.idx)
+		switch {
+		case a.proto == "link":
+			return idx
+		case netProtos[a.proto]:
+			c := g.abbrev(a.tok, a.proto)
+			return andp(idx, &c)
+		case transportProtos[a.proto]:
+			ip := g.linktype(a.tok, 0x0800)
+			p := g.abbrev(a.tok, a.proto)
+			rest := and(p, g.ipfrag())
+			r := andp(idx, &rest)
+			return andp(&ip, r)
+		case a.proto == "icmp6":
+			ip6 := g.linktype(a.tok, 0x86dd)
+			nh := cmp(g.linkPL(6), 1, 58)
+			return andp(andp(idx, &ip6), &nh)
+		}
+		g.fail(a.tok, "unsupported index operation")
+	}
+	return nil
+}
+
+type emitter struct {
+	g *gen
+}
+
+// value emits code leaving a's value in A, using scratch words from reg up.
+func (e *emitter) value(a arith, reg int) []bpf.RawInstruction {
+	g := e.g
+	if v, ok := g.constOf(a); ok {
+		return []bpf.RawInstruction{ins(opLD|mIMM, v)}
+	}
+	switch a := a.(type) {
+	case *aLen:
+		return []bpf.RawInstruction{ins(opLD|szW|mLEN, 0)}
+	case *aNeg:
+		return append(e.value(a.x, reg), ins(opALU|aluNEG, 0))
+	case *aBin:
+		op := aluOf[a.op]
+		if r, ok := g.constOf(a.r); ok {
+			if (a.op == "<<" || a.op == ">>") && r > 31 {
+				g.fail(a.tok, "shift by more than 31 bits")
+			}
+			if (a.op == "/" || a.op == "%") && r == 0 {
+				g.fail(a.tok, "%s", map[bool]string{true: "division by zero", false: "modulus by zero"}[a.op == "/"])
+			}
+			return append(e.value(a.l, reg), ins(opALU|op|srcK, r))
+		}
+		if reg >= memWords {
+			g.fail(a.tok, "too many registers needed to evaluate expression")
+		}
+		s := e.value(a.r, reg)
+		s = append(s, ins(opST, uint32(reg)))
+		s = append(s, e.value(a.l, reg+1)...)
+		return append(s, ins(opLDX|mMEM, uint32(reg)), ins(opALU|op|srcX, 0))
+	case *aLoad:
+		sz := sizeCode(a.size)
+		var base int
+		switch {
+		case a.proto == "link":
+			base = g.offLinkHdr
+		case netProtos[a.proto]:
+			base = g.linkPL(0)
+		case a.proto == "icmp6":
+			base = g.linkPL(40)
+		case transportProtos[a.proto]:
+			base = g.linkPL(0)
+			if c, ok := g.constOf(a.idx); ok && c <= 0xffff {
+				return []bpf.RawInstruction{ins(opLDX|szB|mMSH, uint32(base)), ins(opLD|sz|mIND, uint32(base)+c)}
+			}
+			if reg >= memWords {
+				g.fail(a.tok, "too many registers needed to evaluate expression")
+			}
+			s := e.value(a.idx, reg)
+			return append(s, ins(opST, uint32(reg)), ins(opLDX|szB|mMSH, uint32(base)), ins(opLD|mMEM, uint32(reg)),
+				ins(opALU|aluADD|srcX, 0), ins(opMISC|miscTAX, 0), ins(opLD|sz|mIND, uint32(base)))
+		}
+		if c, ok := g.constOf(a.idx); ok && c <= 0xffff {
+			return []bpf.RawInstruction{ins(opLD|sz|mABS, uint32(base)+c)}
+		}
+		s := e.value(a.idx, reg)
+		return append(s, ins(opMISC|miscTAX, 0), ins(opLD|sz|mIND, uint32(base)))
+	}
+	panic(fmt.Sprintf("filter: unknown arithmetic %T", a))
+}
+
+func (g *gen) relation(n *nRel) cond {
+	e := &emitter{g: g}
+	lc := g.checks(n.l)
+	rc := g.checks(n.r)
+	l, r := n.l, n.r
+	op, rev := n.op, n.rev
+	jop := map[string]uint16{"=": jJEQ, ">": jJGT, ">=": jJGE}
+	var test cond
+	if _, ok := g.constOf(l); ok {
+		if _, ok := g.constOf(r); !ok {
+			// k OP y: rewrite as y OP' k.
+			l, r = r, l
+			switch op {
+			case ">":
+				op, rev = ">=", !rev
+			case ">=":
+				op, rev = ">", !rev
+			}
+		}
+	}
+	if k, ok := g.constOf(r); ok {
+		if b, isBin := l.(*aBin); isBin && b.op == "&" && op == "=" && k == 0 {
+			if m, ok := g.constOf(b.r); ok {
+				test = not(newTest(e.value(b.l, 0), jJSET, m))
+			}
+		}
+		if test.entry == nil {
+			test = newTest(e.value(l, 0), jop[op], k)
+		}
+	} else {
+		s := e.value(r, 0)
+		s = append(s, ins(opST, 0))
+		s = append(s, e.value(l, 1)...)
+		s = append(s, ins(opLDX|mMEM, 0))
+		test = newTest(s, jop[op]|srcX, 0)
+	}
+	if rev {
+		test = not(test)
+	}
+	var ch *cond
+	switch {
+	case lc != nil && rc != nil:
+		c := and(*lc, *rc)
+		ch = &c
+	case lc != nil:
+		ch = lc
+	default:
+		ch = rc
+	}
+	if ch != nil {
+		return and(*ch, test)
+	}
+	return test
+}

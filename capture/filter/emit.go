@@ -1,0 +1,112 @@
+package filter
+
+import "golang.org/x/net/bpf"
+
+// order lists the blocks reachable from root so that every jump goes forward:
+// a reverse post-order, with return blocks last.
+func order(root *block) []*block {
+	seen := map[*block]bool{}
+	var post []*block
+	var leaves []*block
+	var visit func(b *block)
+	visit = func(b *block) {
+		if seen[b] {
+			return
+		}
+		seen[b] = true
+		if b.leaf {
+			leaves = append(leaves, b)
+			return
+		}
+		visit(b.jf)
+		visit(b.jt)
+		post = append(post, b)
+	}
+	visit(root)
+	out := make([]*block, 0, len(post)+len(leaves))
+	for i := len(post) - 1; i >= 0; i-- {
+		out = append(out, post[i])
+	}
+	// Accepting returns before rejecting ones, as libpcap lays them out.
+	for _, l := range leaves {
+		if l.ret.K != 0 {
+			out = append(out, l)
+		}
+	}
+	for _, l := range leaves {
+		if l.ret.K == 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// emit lays out the graph as instructions, adding `ja` trampolines where a
+// conditional jump would exceed 255 instructions.
+func emit(root *block) []bpf.RawInstruction {
+	blocks := order(root)
+	type far struct{ t, f bool }
+	need := map[*block]far{}
+	for {
+		pos := map[*block]int{}
+		n := 0
+		for _, b := range blocks {
+			pos[b] = n
+			n += len(b.stmts) + 1
+			if fr := need[b]; fr.t || fr.f {
+				if fr.t {
+					n++
+				}
+				if fr.f {
+					n++
+				}
+			}
+		}
+		changed := false
+		var prog []bpf.RawInstruction
+		for _, b := range blocks {
+			prog = append(prog, b.stmts...)
+			if b.leaf {
+				prog = append(prog, b.ret)
+				continue
+			}
+			here := len(prog)
+			fr := need[b]
+			extra := 0
+			if fr.t {
+				extra++
+			}
+			if fr.f {
+				extra++
+			}
+			next := here + 1 + extra
+			jt, jf := pos[b.jt]-(here+1), pos[b.jf]-(here+1)
+			var tramp []bpf.RawInstruction
+			if fr.t {
+				tramp = append(tramp, ins(opJMP|jJA, uint32(pos[b.jt]-(here+1+len(tramp)+1))))
+				jt = len(tramp) - 1
+			} else {
+				jt = pos[b.jt] - (here + 1)
+			}
+			if fr.f {
+				tramp = append(tramp, ins(opJMP|jJA, uint32(pos[b.jf]-(here+1+len(tramp)+1))))
+				jf = len(tramp) - 1
+			} else {
+				jf = pos[b.jf] - (here + 1)
+			}
+			_ = next
+			if jt > 255 && !fr.t {
+				fr.t, changed = true, true
+			}
+			if jf > 255 && !fr.f {
+				fr.f, changed = true, true
+			}
+			need[b] = fr
+			prog = append(prog, bpf.RawInstruction{Op: b.op, Jt: uint8(jt), Jf: uint8(jf), K: b.k})
+			prog = append(prog, tramp...)
+		}
+		if !changed {
+			return prog
+		}
+	}
+}

@@ -1,0 +1,696 @@
+package filter
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/bpf"
+)
+
+const offUnset = -1
+
+// gen holds libpcap's compiler state: the current link type and the offsets
+// that vlan, mpls and pppoes move as the expression is read left to right.
+type gen struct {
+	lt          LinkType
+	offLinkHdr  int
+	offLinkType int
+	offLinkPL   int
+	offNL       int
+	offNLNoSnap int
+	vlanDepth   int
+	labelDepth  int
+	snaplen     uint32
+	names       *resolver
+}
+
+type genError struct{ err *Error }
+
+func (g *gen) fail(t token, format string, args ...any) {
+	e := &Error{Pos: t.pos, Token: t.text, Msg: fmt.Sprintf(format, args...)}
+	if t.kind == tEOF {
+		e.Token = ""
+	}
+	panic(genError{e})
+}
+
+func newGen(lt LinkType, snaplen uint32, r *resolver) *gen {
+	g := &gen{lt: lt, snaplen: snaplen, names: r}
+	switch lt {
+	case EN10MB:
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = 12, 14, 0, 3
+	case LINUX_SLL:
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = 14, 16, 0, 3
+	case LINUX_SLL2:
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = 0, 20, 0, 3
+	default:
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = offUnset, 0, 0, 0
+	}
+	return g
+}
+
+// ---- statement helpers ----
+
+func sizeCode(size uint32) uint16 {
+	switch size {
+	case 1:
+		return szB
+	case 2:
+		return szH
+	}
+	return szW
+}
+
+func ldAbs(size uint32, off int) bpf.RawInstruction {
+	return ins(opLD|sizeCode(size)|mABS, uint32(off))
+}
+
+func (g *gen) linkPL(off int) int   { return g.offLinkPL + g.offNL + off }
+func (g *gen) linkType(off int) int { return g.offLinkType + off }
+
+func cmp(off int, size uint32, v uint32) cond {
+	return newTest([]bpf.RawInstruction{ldAbs(size, off)}, jJEQ, v)
+}
+
+func mcmp(off int, size uint32, v, mask uint32) cond {
+	s := []bpf.RawInstruction{ldAbs(size, off)}
+	if mask != 0xffffffff {
+		s = append(s, ins(opALU|aluAND|srcK, mask))
+	}
+	return newTest(s, jJEQ, v)
+}
+
+func cmpOp(off int, size uint32, op uint16, v uint32) cond {
+	return newTest([]bpf.RawInstruction{ldAbs(size, off)}, op, v)
+}
+
+func gtrue() cond  { return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0)}, jJEQ, 0) }
+func gfalse() cond { return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 1)}, jJEQ, 0) }
+
+// ---- link layer ----
+
+func ethertypeToPPP(p uint32) uint32 {
+	switch p {
+	case 0x0800:
+		return 0x0021
+	case 0x86dd:
+		return 0x0057
+	case 0x6003:
+		return 0x0027
+	case 0x809b:
+		return 0x0029
+	case 0x0600:
+		return 0x0025
+	case 0xfe:
+		return 0x0023
+	case 0x42:
+		return 0x0031
+	case 0xe0:
+		return 0x002b
+	}
+	return p
+}
+
+func (g *gen) linktype(t token, p uint32) cond {
+	if g.labelDepth > 0 {
+		var v uint32
+		switch p {
+		case 0x0800:
+			v = 0x40
+		case 0x86dd:
+			v = 0x60
+		default:
+			g.fail(t, "unsupported protocol over mpls")
+		}
+		return and(mcmp(g.linkPL(-2), 1, 1, 1), mcmp(g.linkPL(0), 1, v, 0xf0))
+	}
+	switch g.lt {
+	case EN10MB:
+		switch {
+		case p == 0xfe || p == 0x06 || p == 0xf0:
+			return and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), cmp(g.offLinkPL, 2, p<<8|p))
+		case p == 0xe0 || p == 0x809b || p == 0x80f3:
+			g.fail(t, "IPX and AppleTalk encapsulations are not supported")
+		case p <= 1500:
+			return and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), cmp(g.linkType(2), 1, p))
+		}
+		return cmp(g.linkType(0), 2, p)
+	case LINUX_SLL, LINUX_SLL2:
+		switch {
+		case p == 0xfe || p == 0x06 || p == 0xf0:
+			return and(cmp(g.linkType(0), 2, 4), cmp(g.offLinkPL, 2, p<<8|p))
+		case p == 0xe0 || p == 0x809b || p == 0x80f3:
+			g.fail(t, "IPX and AppleTalk encapsulations are not supported")
+		case p <= 1500:
+			return and(cmp(g.linkType(0), 2, 4), cmp(g.offLinkPL, 1, p))
+		}
+		return cmp(g.linkType(0), 2, p)
+	case linkPPP:
+		return cmp(g.linkType(0), 2, ethertypeToPPP(p))
+	case RAW:
+		switch p {
+		case 0x0800:
+			return mcmp(0, 1, 0x40, 0xf0)
+		case 0x86dd:
+			return mcmp(0, 1, 0x60, 0xf0)
+		}
+		return gfalse()
+	case IPV4:
+		if p == 0x0800 {
+			return gtrue()
+		}
+		return gfalse()
+	case IPV6:
+		if p == 0x86dd {
+			return gtrue()
+		}
+		return gfalse()
+	}
+	g.fail(t, "unsupported link type %s", g.lt)
+	return cond{}
+}
+
+// ---- protocols ----
+
+var ipProtoOf = map[string]uint32{"sctp": 132, "tcp": 6, "udp": 17, "icmp": 1, "igmp": 2, "igrp": 9, "pim": 103, "vrrp": 112, "carp": 112, "icmp6": 58, "ah": 51, "esp": 50}
+
+var ethertypeOf = map[string]uint32{"ip": 0x0800, "arp": 0x0806, "rarp": 0x8035, "ip6": 0x86dd, "decnet": 0x6003, "lat": 0x6004, "sca": 0x6007, "moprc": 0x6002, "mopdl": 0x6001, "iso": 0xfe, "stp": 0x42, "netbeui": 0xf0}
+
+func (g *gen) abbrev(t token, p string) cond {
+	switch p {
+	case "sctp", "tcp", "udp", "pim", "ah", "esp":
+		return g.proto(t, ipProtoOf[p], "")
+	case "icmp", "igmp", "igrp", "vrrp", "carp":
+		return g.proto(t, ipProtoOf[p], "ip")
+	case "icmp6":
+		return g.proto(t, 58, "ip6")
+	case "link":
+		g.fail(t, "link layer applied in wrong context")
+	}
+	if et, ok := ethertypeOf[p]; ok {
+		return g.linktype(t, et)
+	}
+	g.fail(t, "'%s' is not supported by netdiag", p)
+	return cond{}
+}
+
+func (g *gen) proto(t token, v uint32, p string) cond {
+	switch p {
+	case "":
+		return or(g.proto(t, v, "ip"), g.proto(t, v, "ip6"))
+	case "link":
+		return g.linktype(t, v)
+	case "ip":
+		return and(g.linktype(t, 0x0800), cmp(g.linkPL(9), 1, v))
+	case "ip6":
+		b := or(cmp(g.linkPL(6), 1, v), and(cmp(g.linkPL(6), 1, 44), cmp(g.linkPL(40), 1, v)))
+		return and(g.linktype(t, 0x86dd), b)
+	case "arp", "rarp", "lat", "sca", "moprc", "mopdl":
+		name := strings.ToUpper(p)
+		if p == "arp" || p == "rarp" {
+			name = p
+		}
+		g.fail(t, "%s does not encapsulate another protocol", name)
+	case "decnet":
+		g.fail(t, "DECNET encapsulation is not specifiable")
+	}
+	g.fail(t, "'%s proto' is bogus", p)
+	return cond{}
+}
+
+// ---- hosts and nets ----
+
+func (g *gen) hostop(addr, mask uint32, dir string, et uint32, src, dst int, t token) cond {
+	switch dir {
+	case "src":
+		return and(g.linktype(t, et), mcmp(g.linkPL(src), 4, addr, mask))
+	case "dst":
+		return and(g.linktype(t, et), mcmp(g.linkPL(dst), 4, addr, mask))
+	case "and":
+		return and(g.hostop(addr, mask, "src", et, src, dst, t), g.hostop(addr, mask, "dst", et, src, dst, t))
+	}
+	return or(g.hostop(addr, mask, "src", et, src, dst, t), g.hostop(addr, mask, "dst", et, src, dst, t))
+}
+
+func typestr(addr string) string {
+	if addr == "net" {
+		return "net"
+	}
+	return "host"
+}
+
+func (g *gen) host(addr, mask uint32, q qual, t token) cond {
+	switch q.proto {
+	case "":
+		b := g.host(addr, mask, qual{proto: "ip", dir: q.dir, addr: q.addr}, t)
+		if g.labelDepth == 0 {
+			b = or(b, g.host(addr, mask, qual{proto: "arp", dir: q.dir, addr: q.addr}, t))
+			b = or(b, g.host(addr, mask, qual{proto: "rarp", dir: q.dir, addr: q.addr}, t))
+		}
+		return b
+	case "link":
+		g.fail(t, "link-layer modifier applied to %s", typestr(q.addr))
+	case "ip":
+		return g.hostop(addr, mask, q.dir, 0x0800, 12, 16, t)
+	case "arp":
+		return g.hostop(addr, mask, q.dir, 0x0806, 14, 24, t)
+	case "rarp":
+		return g.hostop(addr, mask, q.dir, 0x8035, 14, 24, t)
+	case "decnet":
+		g.fail(t, "'decnet' modifier applied to ip %s", typestr(q.addr))
+	}
+	g.fail(t, "'%s' modifier applied to %s", q.proto, typestr(q.addr))
+	return cond{}
+}
+
+func (g *gen) hostop6(a, m [16]byte, dir string, t token) cond {
+	switch dir {
+	case "and":
+		return and(g.hostop6(a, m, "src", t), g.hostop6(a, m, "dst", t))
+	case "src", "dst":
+	default:
+		return or(g.hostop6(a, m, "src", t), g.hostop6(a, m, "dst", t))
+	}
+	off := 8
+	if dir == "dst" {
+		off = 24
+	}
+	word := func(b [16]byte, i int) uint32 {
+		return uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3])
+	}
+	// libpcap compares the last word first.
+	b := mcmp(g.linkPL(off+12), 4, word(a, 3), word(m, 3))
+	for i := 2; i >= 0; i-- {
+		b = and(mcmp(g.linkPL(off+4*i), 4, word(a, i), word(m, i)), b)
+	}
+	return and(g.linktype(t, 0x86dd), b)
+}
+
+func (g *gen) host6(a, m [16]byte, q qual, t token) cond {
+	switch q.proto {
+	case "", "ip6":
+		return g.hostop6(a, m, q.dir, t)
+	case "link":
+		g.fail(t, "link-layer modifier applied to ip6 %s", typestr(q.addr))
+	}
+	g.fail(t, "'%s' modifier applied to ip6 %s", q.proto, typestr(q.addr))
+	return cond{}
+}
+
+// atoin parses a dotted IPv4 prefix as libpcap's __pcap_atoin: it returns the
+// value in the low bits and the number of bits given.
+func atoin(s string) (uint32, int, bool) {
+	var v uint32
+	n := 0
+	for _, part := range strings.Split(s, ".") {
+		x, err := parseNum(part)
+		if err != nil || x > 255 {
+			return 0, 0, false
+		}
+		v = v<<8 | x
+		n += 8
+	}
+	return v, n, true
+}
+
+// ---- ports ----
+
+func (g *gen) portop(port uint32, proto uint32, dir string, v6 bool, lo, hi uint32, rng bool) cond {
+	var atom func(off int) cond
+	if v6 {
+		atom = func(off int) cond {
+			if rng {
+				return and(cmpOp(g.linkPL(40+off), 2, jJGE, lo), not(cmpOp(g.linkPL(40+off), 2, jJGT, hi)))
+			}
+			return cmp(g.linkPL(40+off), 2, port)
+		}
+	} else {
+		atom = func(off int) cond {
+			mk := func(op uint16, v uint32) cond {
+				return newTest([]bpf.RawInstruction{ins(opLDX|szB|mMSH, uint32(g.linkPL(0))), ins(opLD|szH|mIND, uint32(g.linkPL(off)))}, op, v)
+			}
+			if rng {
+				return and(mk(jJGE, lo), not(mk(jJGT, hi)))
+			}
+			return mk(jJEQ, port)
+		}
+	}
+	var b cond
+	switch dir {
+	case "src":
+		b = atom(0)
+	case "dst":
+		b = atom(2)
+	case "and":
+		b = and(atom(0), atom(2))
+	default:
+		b = or(atom(0), atom(2))
+	}
+	var pre cond
+	if v6 {
+		pre = cmp(g.linkPL(6), 1, proto)
+	} else {
+		pre = and(cmp(g.linkPL(9), 1, proto), g.ipfrag())
+	}
+	return and(pre, b)
+}
+
+func (g *gen) ipfrag() cond {
+	return not(newTest([]bpf.RawInstruction{ldAbs(2, g.linkPL(6))}, jJSET, 0x1fff))
+}
+
+func (g *gen) port(t token, proto uint32, dir string, lo, hi uint32, rng bool) cond {
+	one := func(v6 bool) cond {
+		var b cond
+		if proto == 0 {
+			b = or(g.portop(lo, 132, dir, v6, lo, hi, rng), or(g.portop(lo, 6, dir, v6, lo, hi, rng), g.portop(lo, 17, dir, v6, lo, hi, rng)))
+		} else {
+			b = g.portop(lo, proto, dir, v6, lo, hi, rng)
+		}
+		et := uint32(0x0800)
+		if v6 {
+			et = 0x86dd
+		}
+		return and(g.linktype(t, et), b)
+	}
+	return or(one(true), one(false))
+}
+
+func (g *gen) portProto(q qual, t token, what string) uint32 {
+	switch q.proto {
+	case "udp":
+		return 17
+	case "tcp":
+		return 6
+	case "sctp":
+		return 132
+	case "":
+		return 0
+	}
+	g.fail(t, "illegal qualifier of '%s'", what)
+	return 0
+}
+
+// ---- ids ----
+
+func (g *gen) id(n *nID) cond {
+	q, t := n.q, n.tok
+	if q.undef {
+		g.fail(t, "%s needs a qualifier such as host, net or port", t.String())
+	}
+	switch t.kind {
+	case tNUM:
+		return g.ncode(q, t, t.num, 32, false)
+	case tHID:
+		v, bits, ok := atoin(t.text)
+		if !ok {
+			g.fail(t, "invalid IPv4 address %s", t.text)
+		}
+		if n.maskLen >= 0 || n.maskTok != nil {
+			return g.mcode(n, v, bits)
+		}
+		return g.ncode(q, t, v, bits, true)
+	case tHID6:
+		a, err := netip.ParseAddr(t.text)
+		if err != nil {
+			g.fail(t, "invalid IPv6 address %s", t.text)
+		}
+		l := 128
+		if n.maskLen >= 0 {
+			l = n.maskLen
+			if l > 128 {
+				g.fail(n.lenTok, "mask length must be <= 128")
+			}
+		}
+		return g.mcode6(n, a.As16(), l)
+	case tEID:
+		mac, ok := parseMAC(t.text)
+		if !ok {
+			g.fail(t, "invalid ethernet address %s", t.text)
+		}
+		if (q.addr == "host" || q.addr == "") && q.proto == "link" {
+			return g.ehost(mac, q.dir, t)
+		}
+		g.fail(t, "ethernet address used in non-ether expression")
+	case tID:
+		return g.scode(q, t)
+	}
+	g.fail(t, "syntax error")
+	return cond{}
+}
+
+func (g *gen) ncode(q qual, t token, v uint32, bits int, dotted bool) cond {
+	switch q.addr {
+	case "", "host", "net":
+		if q.proto == "link" {
+			g.fail(t, "illegal link layer address")
+		}
+		mask := uint32(0xffffffff)
+		if !dotted && q.addr == "net" {
+			for v != 0 && v&0xff000000 == 0 {
+				v <<= 8
+				mask <<= 8
+			}
+		} else {
+			v <<= uint(32 - bits)
+			mask <<= uint(32 - bits)
+			if bits == 0 {
+				mask = 0
+			}
+		}
+		return g.host(v, mask, q, t)
+	case "port":
+		p := g.portProto(q, t, "port")
+		if dotted {
+			g.fail(t, "illegal port number %s", t.text)
+		}
+		if v > 65535 {
+			g.fail(t, "illegal port number %d > 65535", v)
+		}
+		return g.port(t, p, q.dir, v, v, false)
+	case "portrange":
+		p := g.portProto(q, t, "portrange")
+		if dotted {
+			g.fail(t, "illegal port number %s", t.text)
+		}
+		if v > 65535 {
+			g.fail(t, "illegal port number %d > 65535", v)
+		}
+		return g.port(t, p, q.dir, v, v, true)
+	case "gateway":
+		g.fail(t, "'gateway' requires a name")
+	case "proto":
+		if dotted {
+			g.fail(t, "syntax error: protocol number expected")
+		}
+		return g.proto(t, v, q.proto)
+	case "protochain":
+		g.fail(t, "protochain is not supported by netdiag")
+	}
+	g.fail(t, "syntax error")
+	return cond{}
+}
+
+func (g *gen) mcode(n *nID, v uint32, bits int) cond {
+	t := n.tok
+	if bits != 32 {
+		g.fail(t, "invalid IPv4 address %s: netmask syntax needs all four bytes", t.text)
+	}
+	var m uint32
+	if n.maskTok != nil {
+		mv, mb, ok := atoin(n.maskTok.text)
+		if !ok || mb != 32 {
+			g.fail(*n.maskTok, "invalid netmask %s", n.maskTok.text)
+		}
+		m = mv
+	} else {
+		if n.maskLen > 32 {
+			g.fail(n.lenTok, "mask length must be <= 32")
+		}
+		if n.maskLen == 0 {
+			m = 0
+		} else {
+			m = 0xffffffff << uint(32-n.maskLen)
+		}
+	}
+	if v&^m != 0 {
+		if n.maskTok != nil {
+			g.fail(t, "non-network bits set in \"%s mask %s\"", t.text, n.maskTok.text)
+		}
+		g.fail(t, "non-network bits set in \"%s/%d\"", t.text, n.maskLen)
+	}
+	if n.q.addr != "net" {
+		g.fail(t, "Mask syntax for networks only")
+	}
+	return g.host(v, m, n.q, t)
+}
+
+func (g *gen) mcode6(n *nID, a [16]byte, l int) cond {
+	t := n.tok
+	var m [16]byte
+	for i := 0; i < l; i++ {
+		m[i/8] |= 0x80 >> uint(i%8)
+	}
+	for i := range a {
+		if a[i]&^m[i] != 0 {
+			g.fail(t, "non-network bits set in \"%s/%d\"", t.text, l)
+		}
+	}
+	switch n.q.addr {
+	case "", "host":
+		if l != 128 {
+			g.fail(t, "Mask syntax for networks only")
+		}
+		return g.host6(a, m, n.q, t)
+	case "net":
+		return g.host6(a, m, n.q, t)
+	}
+	g.fail(t, "invalid qualifier against IPv6 address")
+	return cond{}
+}
+
+func parseMAC(s string) ([6]byte, bool) {
+	var m [6]byte
+	var parts []string
+	switch {
+	case strings.Count(s, ":") == 5:
+		parts = strings.Split(s, ":")
+	case strings.Count(s, "-") == 5:
+		parts = strings.Split(s, "-")
+	case strings.Count(s, ".") == 5:
+		parts = strings.Split(s, ".")
+	case strings.Count(s, ".") == 2:
+		for _, w := range strings.Split(s, ".") {
+			parts = append(parts, w[:2], w[2:])
+		}
+	case len(s) == 12:
+		for i := 0; i < 12; i += 2 {
+			parts = append(parts, s[i:i+2])
+		}
+	default:
+		return m, false
+	}
+	for i, p := range parts {
+		v, err := strconv.ParseUint(p, 16, 8)
+		if err != nil {
+			return m, false
+		}
+		m[i] = byte(v)
+	}
+	return m, true
+}
+
+func (g *gen) ehost(mac [6]byte, dir string, t token) cond {
+	if g.lt != EN10MB {
+		g.fail(t, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel")
+	}
+	at := func(off int) cond {
+		w := uint32(mac[2])<<24 | uint32(mac[3])<<16 | uint32(mac[4])<<8 | uint32(mac[5])
+		return and(cmp(off+2, 4, w), cmp(off, 2, uint32(mac[0])<<8|uint32(mac[1])))
+	}
+	switch dir {
+	case "src":
+		return at(6)
+	case "dst":
+		return at(0)
+	case "and":
+		return and(at(6), at(0))
+	}
+	return or(at(6), at(0))
+}
+
+func (g *gen) scode(q qual, t token) cond {
+	name := t.text
+	switch q.addr {
+	case "", "host", "net":
+		if q.addr == "net" {
+			g.fail(t, "unknown network '%s'", name)
+		}
+		if q.proto == "link" {
+			g.fail(t, "unknown ether host '%s'", name)
+		}
+		addrs, err := g.names.lookupHost(name)
+		if err != nil {
+			g.fail(t, "resolve host '%s': %v", name, err)
+		}
+		tp, tp6 := q.proto, q.proto
+		if g.offLinkType == offUnset && tp == "" {
+			tp, tp6 = "ip", "ip6"
+		}
+		var b *cond
+		for _, a := range addrs {
+			var c cond
+			if a.Is4() {
+				if tp == "ip6" {
+					continue
+				}
+				v := a.As4()
+				c = g.host(uint32(v[0])<<24|uint32(v[1])<<16|uint32(v[2])<<8|uint32(v[3]), 0xffffffff, qual{proto: tp, dir: q.dir, addr: q.addr}, t)
+			} else {
+				if tp6 == "ip" {
+					continue
+				}
+				var m [16]byte
+				for i := range m {
+					m[i] = 0xff
+				}
+				c = g.host6(a.As16(), m, qual{proto: tp6, dir: q.dir, addr: q.addr}, t)
+			}
+			if b != nil {
+				c = or(*b, c)
+			}
+			b = &c
+		}
+		if b == nil {
+			suffix := ""
+			if q.proto != "" {
+				suffix = " for specified address family"
+			}
+			g.fail(t, "unknown host '%s'%s", name, suffix)
+		}
+		return *b
+	case "port":
+		p := g.portProto(q, t, "port")
+		port, pp, ok := lookupPort(name)
+		if !ok {
+			g.fail(t, "unknown port '%s'", name)
+		}
+		if p != 0 && pp != 0 && p != pp {
+			g.fail(t, "port '%s' is %s", name, protoName(pp))
+		}
+		if p == 0 {
+			p = pp
+		}
+		return g.port(t, p, q.dir, port, port, false)
+	case "portrange":
+		p := g.portProto(q, t, "portrange")
+		lo, hi, pp, ok := lookupPortRange(name)
+		if !ok {
+			g.fail(t, "unknown port in range '%s'", name)
+		}
+		if p != 0 && pp != 0 && p != pp {
+			g.fail(t, "port in range '%s' is %s", name, protoName(pp))
+		}
+		if p == 0 {
+			p = pp
+		}
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		return g.port(t, p, q.dir, lo, hi, true)
+	case "gateway":
+		g.fail(t, "'gateway' is not supported: it needs /etc/ethers")
+	case "proto":
+		v, ok := lookupProto(name, q.proto)
+		if !ok {
+			g.fail(t, "unknown %s protocol '%s'", map[bool]string{true: "ether", false: "ip"}[q.proto == "link"], name)
+		}
+		return g.proto(t, v, q.proto)
+	case "protochain":
+		g.fail(t, "protochain is not supported by netdiag")
+	}
+	g.fail(t, "syntax error")
+	return cond{}
+}

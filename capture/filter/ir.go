@@ -1,0 +1,126 @@
+package filter
+
+import "golang.org/x/net/bpf"
+
+// Classic BPF opcode pieces (linux/filter.h).
+const (
+	opLD   = 0x00
+	opLDX  = 0x01
+	opST   = 0x02
+	opSTX  = 0x03
+	opALU  = 0x04
+	opJMP  = 0x05
+	opRET  = 0x06
+	opMISC = 0x07
+
+	szW = 0x00
+	szH = 0x08
+	szB = 0x10
+
+	mIMM = 0x00
+	mABS = 0x20
+	mIND = 0x40
+	mMEM = 0x60
+	mLEN = 0x80
+	mMSH = 0xa0
+
+	aluADD = 0x00
+	aluSUB = 0x10
+	aluMUL = 0x20
+	aluDIV = 0x30
+	aluOR  = 0x40
+	aluAND = 0x50
+	aluLSH = 0x60
+	aluRSH = 0x70
+	aluNEG = 0x80
+	aluMOD = 0x90
+	aluXOR = 0xa0
+
+	jJA   = 0x00
+	jJEQ  = 0x10
+	jJGT  = 0x20
+	jJGE  = 0x30
+	jJSET = 0x40
+
+	srcK = 0x00
+	srcX = 0x08
+
+	retK = 0x00
+	retA = 0x10
+
+	miscTAX = 0x00
+	miscTXA = 0x80
+
+	// Linux ancillary data offsets (SKF_AD_OFF + SKF_AD_*).
+	skfAdOff            = 0xfffff000
+	skfAdProtocol       = 0
+	skfAdPktType        = 4
+	skfAdIfIndex        = 8
+	skfAdNLAttr         = 12
+	skfAdNLAttrNest     = 16
+	skfAdMark           = 20
+	skfAdQueue          = 24
+	skfAdHaType         = 28
+	skfAdRXHash         = 32
+	skfAdCPU            = 36
+	skfAdAlu            = 40
+	skfAdVLANTag        = 44
+	skfAdVLANTagPresent = 48
+	skfAdPayOffset      = 52
+	skfAdRandom         = 56
+	skfAdVLANTPID       = 60
+	skfAdMax            = 64
+
+	maxInsns   = 4096
+	memWords   = 16
+	packetOutgoing = 4
+)
+
+func ins(code uint16, k uint32) bpf.RawInstruction { return bpf.RawInstruction{Op: code, K: k} }
+
+// block is a node of the control-flow graph: statements, then either a
+// conditional jump (op, k) to jt/jf, or a return when leaf is set.
+type block struct {
+	stmts []bpf.RawInstruction
+	op    uint16 // jump class|op|src
+	k     uint32
+	jt    *block
+	jf    *block
+	leaf  bool
+	ret   bpf.RawInstruction // BPF_RET instruction when leaf
+
+	// Set by the optimizer and emitter.
+	id    int
+	order int
+	vA    int // value number of A at the jump
+}
+
+// cond is a boolean subexpression under construction: its entry block and the
+// unpatched edges taken when it is true and when it is false.
+type cond struct {
+	entry *block
+	t, f  []**block
+}
+
+func newTest(stmts []bpf.RawInstruction, op uint16, k uint32) cond {
+	b := &block{stmts: stmts, op: opJMP | op, k: k}
+	return cond{entry: b, t: []**block{&b.jt}, f: []**block{&b.jf}}
+}
+
+func patch(edges []**block, to *block) {
+	for _, e := range edges {
+		*e = to
+	}
+}
+
+func and(a, b cond) cond {
+	patch(a.t, b.entry)
+	return cond{entry: a.entry, t: b.t, f: append(append([]**block{}, a.f...), b.f...)}
+}
+
+func or(a, b cond) cond {
+	patch(a.f, b.entry)
+	return cond{entry: a.entry, t: append(append([]**block{}, a.t...), b.t...), f: b.f}
+}
+
+func not(a cond) cond { return cond{entry: a.entry, t: a.f, f: a.t} }

@@ -1,0 +1,429 @@
+package pcapio
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/bits"
+	"time"
+)
+
+const (
+	magicMicro        = 0xa1b2c3d4
+	magicNano         = 0xa1b23c4d
+	blockSHB          = 0x0A0D0D0A
+	blockIDB          = 1
+	blockObsoletePkt  = 2
+	blockSPB          = 3
+	blockISB          = 5
+	blockEPB          = 6
+	byteOrderMagic    = 0x1A2B3C4D
+	optEnd            = 0
+	optComment        = 1
+	optIfName         = 2
+	optIfDescription  = 3
+	optIfTsresol      = 9
+	optIfFilter       = 11
+	optIfTsoffset     = 14
+	optEPBFlags       = 2
+	optSHBHardware    = 2
+	optSHBOS          = 3
+	optSHBUserAppl    = 4
+	optISBStartTime   = 2
+	optISBEndTime     = 3
+	optISBIfRecv      = 4
+	optISBIfDrop      = 5
+	defaultPcapngRes  = 1000000
+	pcapRecordHdrSize = 16
+)
+
+// NewReader detects the format from the first four bytes and returns a pcap or
+// pcapng reader. It reads the pcapng stream up to the first Interface
+// Description Block so that LinkType is known.
+func NewReader(r io.Reader) (Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	head, err := br.Peek(4)
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("read file header: file is empty or shorter than a header: %w", io.ErrUnexpectedEOF)
+		}
+		return nil, fmt.Errorf("read file header: %w", err)
+	}
+	le := binary.LittleEndian.Uint32(head)
+	be := binary.BigEndian.Uint32(head)
+	switch {
+	case le == magicMicro || le == magicNano:
+		return newPcapReader(br, binary.LittleEndian)
+	case be == magicMicro || be == magicNano:
+		return newPcapReader(br, binary.BigEndian)
+	case le == blockSHB:
+		return newPcapngReader(br)
+	}
+	return nil, fmt.Errorf("read file header: %w", ErrUnknownFormat)
+}
+
+// readFull reads len(buf) bytes; a partial read is io.ErrUnexpectedEOF, none at
+// all is io.EOF.
+func readFull(r io.Reader, buf []byte) error {
+	n, err := io.ReadFull(r, buf)
+	if err == io.ErrUnexpectedEOF || (err == io.EOF && n > 0) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+type pcapReader struct {
+	r     *bufio.Reader
+	order binary.ByteOrder
+	iface Interface
+	hdr   [pcapRecordHdrSize]byte
+	buf   []byte
+}
+
+func newPcapReader(r *bufio.Reader, order binary.ByteOrder) (*pcapReader, error) {
+	var h [24]byte
+	if err := readFull(r, h[:]); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("read pcap header: truncated file header: %w", err)
+	}
+	p := &pcapReader{r: r, order: order}
+	p.iface.TsResolNano = order.Uint32(h[0:]) == magicNano
+	p.iface.SnapLen = order.Uint32(h[16:])
+	// The upper bits hold FCS length and reserved flags (pcap-savefile(5)).
+	p.iface.LinkType = LinkType(order.Uint32(h[20:]) & 0x03ffffff)
+	return p, nil
+}
+
+func (p *pcapReader) Interfaces() []Interface { return []Interface{p.iface} }
+func (p *pcapReader) LinkType() LinkType      { return p.iface.LinkType }
+func (p *pcapReader) Nanosecond() bool        { return p.iface.TsResolNano }
+
+func (p *pcapReader) Next() (Packet, error) {
+	if err := readFull(p.r, p.hdr[:]); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			return Packet{}, fmt.Errorf("read packet header: truncated dump file: %w", err)
+		}
+		return Packet{}, err
+	}
+	sec := p.order.Uint32(p.hdr[0:])
+	frac := p.order.Uint32(p.hdr[4:])
+	capLen := p.order.Uint32(p.hdr[8:])
+	origLen := p.order.Uint32(p.hdr[12:])
+	if capLen > maxRecord {
+		return Packet{}, fmt.Errorf("read packet header: invalid capture length %d, bigger than the maximum of %d: file is corrupt", capLen, maxRecord)
+	}
+	if cap(p.buf) < int(capLen) {
+		p.buf = make([]byte, capLen, max(int(capLen), 65536))
+	}
+	data := p.buf[:capLen]
+	if err := readFull(p.r, data); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return Packet{}, fmt.Errorf("read packet data: truncated dump file; tried to read %d captured bytes: %w", capLen, err)
+	}
+	nsec := int64(frac)
+	if !p.iface.TsResolNano {
+		nsec *= 1000
+	}
+	return Packet{
+		Timestamp:  time.Unix(int64(sec), nsec),
+		CaptureLen: int(capLen),
+		OrigLen:    int(origLen),
+		Data:       data,
+	}, nil
+}
+
+type ngInterface struct {
+	Interface
+	units  uint64 // timestamp units per second
+	offset int64  // if_tsoffset seconds
+}
+
+type pcapngReader struct {
+	r      *bufio.Reader
+	order  binary.ByteOrder
+	ifaces []ngInterface
+	pub    []Interface
+	hdr    [8]byte
+	buf    []byte
+}
+
+func newPcapngReader(r *bufio.Reader) (*pcapngReader, error) {
+	p := &pcapngReader{r: r, order: binary.LittleEndian}
+	// Read up to the first IDB so LinkType is known before the first packet.
+	for len(p.ifaces) == 0 {
+		typ, body, err := p.readBlock()
+		if err != nil {
+			if err == io.EOF {
+				return nil, fmt.Errorf("read pcapng: no interface description block before the end of the file: %w", io.ErrUnexpectedEOF)
+			}
+			return nil, err
+		}
+		switch typ {
+		case blockEPB, blockSPB, blockObsoletePkt:
+			return nil, fmt.Errorf("read pcapng: packet block before any interface description block: file is corrupt")
+		case blockIDB:
+			if err := p.addInterface(body); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// readBlock returns the next block's type and body (without the type, the
+// lengths and the trailer). The body aliases p.buf. Section headers are
+// handled here: they reset the interfaces and set the byte order.
+func (p *pcapngReader) readBlock() (uint32, []byte, error) {
+	if err := readFull(p.r, p.hdr[:]); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			return 0, nil, fmt.Errorf("read pcapng block header: truncated file: %w", err)
+		}
+		return 0, nil, err
+	}
+	typ := p.order.Uint32(p.hdr[0:])
+	if binary.LittleEndian.Uint32(p.hdr[0:]) == blockSHB {
+		typ = blockSHB
+		// The byte-order magic follows; the block length is in that order.
+		bom, err := p.r.Peek(4)
+		if err != nil {
+			return 0, nil, fmt.Errorf("read pcapng section header: truncated file: %w", io.ErrUnexpectedEOF)
+		}
+		switch {
+		case binary.LittleEndian.Uint32(bom) == byteOrderMagic:
+			p.order = binary.LittleEndian
+		case binary.BigEndian.Uint32(bom) == byteOrderMagic:
+			p.order = binary.BigEndian
+		default:
+			return 0, nil, fmt.Errorf("read pcapng section header: bad byte-order magic %x: file is corrupt", bom)
+		}
+	}
+	total := p.order.Uint32(p.hdr[4:])
+	if total < 12 || total%4 != 0 || total > maxRecord {
+		return 0, nil, fmt.Errorf("read pcapng block: invalid block length %d: file is corrupt", total)
+	}
+	n := int(total) - 8
+	if cap(p.buf) < n {
+		p.buf = make([]byte, n, max(n, 65536))
+	}
+	b := p.buf[:n]
+	if err := readFull(p.r, b); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, fmt.Errorf("read pcapng block: truncated file; tried to read %d bytes: %w", n, err)
+	}
+	if p.order.Uint32(b[n-4:]) != total {
+		return 0, nil, fmt.Errorf("read pcapng block: trailing length does not match %d: file is corrupt", total)
+	}
+	body := b[:n-4]
+	if typ == blockSHB {
+		if len(body) < 16 {
+			return 0, nil, fmt.Errorf("read pcapng section header: block too short: file is corrupt")
+		}
+		if major := p.order.Uint16(body[4:]); major != 1 {
+			return 0, nil, fmt.Errorf("read pcapng section header: unsupported major version %d", major)
+		}
+		p.ifaces = p.ifaces[:0]
+		p.pub = nil
+	}
+	return typ, body, nil
+}
+
+// options calls fn for each option in b until opt_endofopt or the end.
+func (p *pcapngReader) options(b []byte, fn func(code uint16, val []byte)) {
+	for len(b) >= 4 {
+		code := p.order.Uint16(b)
+		l := int(p.order.Uint16(b[2:]))
+		b = b[4:]
+		if code == optEnd {
+			return
+		}
+		if l > len(b) {
+			return
+		}
+		fn(code, b[:l])
+		pad := (l + 3) &^ 3
+		if pad > len(b) {
+			return
+		}
+		b = b[pad:]
+	}
+}
+
+func (p *pcapngReader) addInterface(body []byte) error {
+	if len(body) < 8 {
+		return fmt.Errorf("read pcapng interface description: block too short: file is corrupt")
+	}
+	ifc := ngInterface{units: defaultPcapngRes}
+	ifc.LinkType = LinkType(p.order.Uint16(body))
+	ifc.SnapLen = p.order.Uint32(body[4:])
+	var bad error
+	p.options(body[8:], func(code uint16, v []byte) {
+		switch code {
+		case optIfName:
+			ifc.Name = string(v)
+		case optIfDescription:
+			ifc.Description = string(v)
+		case optIfFilter:
+			if len(v) > 1 && v[0] == 0 {
+				ifc.Filter = string(v[1:])
+			}
+		case optIfTsoffset:
+			if len(v) == 8 {
+				ifc.offset = int64(p.order.Uint64(v))
+			}
+		case optIfTsresol:
+			if len(v) < 1 {
+				return
+			}
+			r := v[0]
+			var u uint64 = 1
+			if r&0x80 != 0 {
+				if r&0x7f > 63 {
+					bad = fmt.Errorf("read pcapng interface description: if_tsresol 2^-%d is too fine", r&0x7f)
+					return
+				}
+				u <<= r & 0x7f
+			} else {
+				if r > 19 {
+					bad = fmt.Errorf("read pcapng interface description: if_tsresol 10^-%d is too fine", r)
+					return
+				}
+				for range r {
+					u *= 10
+				}
+			}
+			ifc.units = u
+		}
+	})
+	if bad != nil {
+		return bad
+	}
+	ifc.TsResolNano = ifc.units >= 1000000000
+	p.ifaces = append(p.ifaces, ifc)
+	p.pub = nil
+	return nil
+}
+
+func (p *pcapngReader) Interfaces() []Interface {
+	if p.pub == nil {
+		p.pub = make([]Interface, len(p.ifaces))
+		for i, ifc := range p.ifaces {
+			p.pub[i] = ifc.Interface
+		}
+	}
+	return p.pub
+}
+
+func (p *pcapngReader) LinkType() LinkType {
+	if len(p.ifaces) == 0 {
+		return 0
+	}
+	return p.ifaces[0].LinkType
+}
+
+func (p *pcapngReader) Nanosecond() bool {
+	return len(p.ifaces) > 0 && p.ifaces[0].TsResolNano
+}
+
+func (p *pcapngReader) timestamp(ifc *ngInterface, ts uint64) time.Time {
+	sec := ts / ifc.units
+	frac := ts % ifc.units
+	hi, lo := bits.Mul64(frac, 1e9)
+	nsec, _ := bits.Div64(hi, lo, ifc.units)
+	return time.Unix(int64(sec)+ifc.offset, int64(nsec))
+}
+
+func (p *pcapngReader) iface(id uint32) (*ngInterface, error) {
+	if int(id) >= len(p.ifaces) || id > 1<<20 {
+		return nil, fmt.Errorf("read pcapng packet: interface ID %d is not described in this section: file is corrupt", id)
+	}
+	return &p.ifaces[id], nil
+}
+
+func (p *pcapngReader) Next() (Packet, error) {
+	for {
+		typ, body, err := p.readBlock()
+		if err != nil {
+			return Packet{}, err
+		}
+		switch typ {
+		case blockIDB:
+			if err := p.addInterface(body); err != nil {
+				return Packet{}, err
+			}
+		case blockEPB, blockObsoletePkt:
+			if len(body) < 20 {
+				return Packet{}, fmt.Errorf("read pcapng packet block: block too short: file is corrupt")
+			}
+			var id uint32
+			if typ == blockEPB {
+				id = p.order.Uint32(body)
+			} else {
+				id = uint32(p.order.Uint16(body))
+			}
+			ifc, err := p.iface(id)
+			if err != nil {
+				return Packet{}, err
+			}
+			ts := uint64(p.order.Uint32(body[4:]))<<32 | uint64(p.order.Uint32(body[8:]))
+			capLen := p.order.Uint32(body[12:])
+			origLen := p.order.Uint32(body[16:])
+			rest := body[20:]
+			if uint64(capLen) > uint64(len(rest)) {
+				return Packet{}, fmt.Errorf("read pcapng packet block: captured length %d exceeds the block: file is corrupt", capLen)
+			}
+			pkt := Packet{
+				Timestamp:      p.timestamp(ifc, ts),
+				CaptureLen:     int(capLen),
+				OrigLen:        int(origLen),
+				Data:           rest[:capLen],
+				InterfaceIndex: int(id),
+			}
+			if pad := (int(capLen) + 3) &^ 3; pad <= len(rest) {
+				p.options(rest[pad:], func(code uint16, v []byte) {
+					switch code {
+					case optComment:
+						if pkt.Comment == "" {
+							pkt.Comment = string(v)
+						}
+					case optEPBFlags:
+						if typ == blockEPB && len(v) == 4 {
+							pkt.Flags = p.order.Uint32(v)
+						}
+					}
+				})
+			}
+			return pkt, nil
+		case blockSPB:
+			if len(body) < 4 {
+				return Packet{}, fmt.Errorf("read pcapng simple packet block: block too short: file is corrupt")
+			}
+			ifc, err := p.iface(0)
+			if err != nil {
+				return Packet{}, err
+			}
+			origLen := p.order.Uint32(body)
+			capLen := uint32(len(body) - 4)
+			if origLen < capLen {
+				capLen = origLen
+			}
+			if ifc.SnapLen != 0 && capLen > ifc.SnapLen {
+				capLen = ifc.SnapLen
+			}
+			// A simple packet block has no timestamp.
+			return Packet{
+				Timestamp:  time.Unix(0, 0),
+				CaptureLen: int(capLen),
+				OrigLen:    int(origLen),
+				Data:       body[4 : 4+capLen],
+			}, nil
+		}
+		// SHB (handled in readBlock), ISB, NRB, DSB, custom: nothing to return.
+	}
+}

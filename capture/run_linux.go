@@ -1,0 +1,337 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// RunConfig bounds a capture. The zero value runs until ctx is done or an
+// interface goes away.
+type RunConfig struct {
+	// Count stops after this many packets were handled (tcpdump -c); 0 is
+	// no limit.
+	Count uint64
+	// Duration stops the capture this long after it started; 0 is no limit.
+	Duration time.Duration
+	// Watch, when set, is called about every WatchEvery; an error stops the
+	// capture with that error as the reason (e.g. the pod's netns is gone).
+	Watch      func() error
+	WatchEvery time.Duration
+}
+
+// Result says how a capture ended.
+type Result struct {
+	// Captured counts the packets given to the handler ("packets captured").
+	Captured uint64
+	// Reason is why the capture stopped: ErrCountReached, ErrDurationElapsed,
+	// ErrInterfaceGone, ErrInterfaceDown, ctx's cause, Watch's error, or the
+	// handler's error.
+	Reason error
+	// Stats are the final kernel counters of each handle, in order.
+	Stats []Stats
+}
+
+// Total sums the statistics of all handles.
+func (r Result) Total() Stats {
+	var t Stats
+	for _, s := range r.Stats {
+		t = t.Add(s)
+	}
+	return t
+}
+
+// Handler receives each packet. data points into the ring and is valid only
+// until Handler returns. An error stops the capture and is returned by Run.
+type Handler func(pi *PacketInfo, data []byte) error
+
+// errHandler marks a handler failure inside the loop.
+type errHandler struct{ err error }
+
+func (e errHandler) Error() string { return e.err.Error() }
+
+// source is a handle with one packet looked at ahead, to merge several
+// handles in timestamp order.
+type source struct {
+	h    *Handle
+	pi   PacketInfo
+	data []byte
+	have bool
+}
+
+// Run reads packets from the handles until a stop condition and gives each to
+// fn, merging several handles by timestamp. It never blocks a handle's ring
+// longer than needed: packets are handled in place. When stopped by ctx or
+// Duration it first takes what is already in the rings, waiting at most one
+// block timeout for a partly filled block, so a stopped capture loses nothing
+// it could have had. Run does not close the handles; Result.Stats holds their
+// totals read at the end.
+func Run(ctx context.Context, hs []*Handle, cfg RunConfig, fn Handler) (Result, error) {
+	if len(hs) == 0 {
+		return Result{}, fmt.Errorf("run capture: no handles")
+	}
+	l := &loop{cfg: cfg, fn: fn, srcs: make([]source, len(hs)), waitOn: make([]bool, len(hs))}
+	for i, h := range hs {
+		l.srcs[i].h = h
+		l.srcs[i].pi.Source = i
+	}
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return Result{}, fmt.Errorf("run capture: create eventfd: %w", err)
+	}
+	defer unix.Close(efd)
+	stopWake := context.AfterFunc(ctx, func() {
+		l.cancelled.Store(true)
+		var one = [8]byte{1}
+		_, _ = unix.Write(efd, one[:])
+	})
+	defer stopWake()
+	l.efd = efd
+	l.ctx = ctx
+	reason := l.run()
+	res := Result{Captured: l.captured, Reason: reason}
+	for _, h := range hs {
+		st, _ := h.Stats()
+		res.Stats = append(res.Stats, st)
+	}
+	var he errHandler
+	if errors.As(reason, &he) {
+		res.Reason = he.err
+		return res, he.err
+	}
+	return res, nil
+}
+
+type loop struct {
+	cfg       RunConfig
+	fn        Handler
+	srcs      []source
+	efd       int
+	ctx       context.Context
+	cancelled atomic.Bool
+	captured  uint64
+	deadline  time.Time
+	nextWatch time.Time
+	// waiting: a packet is held back until the handles marked in waitOn
+	// retire their open blocks; poll then watches only those.
+	waiting bool
+	waitOn  []bool
+}
+
+const watchDefault = time.Second
+
+func (l *loop) run() error {
+	start := time.Now()
+	if l.cfg.Duration > 0 {
+		l.deadline = start.Add(l.cfg.Duration)
+	}
+	every := l.cfg.WatchEvery
+	if every <= 0 {
+		every = watchDefault
+	}
+	l.nextWatch = start.Add(every)
+	pfds := make([]unix.PollFd, len(l.srcs)+1)
+	for i, s := range l.srcs {
+		pfds[i] = unix.PollFd{Fd: int32(s.h.fd), Events: unix.POLLIN}
+	}
+	pfds[len(l.srcs)] = unix.PollFd{Fd: int32(l.efd), Events: unix.POLLIN}
+	for {
+		if err := l.drain(false); err != nil {
+			return err
+		}
+		now := time.Now()
+		if err := l.checkClock(now, every); err != nil {
+			return err
+		}
+		timeout := l.nextWatch.Sub(now)
+		if !l.deadline.IsZero() && l.deadline.Sub(now) < timeout {
+			timeout = l.deadline.Sub(now)
+		}
+		ms := int((timeout + time.Millisecond - 1) / time.Millisecond)
+		if ms < 1 {
+			ms = 1
+		}
+		for i := range pfds {
+			pfds[i].Revents = 0
+			if i < len(l.srcs) {
+				// While holding a packet back, a ready ring would wake poll
+				// at once: watch only the rings being waited for.
+				pfds[i].Events = unix.POLLIN
+				if l.waiting && !l.waitOn[i] {
+					pfds[i].Events = 0
+				}
+			}
+		}
+		if _, err := unix.Poll(pfds, ms); err != nil && !errors.Is(err, unix.EINTR) {
+			return fmt.Errorf("poll: %w", err)
+		}
+		for i, s := range l.srcs {
+			if pfds[i].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 {
+				if err := s.h.sockError(); err != nil {
+					// Whatever reached the ring before the error still counts.
+					if derr := l.drain(true); derr != nil {
+						return derr
+					}
+					return err
+				}
+			}
+		}
+		if l.cancelled.Load() {
+			return l.finish(context.Cause(l.ctx))
+		}
+	}
+}
+
+// checkClock applies Duration and Watch.
+func (l *loop) checkClock(now time.Time, every time.Duration) error {
+	if !l.deadline.IsZero() && !now.Before(l.deadline) {
+		return l.finish(ErrDurationElapsed)
+	}
+	if l.cfg.Watch != nil && !now.Before(l.nextWatch) {
+		l.nextWatch = now.Add(every)
+		if err := l.cfg.Watch(); err != nil {
+			if derr := l.drain(true); derr != nil {
+				return derr
+			}
+			return err
+		}
+	} else if l.cfg.Watch == nil && !now.Before(l.nextWatch) {
+		l.nextWatch = now.Add(every)
+	}
+	return nil
+}
+
+// finish takes the packets still in the rings, waiting once for blocks the
+// kernel is filling to retire, and returns reason.
+func (l *loop) finish(reason error) error {
+	if err := l.drain(true); err != nil {
+		return err
+	}
+	var wait time.Duration
+	for _, s := range l.srcs {
+		if s.h.pendingInOpenBlock() && s.h.timeout > wait {
+			wait = s.h.timeout
+		}
+	}
+	if wait > 0 {
+		pfds := make([]unix.PollFd, len(l.srcs))
+		for i, s := range l.srcs {
+			pfds[i] = unix.PollFd{Fd: int32(s.h.fd), Events: unix.POLLIN}
+		}
+		end := time.Now().Add(wait + 50*time.Millisecond)
+		for time.Now().Before(end) {
+			ms := int(time.Until(end)/time.Millisecond) + 1
+			_, _ = unix.Poll(pfds, ms)
+			if err := l.drain(true); err != nil {
+				return err
+			}
+			pending := false
+			for _, s := range l.srcs {
+				pending = pending || s.h.pendingInOpenBlock()
+			}
+			if !pending {
+				break
+			}
+		}
+	}
+	return reason
+}
+
+// drain hands every packet now in the rings to the handler. final means the
+// capture is ending: cancellation is not checked again.
+func (l *loop) drain(final bool) error {
+	if len(l.srcs) == 1 {
+		return l.drainOne(final)
+	}
+	return l.drainMerged(final)
+}
+
+func (l *loop) drainOne(final bool) error {
+	s := &l.srcs[0]
+	h := s.h
+	var n uint32
+	for {
+		if !final && l.cancelled.Load() {
+			return nil
+		}
+		data, ok := h.next(&s.pi)
+		if !ok {
+			return nil
+		}
+		if err := l.deliver(&s.pi, data); err != nil {
+			return err
+		}
+		if n++; n&1023 == 0 && !final {
+			if err := l.checkClock(time.Now(), l.every()); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (l *loop) every() time.Duration {
+	if l.cfg.WatchEvery > 0 {
+		return l.cfg.WatchEvery
+	}
+	return watchDefault
+}
+
+// drainMerged delivers packets of several handles oldest first. A packet is
+// held back while another handle has packets in a block the kernel has not
+// retired yet (they may be older); the retire timeout bounds the wait.
+func (l *loop) drainMerged(final bool) error {
+	var n uint32
+	for {
+		if !final && l.cancelled.Load() {
+			return nil
+		}
+		best := -1
+		waiting := false
+		for i := range l.srcs {
+			s := &l.srcs[i]
+			l.waitOn[i] = false
+			if !s.have {
+				s.data, s.have = s.h.next(&s.pi)
+			}
+			if !s.have && !final && s.h.pendingInOpenBlock() {
+				l.waitOn[i], waiting = true, true
+			}
+			if s.have && (best < 0 || s.pi.Timestamp.Before(l.srcs[best].pi.Timestamp)) {
+				best = i
+			}
+		}
+		if best < 0 || waiting {
+			l.waiting = waiting && best >= 0
+			return nil
+		}
+		l.waiting = false
+		s := &l.srcs[best]
+		s.have = false
+		if err := l.deliver(&s.pi, s.data); err != nil {
+			return err
+		}
+		if n++; n&1023 == 0 && !final {
+			if err := l.checkClock(time.Now(), l.every()); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (l *loop) deliver(pi *PacketInfo, data []byte) error {
+	if !l.deadline.IsZero() && !pi.Timestamp.Before(l.deadline) {
+		return nil // after the end of the capture window
+	}
+	if err := l.fn(pi, data); err != nil {
+		return errHandler{err}
+	}
+	l.captured++
+	if l.cfg.Count > 0 && l.captured >= l.cfg.Count {
+		return ErrCountReached
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package checks
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/node"
+)
+
+// Part names a piece of the snapshot that a check reads.
+type Part string
+
+// The parts of a snapshot.
+const (
+	PartPods      Part = "pods"
+	PartLinks     Part = "links"
+	PartSysctls   Part = "sysctls"
+	PartCounters  Part = "counters"
+	PartConntrack Part = "conntrack"
+	PartKernelLog Part = "kernel log"
+	PartRules     Part = "firewall rules"
+	PartServices  Part = "services"
+	PartPodNet    Part = "pod netns"
+	PartStale     Part = "stale containers"
+	PartDNS       Part = "dns"
+)
+
+// Snapshot is everything the checks read, collected once. Counters are
+// sampled twice, Interval apart, so checks see rates instead of totals
+// accumulated since boot.
+type Snapshot struct {
+	Taken    time.Time
+	Interval time.Duration
+
+	Pods      []node.Pod
+	Processes []node.Process
+	Node      NetNSState
+	PodNet    []PodNet
+
+	Conntrack [2]netstate.ConntrackStats
+	// ConntrackByDest counts conntrack entries by the address they were
+	// DNATed to (reply source), for stale endpoints.
+	ConntrackByDest map[netip.Addr]int
+
+	Kernel []KernelEvent
+
+	// IPTables holds one ruleset per backend that could be read.
+	IPTables []*netstate.IPTablesRuleset
+	NFT      *netstate.NFTRuleset
+
+	ServiceMode string
+	Services    []Service
+	// PodRanges are the node's pod address ranges (routes to pod veths,
+	// the bridge subnet).
+	PodRanges []netip.Prefix
+
+	Stale []StaleProcess
+	DNS   []DNSResult
+
+	// Unavailable says why a part could not be collected.
+	Unavailable map[Part]string
+}
+
+func (s *Snapshot) missing(parts []Part) map[Part]string {
+	out := map[Part]string{}
+	for _, p := range parts {
+		if why, ok := s.Unavailable[p]; ok {
+			out[p] = why
+		}
+	}
+	return out
+}
+
+// NetNSState is what the checks read of one network namespace.
+type NetNSState struct {
+	Sysctls   map[string]string
+	Links     []Link
+	Routes    []Route
+	Neighbors []Neighbor
+	Counters  [2]netstate.Counters // two samples
+}
+
+// Link is a network interface.
+type Link struct {
+	Name        string         `json:"name"`
+	Index       int            `json:"index"`
+	Kind        string         `json:"kind"` // bridge, veth, vxlan, geneve, ipip, wireguard, device, …
+	MTU         int            `json:"mtu"`
+	Up          bool           `json:"up"` // operationally up (or unknown state with IFF_UP, as for dummies)
+	AdminUp     bool           `json:"adminUp"`
+	Master      string         `json:"master,omitempty"`
+	MasterIndex int            `json:"-"`
+	Addrs       []netip.Prefix `json:"addrs,omitempty"`
+	// DstPort is the UDP port of a vxlan or geneve device.
+	DstPort int `json:"dstPort,omitempty"`
+}
+
+// Route is a route of the main table.
+type Route struct {
+	Dst     netip.Prefix `json:"dst"` // 0.0.0.0/0 for the default route
+	Dev     string       `json:"dev"`
+	Gateway netip.Addr   `json:"gateway,omitempty"`
+}
+
+// Neighbor is an ARP/NDP entry.
+type Neighbor struct {
+	IP    netip.Addr `json:"ip"`
+	Dev   string     `json:"dev"`
+	State string     `json:"state"` // REACHABLE, STALE, FAILED, INCOMPLETE, …
+}
+
+// PodNet is what the checks read inside one pod's netns.
+type PodNet struct {
+	Pod       *node.Pod
+	Sysctls   map[string]string
+	Counters  [2]netstate.Counters
+	Listeners []netstate.Socket
+	// ResolvConf is the pod's /etc/resolv.conf, "" when unknown.
+	ResolvConf string
+}
+
+// KernelEvent counts kernel log lines of one kind in the window read.
+type KernelEvent struct {
+	Kind     string    `json:"kind"` // conntrack-table-full, netdev-refcount, neigh-overflow, …
+	Count    int       `json:"count"`
+	Last     time.Time `json:"last"`
+	LastLine string    `json:"lastLine"`
+}
+
+// Service is a kube-proxy service port with its endpoints.
+type Service struct {
+	Name      string     `json:"name"`
+	VIP       string     `json:"vip"`
+	Port      int        `json:"port"`
+	Protocol  string     `json:"protocol"`
+	Type      string     `json:"type"`
+	Local     bool       `json:"local"` // externalTrafficPolicy: Local
+	Endpoints []Endpoint `json:"endpoints"`
+	// LocalDropPackets counts packets dropped for lack of a local endpoint
+	// (counters of the drop rule), -1 when unknown.
+	LocalDropPackets int64 `json:"localDropPackets"`
+}
+
+// Endpoint is one backend of a service.
+type Endpoint struct {
+	IP   string `json:"ip"`
+	Port int    `json:"port"`
+	Live bool   `json:"live"`
+}
+
+// StaleProcess is a process left in a pod after its container was lost.
+type StaleProcess struct {
+	Pod         string   `json:"pod"`
+	ContainerID string   `json:"containerId"`
+	PIDs        []int    `json:"pids"`
+	Listening   []string `json:"listening"`
+	Reason      string   `json:"reason"`
+}
+
+// DNSResult is one live query from a pod.
+type DNSResult struct {
+	Pod     string        `json:"pod"`
+	Server  string        `json:"server"`
+	Name    string        `json:"name"`
+	Err     string        `json:"error,omitempty"`
+	RTT     time.Duration `json:"rtt"`
+	Queries int           `json:"queries"` // queries the search list expands one lookup into
+}
+
+// sysctl returns a node sysctl and whether it exists.
+func (n *NetNSState) sysctl(name string) (string, bool) {
+	v, ok := n.Sysctls[name]
+	return v, ok
+}
+
+// link returns the named link or nil.
+func (n *NetNSState) link(name string) *Link {
+	for i := range n.Links {
+		if n.Links[i].Name == name {
+			return &n.Links[i]
+		}
+	}
+	return nil
+}
+
+// counterDelta is the growth of a counter between the two samples, and
+// whether both samples had it.
+func counterDelta(c [2]netstate.Counters, name string) (int64, bool) {
+	a, ok1 := c[0].Get(name)
+	b, ok2 := c[1].Get(name)
+	return b - a, ok1 && ok2
+}

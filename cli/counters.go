@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/netdiag/netdiag/netstate"
+)
+
+func init() {
+	register(&ucli.Command{
+		Name:      "counters",
+		Usage:     "show the SNMP and netstat counters of the node or a pod, like nstat -a",
+		ArgsUsage: "[SELECTOR] [NAME…]",
+		Description: "Reads /proc/net/snmp, /proc/net/snmp6 and /proc/net/netstat as the namespace sees\n" +
+			"them, under nstat's names (TcpExtListenOverflows, IpInReceives, …). NAME arguments\n" +
+			"keep only counters whose name contains one of them (case-insensitive). With\n" +
+			"--interval D it samples twice and shows the change over D.",
+		Flags: append(selectorFlags(),
+			&ucli.DurationFlag{Name: "interval", Usage: "sample twice, `D` apart, and show the deltas"},
+			&ucli.BoolFlag{Name: "nonzero", Aliases: []string{"z"}, Usage: "only counters whose value (or delta) is not zero"},
+		),
+		Action: runCounters,
+	})
+}
+
+func runCounters(c *ucli.Context) error {
+	interval := c.Duration("interval")
+	if interval < 0 {
+		return usageErrorf("--interval must be positive, got %s", interval)
+	}
+	ns, _, err := targetNetNS(c)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	cs, err := netstate.ReadCounters(ns)
+	if err != nil {
+		return err
+	}
+	if interval > 0 {
+		select {
+		case <-time.After(interval):
+		case <-c.Context.Done():
+			return c.Context.Err()
+		}
+		after, err := netstate.ReadCounters(ns)
+		if err != nil {
+			return err
+		}
+		cs = netstate.CounterDelta(cs, after)
+	}
+	var patterns []string
+	for _, a := range c.Args().Slice() {
+		patterns = append(patterns, strings.ToLower(a))
+	}
+	out := netstate.Counters{}
+	for _, ctr := range cs {
+		if c.Bool("nonzero") && ctr.Value == 0 {
+			continue
+		}
+		if len(patterns) > 0 {
+			keep := false
+			for _, p := range patterns {
+				keep = keep || strings.Contains(strings.ToLower(ctr.Name), p)
+			}
+			if !keep {
+				continue
+			}
+		}
+		out = append(out, ctr)
+	}
+	e := envOf(c)
+	if isJSON(c) {
+		v := struct {
+			Interval string            `json:"interval,omitempty"`
+			Counters netstate.Counters `json:"counters"`
+		}{Counters: out}
+		if interval > 0 {
+			v.Interval = interval.String()
+		}
+		return writeJSON(e.stdout, v)
+	}
+	header := "VALUE"
+	if interval > 0 {
+		header = fmt.Sprintf("DELTA/%s", interval)
+	}
+	t := newTable(e.stdout, "NAME", header)
+	for _, ctr := range out {
+		t.row(ctr.Name, fmt.Sprint(ctr.Value))
+	}
+	return t.flush()
+}

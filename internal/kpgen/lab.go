@@ -1,0 +1,68 @@
+package kpgen
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// LabConfig is the node configuration of the lab: pods in 198.18.0.0/24,
+// services in 198.18.200.0/24, the node at 198.18.100.1.
+func LabConfig() Config {
+	return Config{
+		ClusterCIDR: netip.MustParsePrefix("198.18.0.0/24"),
+		ServiceCIDR: netip.MustParsePrefix("198.18.200.0/24"),
+		NodeIPs:     []netip.Addr{addr("198.18.100.1")},
+	}
+}
+
+// LabServices are the services of the lab node: one reachable web service
+// whose only endpoint is webIP:8080 (a real lab pod), and services with 0, 1
+// and many endpoints, NodePorts, externalTrafficPolicy Local, an external IP
+// and a load balancer with source ranges. All addresses are in 198.18.0.0/15.
+func LabServices(webIP netip.Addr) []Service {
+	return []Service{
+		{Namespace: "default", Name: "web", PortName: "http", Protocol: "tcp", ClusterIP: addr("198.18.200.10"), Port: 80,
+			Endpoints: []Endpoint{{IP: webIP, Port: 8080, Local: true}}},
+		{Namespace: "kube-system", Name: "kube-dns", PortName: "dns", Protocol: "udp", ClusterIP: addr("198.18.200.53"), Port: 53,
+			Endpoints: []Endpoint{{IP: addr("198.18.0.20"), Port: 53}, {IP: addr("198.18.0.21"), Port: 53}}},
+		{Namespace: "kube-system", Name: "kube-dns", PortName: "dns-tcp", Protocol: "tcp", ClusterIP: addr("198.18.200.53"), Port: 53,
+			Endpoints: []Endpoint{{IP: addr("198.18.0.20"), Port: 53}, {IP: addr("198.18.0.21"), Port: 53}}},
+		{Namespace: "shop", Name: "cart", PortName: "grpc", Protocol: "tcp", ClusterIP: addr("198.18.200.20"), Port: 9000,
+			Endpoints: []Endpoint{{IP: addr("198.18.0.30"), Port: 9000}, {IP: addr("198.18.0.31"), Port: 9000},
+				{IP: addr("198.18.0.32"), Port: 9000}, {IP: addr("198.18.1.33"), Port: 9000}}},
+		{Namespace: "shop", Name: "empty", PortName: "http", Protocol: "tcp", ClusterIP: addr("198.18.200.21"), Port: 80, NodePort: 30021},
+		{Namespace: "shop", Name: "front", PortName: "http", Protocol: "tcp", ClusterIP: addr("198.18.200.22"), Port: 80, NodePort: 30080,
+			Endpoints: []Endpoint{{IP: addr("198.18.0.40"), Port: 8080}, {IP: addr("198.18.1.41"), Port: 8080}}},
+		{Namespace: "shop", Name: "local", PortName: "https", Protocol: "tcp", ClusterIP: addr("198.18.200.23"), Port: 443, NodePort: 30443,
+			LocalPolicy: true, LoadBalancerIPs: []netip.Addr{addr("198.19.0.23")},
+			Endpoints: []Endpoint{{IP: addr("198.18.0.50"), Port: 8443, Local: true}, {IP: addr("198.18.1.51"), Port: 8443}}},
+		{Namespace: "shop", Name: "nolocal", PortName: "", Protocol: "tcp", ClusterIP: addr("198.18.200.24"), Port: 8080, NodePort: 30808,
+			LocalPolicy: true, Endpoints: []Endpoint{{IP: addr("198.18.1.60"), Port: 8080}}},
+		{Namespace: "shop", Name: "lb", PortName: "http", Protocol: "tcp", ClusterIP: addr("198.18.200.25"), Port: 80, NodePort: 30025,
+			LoadBalancerIPs: []netip.Addr{addr("198.19.0.25")}, SourceRanges: []netip.Prefix{netip.MustParsePrefix("198.19.128.0/17")},
+			ExternalIPs: []netip.Addr{addr("198.19.1.25")},
+			Endpoints:   []Endpoint{{IP: addr("198.18.0.70"), Port: 80}}},
+	}
+}
+
+// Synthetic returns nsvc service ports with neps endpoints spread over them
+// (at least one each), for benchmarks. Addresses are in 198.18.0.0/15.
+func Synthetic(nsvc, neps int) []Service {
+	out := make([]Service, nsvc)
+	for i := range out {
+		out[i] = Service{
+			Namespace: fmt.Sprintf("ns%d", i%50), Name: fmt.Sprintf("svc%d", i), PortName: "http", Protocol: "tcp",
+			ClusterIP: netip.AddrFrom4([4]byte{198, 19, byte(i >> 8), byte(i)}), Port: 80,
+		}
+		if i%10 == 0 {
+			out[i].NodePort = uint16(30000 + i%2768)
+		}
+	}
+	for j := 0; j < neps; j++ {
+		s := &out[j%nsvc]
+		s.Endpoints = append(s.Endpoints, Endpoint{IP: netip.AddrFrom4([4]byte{198, 18, byte(j >> 8), byte(j)}), Port: 8080})
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/netdiag/netdiag/internal/kpgen"
+	"github.com/netdiag/netdiag/netstate"
+)
+
+// expected lists the frontends the generator wrote for svcs, with the
+// endpoints kube-proxy sends each to, in the given mode.
+func expected(svcs []kpgen.Service, mode Mode) []Service {
+	var out []Service
+	eps := func(in []kpgen.Endpoint) []Endpoint {
+		o := []Endpoint{}
+		for _, e := range in {
+			o = append(o, Endpoint{IP: e.IP, Port: e.Port, Weight: 1, Live: true})
+		}
+		return o
+	}
+	for _, s := range svcs {
+		name := s.PortNameString()
+		base := Service{Name: name, Port: s.Port, Protocol: s.Protocol}
+		c := base
+		c.Type, c.VIP, c.Endpoints = TypeClusterIP, s.ClusterIP, eps(s.Endpoints)
+		out = append(out, c)
+		ext := eps(s.Endpoints)
+		policy := ""
+		if s.LocalPolicy {
+			policy = "Local"
+			var local []kpgen.Endpoint
+			for _, e := range s.Endpoints {
+				if e.Local {
+					local = append(local, e)
+				}
+			}
+			ext = eps(local)
+		}
+		if len(s.Endpoints) == 0 {
+			policy = ""
+		}
+		if s.NodePort != 0 {
+			n := base
+			n.Type, n.Port, n.Endpoints, n.TrafficPolicy = TypeNodePort, s.NodePort, ext, policy
+			out = append(out, n)
+		}
+		for _, ip := range s.ExternalIPs {
+			x := base
+			x.Type, x.VIP, x.Endpoints, x.TrafficPolicy = TypeExternalIP, ip, ext, policy
+			if mode == ModeNFTables || len(s.Endpoints) == 0 {
+				x.Type = TypeExternal
+			}
+			out = append(out, x)
+		}
+		for _, ip := range s.LoadBalancerIPs {
+			x := base
+			x.Type, x.VIP, x.Endpoints, x.TrafficPolicy = TypeLoadBalancer, ip, ext, policy
+			if mode == ModeNFTables && len(s.SourceRanges) == 0 || len(s.Endpoints) == 0 {
+				x.Type = TypeExternal
+			}
+			if mode == ModeIPTables && len(s.Endpoints) > 0 {
+				for _, r := range s.SourceRanges {
+					x.SourceRanges = append(x.SourceRanges, r.String())
+				}
+			}
+			out = append(out, x)
+		}
+	}
+	sortServices(out)
+	return out
+}
+
+var addrOpt = cmpopts.EquateComparable(netip.Addr{})
+
+// withoutChains drops what the expectation does not model.
+func withoutChains(s []Service) []Service {
+	out := append([]Service(nil), s...)
+	for i := range out {
+		out[i].Chain = ""
+	}
+	return out
+}
+
+func TestDecodeIPTablesGenerated(t *testing.T) {
+	svcs := kpgen.LabServices(netip.MustParseAddr("198.18.0.6"))
+	rs, err := netstate.ParseIPTablesSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := withoutChains(DecodeIPTables(rs))
+	if diff := cmp.Diff(expected(svcs, ModeIPTables), got, addrOpt); diff != "" {
+		t.Errorf("DecodeIPTables (-want +got):\n%s", diff)
+	}
+}
+
+func TestWeightsFromProbabilities(t *testing.T) {
+	// Three endpoints where the first takes half: 0.5, then 0.5 of the rest.
+	save := `*nat
+:KUBE-SERVICES - [0:0]
+:KUBE-SVC-A - [0:0]
+:KUBE-SEP-1 - [0:0]
+:KUBE-SEP-2 - [0:0]
+:KUBE-SEP-3 - [0:0]
+-A KUBE-SERVICES -d 198.18.200.1/32 -p tcp -m comment --comment "a/b:c cluster IP" -m tcp --dport 80 -j KUBE-SVC-A
+-A KUBE-SVC-A -m comment --comment "a/b:c -> 198.18.0.1:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-1
+-A KUBE-SVC-A -m comment --comment "a/b:c -> 198.18.0.2:80" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-2
+-A KUBE-SVC-A -m comment --comment "a/b:c -> 198.18.0.3:80" -j KUBE-SEP-3
+-A KUBE-SEP-1 -p tcp -m comment --comment a/b:c -m tcp -j DNAT --to-destination 198.18.0.1:80
+-A KUBE-SEP-2 -p tcp -m comment --comment a/b:c -m tcp -j DNAT --to-destination 198.18.0.2:80
+-A KUBE-SEP-3 -p tcp -m comment --comment a/b:c -m tcp -j DNAT --to-destination 198.18.0.3:80
+COMMIT
+`
+	rs, err := netstate.ParseIPTablesSave(strings.NewReader(save))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := DecodeIPTables(rs)
+	want := []Service{{Name: "a/b:c", VIP: netip.MustParseAddr("198.18.200.1"), Port: 80, Protocol: "tcp", Type: TypeClusterIP, Chain: "KUBE-SVC-A",
+		Endpoints: []Endpoint{
+			{IP: netip.MustParseAddr("198.18.0.1"), Port: 80, Weight: 1.5, Live: true},
+			{IP: netip.MustParseAddr("198.18.0.2"), Port: 80, Weight: 0.75, Live: true},
+			{IP: netip.MustParseAddr("198.18.0.3"), Port: 80, Weight: 0.75, Live: true},
+		}}}
+	if diff := cmp.Diff(want, got, addrOpt); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestParseVIP(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ip   string
+		port uint16
+		bad  bool
+	}{
+		{in: "198.18.200.10", ip: "198.18.200.10"},
+		{in: "198.18.200.10:80", ip: "198.18.200.10", port: 80},
+		{in: "[2001:db8::1]:443", ip: "2001:db8::1", port: 443},
+		{in: ":30080", port: 30080},
+		{in: "198.18.200", bad: true},
+		{in: "198.18.200.10:", bad: true},
+		{in: "198.18.200.10:99999", bad: true},
+		{in: "web", bad: true},
+		{in: ":0", bad: true},
+	} {
+		ip, port, err := ParseVIP(tc.in)
+		if (err != nil) != tc.bad {
+			t.Errorf("ParseVIP(%q) error = %v, want bad=%v", tc.in, err, tc.bad)
+			continue
+		}
+		if tc.bad {
+			continue
+		}
+		var want netip.Addr
+		if tc.ip != "" {
+			want = netip.MustParseAddr(tc.ip)
+		}
+		if ip != want || port != tc.port {
+			t.Errorf("ParseVIP(%q) = %v, %d; want %v, %d", tc.in, ip, port, want, tc.port)
+		}
+	}
+}
+
+func TestLiveness(t *testing.T) {
+	svcs := []Service{{Endpoints: []Endpoint{
+		{IP: netip.MustParseAddr("198.18.0.6")},  // in range, live
+		{IP: netip.MustParseAddr("198.18.0.7")},  // in range, no pod
+		{IP: netip.MustParseAddr("198.18.9.9")},  // another node
+	}}}
+	Liveness{
+		PodRanges: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
+		LiveIPs:   map[netip.Addr]bool{netip.MustParseAddr("198.18.0.6"): true},
+	}.Mark(svcs)
+	var got []bool
+	for _, e := range svcs[0].Endpoints {
+		got = append(got, e.Live)
+	}
+	if diff := cmp.Diff([]bool{true, false, true}, got); diff != "" {
+		t.Errorf("live (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,2 @@
+// Package netstate reads snapshots of kernel network state inside one network namespace.
+package netstate

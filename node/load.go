@@ -1,0 +1,215 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ErrPermission means netdiag lacks the privilege to read other processes'
+// namespaces.
+var ErrPermission = errors.New("needs CAP_SYS_ADMIN and CAP_SYS_PTRACE to read other processes' namespaces: run as root")
+
+// Load reads every source it can reach and merges what they say into one list
+// of pods. A source that fails adds a warning; Load fails only when the node
+// netns cannot be opened, /proc cannot be read, or privileges are missing.
+func Load(ctx context.Context, o Options) (*Inventory, error) {
+	if o.HostRoot == "" {
+		o.HostRoot = "/"
+	}
+	if o.NodeNetNS == "" {
+		o.NodeNetNS = defaultNodeNetNS
+	}
+	realProc := o.ProcRoot == "" || o.ProcRoot == "/proc"
+	if o.ProcRoot == "" {
+		o.ProcRoot = "/proc"
+	}
+	if realProc {
+		if err := checkPrivileges(); err != nil {
+			return nil, fmt.Errorf("list pods: %w", err)
+		}
+	}
+	var early []string
+	nodeNS, w, err := OpenNodeNetNS(o.NodeNetNS)
+	if err != nil {
+		return nil, err
+	}
+	if w != "" {
+		early = append(early, w)
+		o.NodeNetNS = nodeNS.Path()
+	}
+	defer nodeNS.Close()
+	inv := &Inventory{
+		NodeNetNS: NetNSRef{Inode: nodeNS.ID().Ino, Dev: nodeNS.ID().Dev, Path: o.NodeNetNS},
+		Pods:      []Pod{}, Sources: []string{}, Warnings: early, Processes: []Process{},
+	}
+	f := found{node: inv.NodeNetNS, hostRoot: o.HostRoot, procRoot: o.ProcRoot, runtimeAnswered: map[string]bool{}}
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		warnings []string
+		answered = map[string]bool{}
+	)
+	warn := func(err error) {
+		mu.Lock()
+		warnings = append(warnings, strings.ReplaceAll(err.Error(), "\n", "; "))
+		mu.Unlock()
+	}
+	ok := func(src string) {
+		mu.Lock()
+		answered[src] = true
+		mu.Unlock()
+	}
+
+	if !o.NoRuntime {
+		eps, err := criEndpoints(o.RuntimeEndpoint, o.HostRoot)
+		if err != nil {
+			return nil, err
+		}
+		if len(eps) == 0 {
+			warn(fmt.Errorf("CRI: no runtime socket found under %s (--runtime-endpoint names one)", o.HostRoot))
+		}
+		for _, ep := range eps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pods, name, err := loadCRI(ctx, ep)
+				if err != nil {
+					warn(err)
+				}
+				if pods != nil || (err == nil) {
+					ok(SourceCRI)
+					mu.Lock()
+					f.runtime = append(f.runtime, pods...)
+					if inv.Runtime == "" {
+						inv.Runtime = name
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		if sock := dockerSocket(o.HostRoot); sock != "" {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pods, err := loadDocker(ctx, sock)
+				if err != nil {
+					warn(err)
+				}
+				if pods != nil || err == nil {
+					ok(SourceDocker)
+					mu.Lock()
+					f.runtime = append(f.runtime, pods...)
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	if !o.NoNetNSScan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scan, err := scanNetNS(o.ProcRoot, o.HostRoot, nodeNS)
+			if err != nil {
+				warn(err)
+				return
+			}
+			for _, w := range scan.Warnings {
+				warn(errors.New(w))
+			}
+			ok(SourceNetNS)
+			mu.Lock()
+			f.scan = scan
+			mu.Unlock()
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		kp, found := kubeletFiles(o.HostRoot)
+		names := containerLogNames(o.HostRoot)
+		mu.Lock()
+		f.kubelet, f.containerNames = kp, names
+		mu.Unlock()
+		if found {
+			ok(SourceKubelet)
+		}
+	}()
+
+	procs, err := scanProcs(o.ProcRoot)
+	wg.Wait()
+	if err != nil {
+		return nil, fmt.Errorf("list pods: %w", err)
+	}
+	ok(SourceCgroup)
+	f.procs = procs
+	for src := range answered {
+		if src == SourceCRI || src == SourceDocker {
+			f.runtimeAnswered[src] = true
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list pods: %w", err)
+	}
+
+	var mw []string
+	inv.Pods, inv.Processes, mw = merge(f)
+	if inv.Processes == nil {
+		inv.Processes = []Process{}
+	}
+	for src := range answered {
+		inv.Sources = addSource(inv.Sources, src)
+	}
+	sort.Strings(warnings)
+	inv.Warnings = append(append(inv.Warnings, warnings...), mw...)
+	return inv, nil
+}
+
+// Capability bits of capabilities(7).
+const (
+	capSysPtrace = 19
+	capSysAdmin  = 21
+)
+
+// checkPrivileges reads CapEff from /proc/self/status: reading /proc/PID/ns/net
+// of other users' processes needs CAP_SYS_PTRACE, entering a netns CAP_SYS_ADMIN.
+func checkPrivileges() error {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return nil // cannot tell; the reads themselves will say
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		v, ok := strings.CutPrefix(sc.Text(), "CapEff:")
+		if !ok {
+			continue
+		}
+		caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		if err != nil {
+			return nil
+		}
+		var missing []string
+		if caps&(1<<capSysAdmin) == 0 {
+			missing = append(missing, "CAP_SYS_ADMIN")
+		}
+		if caps&(1<<capSysPtrace) == 0 {
+			missing = append(missing, "CAP_SYS_PTRACE")
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%w (missing %s)", ErrPermission, strings.Join(missing, ", "))
+		}
+		return nil
+	}
+	return nil
+}
+
+// defaultNodeNetNS is the node netns when none is given: PID 1's.
+const defaultNodeNetNS = "/proc/1/ns/net"

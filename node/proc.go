@@ -1,0 +1,105 @@
+package node
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// scanProcs reads the cgroup of every process under procRoot and returns the
+// processes that run in a pod or container cgroup, sorted by PID. Processes
+// that exit during the scan are skipped.
+func scanProcs(procRoot string) ([]Process, error) {
+	d, err := os.Open(procRoot)
+	if err != nil {
+		return nil, fmt.Errorf("read processes: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read processes: %w", err)
+	}
+	var out []Process
+	buf := make([]byte, 0, 4096)
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid <= 0 {
+			continue
+		}
+		dir := filepath.Join(procRoot, name)
+		buf, err = readInto(buf, filepath.Join(dir, "cgroup"))
+		if err != nil {
+			continue
+		}
+		info, err := ParseCgroup(bytes.NewReader(buf))
+		if err != nil || (info.PodUID == "" && info.ContainerID == "") {
+			continue
+		}
+		p := Process{PID: pid, PodUID: info.PodUID, ContainerID: info.ContainerID, Runtime: info.Runtime}
+		ref, err := statNetNS(filepath.Join(dir, "ns", "net"))
+		if err != nil {
+			continue // exited, or a zombie: it holds no netns
+		}
+		ref.Path = ""
+		p.NetNS = ref
+		if b, err := readInto(buf, filepath.Join(dir, "stat")); err == nil {
+			p.Comm, p.PPID, p.StartTime = parseStat(b)
+			buf = b
+		}
+		if b, err := readInto(buf, filepath.Join(dir, "cmdline")); err == nil {
+			p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
+			buf = b
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out, nil
+}
+
+// readInto reads a small file (procfs reports size 0) reusing buf.
+func readInto(buf []byte, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// parseStat reads comm, ppid and starttime from /proc/PID/stat; comm may hold
+// spaces and parentheses, so it ends at the last ')'.
+func parseStat(b []byte) (comm string, ppid int, start uint64) {
+	open := bytes.IndexByte(b, '(')
+	end := bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return "", 0, 0
+	}
+	comm = string(b[open+1 : end])
+	f := strings.Fields(string(b[end+1:]))
+	// f[0] is field 3 (state); ppid is field 4, starttime field 22.
+	if len(f) > 1 {
+		ppid, _ = strconv.Atoi(f[1])
+	}
+	if len(f) > 19 {
+		start, _ = strconv.ParseUint(f[19], 10, 64)
+	}
+	return comm, ppid, start
+}

@@ -1,0 +1,130 @@
+package nsutil_test
+
+import (
+	"crypto/rand"
+	"errors"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/testlab"
+)
+
+// testAddr returns a random address in 198.18.0.0/15.
+func testAddr(t *testing.T) netip.Addr {
+	t.Helper()
+	b := make([]byte, 3)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return netip.AddrFrom4([4]byte{198, 18 + b[0]&1, b[1], b[2] | 1})
+}
+
+func bindUDP(fd int, a netip.Addr) error {
+	return unix.Bind(fd, &unix.SockaddrInet4{Addr: a.As4()})
+}
+
+func TestSocket(t *testing.T) {
+	name := testlab.NewNetNS(t)
+	addr := testAddr(t)
+	testlab.Run(t, "ip", "-n", name, "addr", "add", addr.String()+"/32", "dev", "lo")
+	ns := mustOpen(t, testlab.NetNSPath(name))
+
+	fd, err := ns.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("socket is not close-on-exec")
+	}
+	// Bind from a different goroutine than the one that created it: the socket
+	// carries its netns, the address exists only there.
+	errc := make(chan error)
+	go func() { errc <- bindUDP(fd, addr) }()
+	if err := <-errc; err != nil {
+		t.Errorf("bind %s on a socket made in the test netns: %v", addr, err)
+	}
+
+	host, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(host)
+	if err := bindUDP(host, addr); !errors.Is(err, unix.EADDRNOTAVAIL) {
+		t.Errorf("bind %s on a host socket = %v, want EADDRNOTAVAIL", addr, err)
+	}
+}
+
+func TestSocketError(t *testing.T) {
+	name := testlab.NewNetNS(t)
+	ns := mustOpen(t, testlab.NetNSPath(name))
+	fd, err := ns.Socket(-1, unix.SOCK_DGRAM, 0)
+	if err == nil {
+		unix.Close(fd)
+		t.Fatalf("Socket(-1, …) succeeded")
+	}
+	if fd != -1 {
+		t.Errorf("Socket returned fd %d with an error", fd)
+	}
+}
+
+func linkNames(t *testing.T, h *netlink.Handle) []string {
+	t.Helper()
+	links, err := h.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Attrs().Name)
+	}
+	return names
+}
+
+func TestNetlinkHandle(t *testing.T) {
+	a, b := testlab.NewNetNS(t), testlab.NewNetNS(t)
+	va, vb := testlab.VethPair(t, a, "", b, "")
+	nsA := mustOpen(t, testlab.NetNSPath(a))
+	h, err := nsA.NetlinkHandle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if !h.SupportsNetlinkFamily(unix.NETLINK_ROUTE) {
+		t.Errorf("handle has no NETLINK_ROUTE socket")
+	}
+
+	// Use it from another goroutine and OS thread: the sockets carry the netns.
+	namesc := make(chan []string)
+	go func() { namesc <- linkNames(t, h) }()
+	names := <-namesc
+	slices.Sort(names)
+	if want := []string{"lo", va}; !slices.Equal(names, sortedCopy(want)) {
+		t.Errorf("links seen through the handle = %v, want %v", names, sortedCopy(want))
+	}
+
+	host, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	for _, n := range linkNames(t, host) {
+		if n == va || n == vb {
+			t.Errorf("host netns sees test interface %s: the test setup is wrong", n)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
