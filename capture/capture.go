@@ -100,6 +100,11 @@ type PacketInfo struct {
 	PacketType uint8
 	// Source is the index of the handle in Run's list.
 	Source int
+
+	// sec and nsec are Timestamp as the ring gave it, for the pcap fast path;
+	// valid when raw is set.
+	sec, nsec uint32
+	raw       bool
 }
 
 // Outgoing reports whether the kernel saw the packet leave (PACKET_OUTGOING).

@@ -513,6 +513,7 @@ func (h *Handle) frame(base int, th *unix.Tpacket3Hdr, pi *PacketInfo) ([]byte, 
 		caplen = h.snaplen
 	}
 	pi.Timestamp = time.Unix(int64(th.Sec), int64(th.Nsec))
+	pi.sec, pi.nsec, pi.raw = th.Sec, th.Nsec, true
 	pi.CaptureLen = caplen
 	pi.Length = wire
 	pi.IfIndex = ifindex

@@ -120,6 +120,8 @@ type loop struct {
 	// retire their open blocks; poll then watches only those.
 	waiting bool
 	waitOn  []bool
+	// force delivers without waiting for open blocks: the last drain.
+	force bool
 }
 
 const watchDefault = time.Second
@@ -208,35 +210,39 @@ func (l *loop) checkClock(now time.Time, every time.Duration) error {
 // finish takes the packets still in the rings, waiting once for blocks the
 // kernel is filling to retire, and returns reason.
 func (l *loop) finish(reason error) error {
-	if err := l.drain(true); err != nil {
-		return err
-	}
 	var wait time.Duration
 	for _, s := range l.srcs {
-		if s.h.pendingInOpenBlock() && s.h.timeout > wait {
+		if s.h.timeout > wait {
 			wait = s.h.timeout
 		}
 	}
-	if wait > 0 {
-		pfds := make([]unix.PollFd, len(l.srcs))
-		for i, s := range l.srcs {
-			pfds[i] = unix.PollFd{Fd: int32(s.h.fd), Events: unix.POLLIN}
+	pfds := make([]unix.PollFd, len(l.srcs))
+	for i, s := range l.srcs {
+		pfds[i] = unix.PollFd{Fd: int32(s.h.fd), Events: unix.POLLIN}
+	}
+	end := time.Now().Add(wait + 50*time.Millisecond)
+	for {
+		// Merged order still holds: a packet waits for older ones that sit
+		// in a block not yet retired.
+		if err := l.drain(true); err != nil {
+			return err
 		}
-		end := time.Now().Add(wait + 50*time.Millisecond)
-		for time.Now().Before(end) {
-			ms := int(time.Until(end)/time.Millisecond) + 1
-			_, _ = unix.Poll(pfds, ms)
-			if err := l.drain(true); err != nil {
-				return err
-			}
-			pending := false
-			for _, s := range l.srcs {
-				pending = pending || s.h.pendingInOpenBlock()
-			}
-			if !pending {
-				break
-			}
+		pending := false
+		for _, s := range l.srcs {
+			pending = pending || s.have || s.h.pendingInOpenBlock()
 		}
+		if !pending {
+			return reason
+		}
+		left := time.Until(end)
+		if left <= 0 {
+			break
+		}
+		_, _ = unix.Poll(pfds, int(left/time.Millisecond)+1)
+	}
+	l.force = true
+	if err := l.drain(true); err != nil {
+		return err
 	}
 	return reason
 }
@@ -297,7 +303,7 @@ func (l *loop) drainMerged(final bool) error {
 			if !s.have {
 				s.data, s.have = s.h.next(&s.pi)
 			}
-			if !s.have && !final && s.h.pendingInOpenBlock() {
+			if !s.have && !l.force && s.h.pendingInOpenBlock() {
 				l.waitOn[i], waiting = true, true
 			}
 			if s.have && (best < 0 || s.pi.Timestamp.Before(l.srcs[best].pi.Timestamp)) {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/netdiag/netdiag/kubeproxy"
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 )
@@ -43,14 +44,15 @@ type Snapshot struct {
 	// DNATed to (reply source), for stale endpoints.
 	ConntrackByDest map[netip.Addr]int
 
-	Kernel []KernelEvent
+	Kernel        []KernelEvent
+	KernelRelease string // uname -r
 
 	// IPTables holds one ruleset per backend that could be read.
 	IPTables []*netstate.IPTablesRuleset
 	NFT      *netstate.NFTRuleset
 
-	ServiceMode string
-	Services    []Service
+	ServiceMode kubeproxy.Mode
+	Services    []kubeproxy.Service
 	// PodRanges are the node's pod address ranges (routes to pod veths,
 	// the bridge subnet).
 	PodRanges []netip.Prefix
@@ -126,27 +128,6 @@ type KernelEvent struct {
 	Count    int       `json:"count"`
 	Last     time.Time `json:"last"`
 	LastLine string    `json:"lastLine"`
-}
-
-// Service is a kube-proxy service port with its endpoints.
-type Service struct {
-	Name      string     `json:"name"`
-	VIP       string     `json:"vip"`
-	Port      int        `json:"port"`
-	Protocol  string     `json:"protocol"`
-	Type      string     `json:"type"`
-	Local     bool       `json:"local"` // externalTrafficPolicy: Local
-	Endpoints []Endpoint `json:"endpoints"`
-	// LocalDropPackets counts packets dropped for lack of a local endpoint
-	// (counters of the drop rule), -1 when unknown.
-	LocalDropPackets int64 `json:"localDropPackets"`
-}
-
-// Endpoint is one backend of a service.
-type Endpoint struct {
-	IP   string `json:"ip"`
-	Port int    `json:"port"`
-	Live bool   `json:"live"`
 }
 
 // StaleProcess is a process left in a pod after its container was lost.

@@ -40,7 +40,7 @@ func netstateLab(t *testing.T) (string, string) {
 	return a, testlab.NetNSPath(a)
 }
 
-func sortedLines(s string) []string {
+func ctSortedLines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
 		if l == "" {
@@ -61,7 +61,7 @@ func conntrackL(t *testing.T, ns string, args ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sortedLines(string(out))
+	return ctSortedLines(string(out))
 }
 
 func TestConntrackCLI(t *testing.T) {
@@ -71,8 +71,8 @@ func TestConntrackCLI(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := conntrackL(t, name, "-p", "udp")
-	if strings.Join(want, "\n") != strings.Join(sortedLines(out), "\n") || len(want) != 2 {
-		t.Errorf("list differs from conntrack -L:\nwant %q\ngot  %q", want, sortedLines(out))
+	if strings.Join(want, "\n") != strings.Join(ctSortedLines(out), "\n") || len(want) != 2 {
+		t.Errorf("list differs from conntrack -L:\nwant %q\ngot  %q", want, ctSortedLines(out))
 	}
 	if !strings.Contains(stderr, "2 flow entries have been shown") {
 		t.Errorf("stderr %q", stderr)

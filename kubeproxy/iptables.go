@@ -24,16 +24,16 @@ type rule struct {
 
 func parseRule(spec string) rule {
 	r := rule{}
-	args := netstate.IPTablesSplitArgs(spec)
+	tk := tokenizer{s: spec}
 	neg := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
+	for {
+		a, ok := tk.next()
+		if !ok {
+			break
+		}
 		next := func() string {
-			if i+1 < len(args) {
-				i++
-				return args[i]
-			}
-			return ""
+			v, _ := tk.next()
+			return v
 		}
 		switch a {
 		case "!":
@@ -65,6 +65,54 @@ func parseRule(spec string) rule {
 		neg = false
 	}
 	return r
+}
+
+// tokenizer splits a rule spec like netstate.IPTablesSplitArgs without
+// building a slice; unquoted words are substrings of the spec.
+type tokenizer struct {
+	s string
+	i int
+}
+
+func (t *tokenizer) next() (string, bool) {
+	s := t.s
+	for t.i < len(s) && s[t.i] == ' ' {
+		t.i++
+	}
+	if t.i >= len(s) {
+		return "", false
+	}
+	if s[t.i] != '"' {
+		start := t.i
+		for t.i < len(s) && s[t.i] != ' ' {
+			t.i++
+		}
+		return s[start:t.i], true
+	}
+	t.i++
+	start := t.i
+	for t.i < len(s) && s[t.i] != '"' {
+		if s[t.i] == '\\' {
+			// Rare: fall back to the general splitter for escapes.
+			rest := netstate.IPTablesSplitArgs(s[start-1:])
+			if len(rest) == 0 {
+				return "", false
+			}
+			// Skip past the quoted word.
+			for t.i < len(s) && s[t.i] != '"' {
+				if s[t.i] == '\\' {
+					t.i++
+				}
+				t.i++
+			}
+			t.i++
+			return rest[0], true
+		}
+		t.i++
+	}
+	w := s[start:t.i]
+	t.i++
+	return w, true
 }
 
 // ipt decodes the nat table of one ruleset, caching parsed chains.

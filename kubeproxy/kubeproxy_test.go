@@ -167,9 +167,9 @@ func TestParseVIP(t *testing.T) {
 
 func TestLiveness(t *testing.T) {
 	svcs := []Service{{Endpoints: []Endpoint{
-		{IP: netip.MustParseAddr("198.18.0.6")},  // in range, live
-		{IP: netip.MustParseAddr("198.18.0.7")},  // in range, no pod
-		{IP: netip.MustParseAddr("198.18.9.9")},  // another node
+		{IP: netip.MustParseAddr("198.18.0.6")}, // in range, live
+		{IP: netip.MustParseAddr("198.18.0.7")}, // in range, no pod
+		{IP: netip.MustParseAddr("198.18.9.9")}, // another node
 	}}}
 	Liveness{
 		PodRanges: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
@@ -181,5 +181,23 @@ func TestLiveness(t *testing.T) {
 	}
 	if diff := cmp.Diff([]bool{true, false, true}, got); diff != "" {
 		t.Errorf("live (-want +got):\n%s", diff)
+	}
+}
+
+func TestDecodeIPVS(t *testing.T) {
+	a := netip.MustParseAddr
+	st := &netstate.IPVSState{Services: []netstate.IPVSService{
+		{Protocol: "TCP", Address: a("198.18.200.10"), Port: 80, Scheduler: "rr",
+			Destinations: []netstate.IPVSDestination{{Address: a("198.18.0.6"), Port: 8080, Weight: 1}}},
+		{Protocol: "TCP", Address: a("198.18.100.1"), Port: 30080, Scheduler: "rr", Destinations: []netstate.IPVSDestination{}},
+	}}
+	got := DecodeIPVS(st, map[netip.Addr]bool{a("198.18.200.10"): true})
+	want := []Service{
+		{VIP: a("198.18.200.10"), Port: 80, Protocol: "tcp", Type: TypeClusterIP, Chain: "TCP 198.18.200.10:80",
+			Endpoints: []Endpoint{{IP: a("198.18.0.6"), Port: 8080, Weight: 1, Live: true}}},
+		{VIP: a("198.18.100.1"), Port: 30080, Protocol: "tcp", Type: TypeNodePort, Chain: "TCP 198.18.100.1:30080", Endpoints: []Endpoint{}},
+	}
+	if diff := cmp.Diff(want, got, addrOpt); diff != "" {
+		t.Errorf("DecodeIPVS (-want +got):\n%s", diff)
 	}
 }

@@ -159,13 +159,15 @@ func DecodeNFTables(t *netstate.NFTTable) []Service {
 			clusterIPs[e.KeyString()] = true
 		}
 	}
+	fkey := func(vip, proto, port string) string { return vip + "|" + proto + "|" + port }
 	lb := map[string]bool{}
 	if s := t.Set("firewall-ips"); s != nil {
 		for _, e := range s.Elements {
-			lb[e.KeyString()] = true
+			if len(e.Key) == 3 {
+				lb[fkey(e.Key[0], e.Key[1], e.Key[2])] = true
+			}
 		}
 	}
-	fkey := func(vip, proto, port string) string { return vip + "|" + proto + "|" + port }
 	add := func(vip, proto, port, chain, name string, eps []Endpoint, policy string) {
 		p, err := strconv.ParseUint(port, 10, 16)
 		if err != nil {

@@ -59,7 +59,7 @@ func TestConntrackListBench(t *testing.T) {
 	}
 	name := testlab.NewNetNS(t)
 	// A nat rule turns conntrack on in the netns, as kube-proxy's rules do.
-	testlab.InNetNS(t, name, "iptables", "-t", "nat", "-A", "OUTPUT", "-d", "198.19.255.1", "-j", "ACCEPT")
+	testlab.InNetNS(t, name, "iptables", "-t", "nat", "-A", "OUTPUT", "-d", "198.19.255.1", "-j", "DNAT", "--to-destination", "198.19.255.2")
 	ns, err := nsutil.Open(testlab.NetNSPath(name))
 	if err != nil {
 		t.Fatal(err)

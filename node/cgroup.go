@@ -1,7 +1,7 @@
 package node
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -34,30 +34,35 @@ type CgroupInfo struct {
 // Anything may come before kubepods (kind and other nested nodes). A line
 // that is not "N:controllers:path" is an error.
 func ParseCgroup(r io.Reader) (CgroupInfo, error) {
-	var info CgroupInfo
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	seen := map[string]bool{}
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if text == "" {
-			continue
-		}
-		id, rest, ok1 := strings.Cut(text, ":")
-		_, path, ok2 := strings.Cut(rest, ":")
-		if !ok1 || !ok2 || id == "" || !isDigits(id) {
-			return CgroupInfo{}, fmt.Errorf("parse cgroup line %d %q: want HIERARCHY:CONTROLLERS:PATH", line, trim(text, 80))
-		}
-		if seen[path] {
-			continue
-		}
-		seen[path] = true
-		info.Paths = append(info.Paths, path)
-	}
-	if err := sc.Err(); err != nil {
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
 		return CgroupInfo{}, fmt.Errorf("read cgroup: %w", err)
+	}
+	return parseCgroupBytes(b)
+}
+
+func parseCgroupBytes(b []byte) (CgroupInfo, error) {
+	var info CgroupInfo
+	line := 0
+	for len(b) > 0 {
+		var text []byte
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			text, b = b[:i], b[i+1:]
+		} else {
+			text, b = b, nil
+		}
+		line++
+		if len(text) == 0 {
+			continue
+		}
+		id, rest, ok1 := bytes.Cut(text, []byte(":"))
+		_, path, ok2 := bytes.Cut(rest, []byte(":"))
+		if !ok1 || !ok2 || len(id) == 0 || !isDigits(string(id)) {
+			return CgroupInfo{}, fmt.Errorf("parse cgroup line %d %q: want HIERARCHY:CONTROLLERS:PATH", line, trim(string(text), 80))
+		}
+		if !containsPath(info.Paths, path) {
+			info.Paths = append(info.Paths, string(path))
+		}
 	}
 	// The first path that names a pod wins; v1 hierarchies usually agree, and
 	// name=systemd may lag behind on cgroupfs nodes.
@@ -74,6 +79,15 @@ func ParseCgroup(r io.Reader) (CgroupInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+func containsPath(paths []string, p []byte) bool {
+	for _, x := range paths {
+		if x == string(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func isDigits(s string) bool {

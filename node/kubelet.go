@@ -10,66 +10,102 @@ import (
 	"strings"
 )
 
-// kubeletPod is what kubelet's files say about one pod.
-type kubeletPod struct {
-	Namespace, Name, UID string
-	Containers           []string // container names under /var/log/pods/<pod>/
-	IPs                  []string // from etc-hosts
-	Hostname             string
+// kubeletIndex reads kubelet's files lazily: the pod log directory names
+// up front (one directory read), container names and etc-hosts only for the
+// pods that need them, since a node may have hundreds of pods.
+type kubeletIndex struct {
+	root     string            // HOSTROOT
+	found    bool              // var/log/pods or var/lib/kubelet/pods exists
+	logDirs  map[string]string // lower-case UID → directory name under var/log/pods
+	allHosts map[string]string // IP → UID, once every etc-hosts was read
 }
 
-// kubeletFiles reads HOSTROOT/var/log/pods/<ns>_<name>_<uid>/<container>/ and
-// HOSTROOT/var/lib/kubelet/pods/<uid>/etc-hosts. ok is false when neither
-// directory exists.
-func kubeletFiles(hostRoot string) (pods map[string]*kubeletPod, ok bool) {
-	pods = map[string]*kubeletPod{}
-	get := func(uid string) *kubeletPod {
-		p := pods[uid]
-		if p == nil {
-			p = &kubeletPod{UID: uid}
-			pods[uid] = p
-		}
-		return p
-	}
-	logs := filepath.Join(hostRoot, "var", "log", "pods")
-	if ents, err := os.ReadDir(logs); err == nil {
-		ok = true
+func loadKubelet(hostRoot string) *kubeletIndex {
+	k := &kubeletIndex{root: hostRoot, logDirs: map[string]string{}}
+	if ents, err := os.ReadDir(filepath.Join(hostRoot, "var", "log", "pods")); err == nil {
+		k.found = true
 		for _, e := range ents {
-			ns, name, uid, good := parsePodLogDir(e.Name())
-			if !good || !e.IsDir() {
-				continue
-			}
-			p := get(uid)
-			p.Namespace, p.Name = ns, name
-			if cs, err := os.ReadDir(filepath.Join(logs, e.Name())); err == nil {
-				for _, c := range cs {
-					if c.IsDir() {
-						p.Containers = append(p.Containers, c.Name())
-					}
-				}
+			if _, _, uid, ok := parsePodLogDir(e.Name()); ok && e.IsDir() {
+				k.logDirs[strings.ToLower(uid)] = e.Name()
 			}
 		}
 	}
-	kpods := filepath.Join(hostRoot, "var", "lib", "kubelet", "pods")
-	if ents, err := os.ReadDir(kpods); err == nil {
-		ok = true
+	if fi, err := os.Stat(filepath.Join(hostRoot, "var", "lib", "kubelet", "pods")); err == nil && fi.IsDir() {
+		k.found = true
+	}
+	return k
+}
+
+// name returns namespace and name of pod uid from its log directory.
+func (k *kubeletIndex) name(uid string) (ns, name string, ok bool) {
+	if k == nil {
+		return "", "", false
+	}
+	dir, ok := k.logDirs[strings.ToLower(uid)]
+	if !ok {
+		return "", "", false
+	}
+	ns, name, _, ok = parsePodLogDir(dir)
+	return ns, name, ok
+}
+
+// containers lists the container log directories of pod uid.
+func (k *kubeletIndex) containers(uid string) []string {
+	if k == nil {
+		return nil
+	}
+	dir, ok := k.logDirs[strings.ToLower(uid)]
+	if !ok {
+		return nil
+	}
+	var out []string
+	if cs, err := os.ReadDir(filepath.Join(k.root, "var", "log", "pods", dir)); err == nil {
+		for _, c := range cs {
+			if c.IsDir() {
+				out = append(out, c.Name())
+			}
+		}
+	}
+	return out
+}
+
+// ips returns the pod IPs in pod uid's etc-hosts.
+func (k *kubeletIndex) ips(uid string) []string {
+	if k == nil {
+		return nil
+	}
+	ips, _ := k.readHosts(uid)
+	return ips
+}
+
+func (k *kubeletIndex) readHosts(uid string) ([]string, string) {
+	b, err := os.ReadFile(filepath.Join(k.root, "var", "lib", "kubelet", "pods", uid, "etc-hosts"))
+	if err != nil {
+		return nil, ""
+	}
+	return parseEtcHosts(b)
+}
+
+// uidOfIP finds the pod whose etc-hosts names ip; the first call reads every
+// etc-hosts file.
+func (k *kubeletIndex) uidOfIP(ip string) string {
+	if k == nil {
+		return ""
+	}
+	if k.allHosts == nil {
+		k.allHosts = map[string]string{}
+		ents, _ := os.ReadDir(filepath.Join(k.root, "var", "lib", "kubelet", "pods"))
 		for _, e := range ents {
 			if !e.IsDir() || !isUID(e.Name()) {
 				continue
 			}
-			b, err := os.ReadFile(filepath.Join(kpods, e.Name(), "etc-hosts"))
-			if err != nil {
-				continue
+			ips, _ := k.readHosts(e.Name())
+			for _, a := range ips {
+				k.allHosts[a] = e.Name()
 			}
-			ips, host := parseEtcHosts(b)
-			if len(ips) == 0 {
-				continue
-			}
-			p := get(e.Name())
-			p.IPs, p.Hostname = ips, host
 		}
 	}
-	return pods, ok
+	return k.allHosts[ip]
 }
 
 // parsePodLogDir splits "<namespace>_<name>_<uid>"; namespaces and pod names

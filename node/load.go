@@ -133,12 +133,12 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		kp, found := kubeletFiles(o.HostRoot)
+		k := loadKubelet(o.HostRoot)
 		names := containerLogNames(o.HostRoot)
 		mu.Lock()
-		f.kubelet, f.containerNames = kp, names
+		f.kubelet, f.containerNames = k, names
 		mu.Unlock()
-		if found {
+		if k.found {
 			ok(SourceKubelet)
 		}
 	}()

@@ -17,9 +17,9 @@ type found struct {
 	runtime         []runtimePod
 	runtimeAnswered map[string]bool // SourceCRI / SourceDocker that answered
 	procs           []Process
-	kubelet         map[string]*kubeletPod // by UID
-	containerNames  map[string]string      // container ID → name, from /var/log/containers
-	scan            *netnsScan             // nil when the scan did not run
+	kubelet         *kubeletIndex
+	containerNames  map[string]string // container ID → name, from /var/log/containers
+	scan            *netnsScan        // nil when the scan did not run
 	node            NetNSRef
 	hostRoot        string
 	procRoot        string
@@ -157,12 +157,6 @@ func merge(f found) (pods []Pod, procs []Process, warnings []string) {
 			ids = append(ids, id)
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i].Ino < ids[j].Ino })
-		ipToUID := map[string]string{}
-		for uid, kp := range f.kubelet {
-			for _, ip := range kp.IPs {
-				ipToUID[ip] = uid
-			}
-		}
 		for _, id := range ids {
 			s := f.scan.Pods[id]
 			var owners []*Pod
@@ -181,7 +175,7 @@ func merge(f found) (pods []Pod, procs []Process, warnings []string) {
 			}
 			if len(owners) == 0 {
 				for _, ip := range s.IPs {
-					if uid, ok := ipToUID[ip]; ok {
+					if uid := f.kubelet.uidOfIP(ip); uid != "" {
 						if p := byUID[uidKey(uid)]; p != nil && p.NetNS.IsZero() {
 							owners = append(owners, p)
 						} else if p == nil {
@@ -219,34 +213,26 @@ func merge(f found) (pods []Pod, procs []Process, warnings []string) {
 		if p.UID == "" {
 			continue
 		}
-		kp := f.kubelet[uidKey(p.UID)]
-		if kp == nil {
-			kp = f.kubelet[p.UID]
-		}
-		if kp == nil {
-			continue
-		}
+		ns, name, named := f.kubelet.name(p.UID)
 		used := false
-		if p.Name == "" && kp.Name != "" {
-			p.Namespace, p.Name = kp.Namespace, kp.Name
+		if p.Name == "" && named {
+			p.Namespace, p.Name = ns, name
 			used = true
 		}
-		if len(p.IPs) == 0 && len(kp.IPs) > 0 {
-			p.IPs = append([]string(nil), kp.IPs...)
-			used = true
-		}
-		// One unnamed container and one container log directory: the same one.
-		var unnamed []int
-		for i, c := range p.Containers {
-			if c.Name == "" {
-				unnamed = append(unnamed, i)
+		if len(p.IPs) == 0 {
+			if ips := f.kubelet.ips(p.UID); len(ips) > 0 {
+				p.IPs = ips
+				used = true
 			}
 		}
-		if len(unnamed) == 1 && len(p.Containers) == 1 && len(kp.Containers) == 1 {
-			p.Containers[unnamed[0]].Name = kp.Containers[0]
-			used = true
+		// One unnamed container and one container log directory: the same one.
+		if len(p.Containers) == 1 && p.Containers[0].Name == "" && named {
+			if cs := f.kubelet.containers(p.UID); len(cs) == 1 {
+				p.Containers[0].Name = cs[0]
+				used = true
+			}
 		}
-		if used || (kp.Name != "" && kp.Name == p.Name) {
+		if used || named && name == p.Name && ns == p.Namespace {
 			p.Sources = addSource(p.Sources, SourceKubelet)
 		}
 	}

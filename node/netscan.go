@@ -120,7 +120,7 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				s, err := scanPod(j.ns, j.e, j.veth, byIndex, nh, node)
+				s, err := scanPod(j.ns, j.e, j.veth, byIndex, node)
 				j.ns.Close()
 				mu.Lock()
 				if err != nil {
@@ -164,62 +164,47 @@ func openEntry(e nsutil.Entry) *nsutil.NetNS {
 
 // scanPod reads eth0, its addresses and its host peer. It returns nil, nil
 // for a netns whose eth0 is missing or not the peer of a node veth.
-func scanPod(ns *nsutil.NetNS, e nsutil.Entry, veths map[int]netlink.Link, byIndex map[int]netlink.Link, nh *netlink.Handle, node *nsutil.NetNS) (*scannedNS, error) {
-	ph, err := ns.NetlinkHandle()
+func scanPod(ns *nsutil.NetNS, e nsutil.Entry, veths map[int]netlink.Link, byIndex map[int]netlink.Link, node *nsutil.NetNS) (*scannedNS, error) {
+	l, addrs, err := readPodLink(ns, podIfName)
 	if err != nil {
-		return nil, fmt.Errorf("scan netns %s: %w", ns.Path(), err)
-	}
-	defer ph.Close()
-	l, err := ph.LinkByName(podIfName)
-	if err != nil {
-		var nf netlink.LinkNotFoundError
-		if errors.As(err, &nf) {
+		if errors.Is(err, errNoLink) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("scan netns %s: get %s: %w", ns.Path(), podIfName, err)
+		return nil, fmt.Errorf("scan netns %s: %w", ns.Path(), err)
 	}
-	a := l.Attrs()
-	if l.Type() != "veth" {
+	if l.Kind != "veth" {
 		return nil, nil
 	}
 	s := &scannedNS{
 		Ref:   NetNSRef{Inode: e.ID.Ino, Dev: e.ID.Dev, Path: ns.Path()},
 		PIDs:  e.PIDs,
-		Iface: Iface{Name: a.Name, Index: a.Index, MTU: a.MTU},
+		Iface: Iface{Name: l.Name, Index: l.Index, MTU: l.MTU},
+		IPs:   podIPs(addrs),
 	}
-	if hv, ok := veths[a.Index]; ok && hv.Attrs().Index == a.ParentIndex {
+	if hv, ok := veths[l.Index]; ok && hv.Attrs().Index == l.ParentIndex {
 		ha := hv.Attrs()
 		s.Host = HostIface{Name: ha.Name, Index: ha.Index, MTU: ha.MTU, Up: ha.Flags&net.FlagUp != 0}
 		if m, ok := byIndex[ha.MasterIndex]; ok && ha.MasterIndex != 0 {
 			s.Host.Master = m.Attrs().Name
 		}
-	} else {
-		// The veth appeared after the node dump, or eth0 is not the one: ask nsutil.
-		p, err := nsutil.HostPeer(ns, podIfName, node)
-		if err != nil {
-			if errors.Is(err, nsutil.ErrPeerNotInNode) || errors.Is(err, nsutil.ErrNotVeth) {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("scan netns %s: %w", ns.Path(), err)
-		}
-		s.Host = HostIface{Name: p.Name, Index: p.Index, MTU: p.MTU, Master: p.Master, Up: p.Up}
+		return s, nil
 	}
-	addrs, err := ph.AddrList(l, netlink.FAMILY_ALL)
+	// The veth appeared after the node dump, or eth0 is not the one: ask nsutil.
+	p, err := nsutil.HostPeer(ns, podIfName, node)
 	if err != nil {
-		return nil, fmt.Errorf("scan netns %s: list addresses of %s: %w", ns.Path(), podIfName, err)
+		if errors.Is(err, nsutil.ErrPeerNotInNode) || errors.Is(err, nsutil.ErrNotVeth) || errors.Is(err, nsutil.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("scan netns %s: %w", ns.Path(), err)
 	}
-	s.IPs = podIPs(addrs)
+	s.Host = HostIface{Name: p.Name, Index: p.Index, MTU: p.MTU, Master: p.Master, Up: p.Up}
 	return s, nil
 }
 
 // podIPs keeps the addresses a pod is known by: IPv4 first, no link-local.
-func podIPs(addrs []netlink.Addr) []string {
+func podIPs(addrs []netip.Addr) []string {
 	var v4, v6 []string
-	for _, ad := range addrs {
-		ip, ok := netip.AddrFromSlice(ad.IP)
-		if !ok {
-			continue
-		}
+	for _, ip := range addrs {
 		ip = ip.Unmap()
 		if ip.IsLinkLocalUnicast() || ip.IsLoopback() {
 			continue

@@ -25,11 +25,7 @@ func (p *Printer) arp(b []byte, length int) {
 	spa := sha + hln
 	tha := spa + pln
 	tpa := tha + hln
-	if len(b) < tpa+pln {
-		p.s(" [|ARP]")
-		p.defaultPrint(b)
-		return
-	}
+	p.need(b, tpa+pln)
 	if !p.opts.LinkHeader {
 		p.s("ARP, ")
 	}

@@ -72,7 +72,7 @@ func (p *Printer) dns(b []byte, length int, overTCP, mdns bool) {
 		p.s(" < 12] (invalid)")
 		return
 	}
-	p.need(b, 12)
+	p.tcheck(b, 12)
 	m := b
 	end := len(m)
 	flags := binary.BigEndian.Uint16(m[2:])
@@ -133,7 +133,7 @@ func (p *Printer) dns(b []byte, length int, overTCP, mdns bool) {
 			}
 		}
 	}()
-	trunc := func() { panic(truncated{}) }
+	trunc := func() { p.tcheck(nil, 1) }
 	id := binary.BigEndian.Uint16(m)
 	op := (flags >> 11) & 0xf
 	vv := p.opts.Verbose > 1

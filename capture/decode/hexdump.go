@@ -42,7 +42,7 @@ func (p *Printer) hexASCII(indent string, b []byte, offset int) {
 		p.s(indent)
 		p.s("0x")
 		p.hexw(uint64(offset+i), 4)
-		p.c(':')
+		p.s(": ")
 		w := 0
 		for j := 0; j < len(line); j += 2 {
 			p.c(' ')

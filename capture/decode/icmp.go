@@ -5,11 +5,9 @@ import (
 )
 
 var icmpTypes = map[uint8]string{
-	0: "echo reply", 3: "", 4: "source quench", 5: "redirect", 8: "echo request",
-	9: "router advertisement", 10: "router solicitation", 11: "time exceeded",
-	12: "parameter problem", 13: "time stamp request", 14: "time stamp reply",
-	15: "information request", 16: "information reply", 17: "address mask request",
-	18: "address mask reply",
+	0: "echo reply", 4: "source quench", 8: "echo request", 10: "router solicitation",
+	13: "time stamp request", 14: "time stamp reply", 15: "information request",
+	16: "information reply", 17: "address mask request",
 }
 
 var icmpUnreach = map[uint8]string{
@@ -17,7 +15,7 @@ var icmpUnreach = map[uint8]string{
 	6: "net %s unreachable - unknown", 7: "host %s unreachable - unknown",
 	8: "%s unreachable - source host isolated", 9: "net %s unreachable - admin prohibited",
 	10: "host %s unreachable - admin prohibited", 11: "net %s unreachable - tos prohibited",
-	12: "host %s unreachable - tos prohibited", 13: "host %s unreachable - admin prohibited-filter",
+	12: "host %s unreachable - tos prohibited", 13: "host %s unreachable - admin prohibited filter",
 	14: "host %s unreachable - host precedence violation",
 	15: "host %s unreachable - precedence cutoff",
 }
@@ -38,131 +36,150 @@ func icmpErrType(t uint8) bool { return t == 3 || t == 4 || t == 5 || t == 11 ||
 
 func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 	p.proto = "icmp"
-	// tcpdump builds the text in a buffer before printing "ICMP ": a
-	// truncation while building it prints nothing but [|icmp].
-	save := len(p.out)
-	p.s("ICMP ")
 	t := p.u8(b, 0)
 	code := p.u8(b, 1)
-	switch t {
-	case 0, 8:
-		if t == 8 {
-			p.s("echo request")
-		} else {
-			p.s("echo reply")
-		}
-		id := p.be16(b, 4)
-		seq := p.be16(b, 6)
-		p.s(", id ")
-		p.u(uint64(id))
-		p.s(", seq ")
-		p.u(uint64(seq))
-	case 3:
-		inner := b[min(8, len(b)):]
-		switch code {
-		case 2:
-			p.need(inner, 20)
-			p.ip4(inner[16:])
-			p.s(" protocol ")
-			p.u(uint64(inner[9]))
-			p.s(" unreachable")
-		case 3:
-			p.need(inner, 1)
-			hl := int(inner[0]&0xf) * 4
-			dport := p.be16(inner, hl+2)
-			proto := p.u8(inner, 9)
-			p.ip4(inner[16:])
-			switch proto {
-			case protoTCP:
-				p.s(" tcp port ")
-				p.port("tcp", dport)
-			case protoUDP:
-				p.s(" udp port ")
-				p.port("udp", dport)
-			default:
-				p.s(" protocol ")
-				p.u(uint64(proto))
-				p.s(" port ")
-				p.u(uint64(dport))
-			}
-			p.s(" unreachable")
-		case 4:
-			mtu := p.be16(b, 6)
-			p.need(inner, 20)
-			p.ip4(inner[16:])
-			p.s(" unreachable - need to frag")
-			if mtu != 0 {
-				p.s(" (mtu ")
-				p.u(uint64(mtu))
-				p.c(')')
-			}
-		default:
-			if f, ok := icmpUnreach[code]; ok {
-				p.need(inner, 20)
-				p.fmtAddr(f, inner[16:])
+	inner := b[min(8, len(b)):]
+	dst := func() []byte { p.need(inner, 20); return inner[16:] }
+	// tcpdump formats the text into a buffer before printing "ICMP ", so a
+	// truncation while building it prints only [|icmp].
+	p.buffered(func() {
+		p.s("ICMP ")
+		switch t {
+		case 0, 8:
+			id, seq := p.be16(b, 4), p.be16(b, 6)
+			if t == 8 {
+				p.s("echo request")
 			} else {
-				p.c('#')
+				p.s("echo reply")
+			}
+			p.s(", id ")
+			p.u(uint64(id))
+			p.s(", seq ")
+			p.u(uint64(seq))
+		case 3:
+			switch code {
+			case 2:
+				d := dst()
+				p.ip4(d)
+				p.s(" protocol ")
+				p.u(uint64(inner[9]))
+				p.s(" unreachable")
+			case 3:
+				p.tcheck(inner, 10)
+				hl := int(inner[0]&0xf) * 4
+				dport := p.be16(inner, hl+2)
+				proto := inner[9]
+				p.ip4(dst())
+				switch proto {
+				case protoTCP:
+					p.s(" tcp port ")
+					p.port("tcp", dport)
+				case protoUDP:
+					p.s(" udp port ")
+					p.port("udp", dport)
+				default:
+					p.s(" protocol ")
+					p.u(uint64(proto))
+					p.s(" port ")
+					p.u(uint64(dport))
+				}
+				p.s(" unreachable")
+			case 4:
+				mtu := p.be16(b, 6)
+				p.ip4(dst())
+				p.s(" unreachable - need to frag")
+				if mtu != 0 {
+					p.s(" (mtu ")
+					p.u(uint64(mtu))
+					p.c(')')
+				}
+			default:
+				if f, ok := icmpUnreach[code]; ok {
+					p.fmtAddr(f, dst())
+				} else {
+					p.ip4(dst())
+					p.s(" unreachable - #")
+					p.u(uint64(code))
+				}
+			}
+		case 5:
+			d := dst()
+			p.need(b, 8)
+			switch code {
+			case 0:
+				p.s("redirect ")
+				p.ip4(d)
+				p.s(" to net ")
+			case 1:
+				p.s("redirect ")
+				p.ip4(d)
+				p.s(" to host ")
+			case 2:
+				p.s("redirect-tos ")
+				p.ip4(d)
+				p.s(" to net ")
+			case 3:
+				p.s("redirect-tos ")
+				p.ip4(d)
+				p.s(" to host ")
+			default:
+				p.s("redirect-#")
+				p.u(uint64(code))
+				p.c(' ')
+				p.ip4(d)
+				p.s(" to ")
+			}
+			p.ip4(b[4:])
+		case 11:
+			p.tcheck(inner, 20)
+			switch code {
+			case 0:
+				p.s("time exceeded in-transit")
+			case 1:
+				p.s("ip reassembly time exceeded")
+			default:
+				p.s("time exceeded-#")
 				p.u(uint64(code))
 			}
-		}
-	case 5:
-		inner := b[min(8, len(b)):]
-		p.need(inner, 20)
-		gw := p.be32(b, 4)
-		var g [4]byte
-		binary.BigEndian.PutUint32(g[:], gw)
-		switch code {
-		case 0:
-			p.s("redirect ")
-			p.ip4(inner[16:])
-			p.s(" to net ")
-		case 1:
-			p.s("redirect ")
-			p.ip4(inner[16:])
-			p.s(" to host ")
-		case 2:
-			p.s("redirect-tos ")
-			p.ip4(inner[16:])
-			p.s(" to net ")
-		case 3:
-			p.s("redirect-tos ")
-			p.ip4(inner[16:])
-			p.s(" to host ")
+		case 12:
+			if code != 0 {
+				p.s("parameter problem - code ")
+				p.u(uint64(code))
+			} else {
+				p.s("parameter problem - octet ")
+				p.u(uint64(p.u8(b, 4)))
+			}
+		case 18:
+			m := p.be32(b, 12)
+			p.s("address mask is 0x")
+			p.hexw(uint64(m), 8)
+		case 13:
+			id, seq := p.be16(b, 4), p.be16(b, 6)
+			p.s("time stamp query id ")
+			p.u(uint64(id))
+			p.s(" seq ")
+			p.u(uint64(seq))
+		case 14:
+			p.tcheck(b, 20)
+			p.s("time stamp reply id ")
+			p.u(uint64(binary.BigEndian.Uint16(b[4:])))
+			p.s(" seq ")
+			p.u(uint64(binary.BigEndian.Uint16(b[6:])))
+			for i, n := range []string{": org ", ", recv ", ", xmit "} {
+				p.s(n)
+				p.msTime(binary.BigEndian.Uint32(b[8+4*i:]))
+			}
+		case 9:
+			p.routerAdvert(b)
 		default:
-			p.s("redirect-#")
-			p.u(uint64(code))
-			p.c(' ')
-			p.ip4(inner[16:])
-			p.s(" to ")
+			if n, ok := icmpTypes[t]; ok {
+				p.s(n)
+			} else {
+				p.s("type-#")
+				p.u(uint64(t))
+			}
 		}
-		p.ip4(g[:])
-	case 11:
-		switch code {
-		case 0:
-			p.s("time exceeded in-transit")
-		case 1:
-			p.s("ip reassembly time exceeded")
-		default:
-			p.s("time exceeded-#")
-			p.u(uint64(code))
-		}
-	case 12:
-		if code != 0 {
-			p.s("parameter problem - code ")
-			p.u(uint64(code))
-		} else {
-			p.s("parameter problem - octet ")
-			p.u(uint64(p.u8(b, 4)))
-		}
-	default:
-		if n, ok := icmpTypes[t]; ok && n != "" {
-			p.s(n)
-		} else {
-			p.s("type-#")
-			p.u(uint64(t))
-		}
-	}
-	_ = save
+	})
 	p.s(", length ")
 	p.i(plen)
 	if p.opts.Verbose > 0 && !info.frag && len(b) >= plen {
@@ -176,10 +193,66 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 		}
 	}
 	if p.opts.Verbose > 0 && icmpErrType(t) {
-		inner := b[min(8, len(b)):]
 		p.s("\n\t")
 		ipLen := int(p.be16(inner, 2))
-		p.ip(inner, ipLen)
+		p.ip(inner[:min(len(inner), ipLen)], ipLen)
+		p.proto = "icmp"
+	}
+}
+
+// msTime is icmp_tstamp_print: milliseconds since midnight as HH:MM:SS.mmm.
+func (p *Printer) msTime(v uint32) {
+	ms := v % 1000
+	sec := v / 1000
+	min := sec / 60
+	sec -= min * 60
+	hrs := min / 60
+	min -= hrs * 60
+	p.out = appendPad(p.out, uint64(hrs), 2)
+	p.c(':')
+	p.out = appendPad(p.out, uint64(min), 2)
+	p.c(':')
+	p.out = appendPad(p.out, uint64(sec), 2)
+	p.c('.')
+	p.out = appendPad(p.out, uint64(ms), 3)
+}
+
+func (p *Printer) routerAdvert(b []byte) {
+	p.s("router advertisement")
+	p.tcheck(b, 8)
+	p.s(" lifetime ")
+	lt := int(binary.BigEndian.Uint16(b[6:]))
+	switch {
+	case lt < 60:
+		p.i(lt)
+	case lt < 3600:
+		p.i(lt / 60)
+		p.c(':')
+		p.out = appendPad(p.out, uint64(lt%60), 2)
+	default:
+		p.i(lt / 3600)
+		p.c(':')
+		p.out = appendPad(p.out, uint64(lt%3600/60), 2)
+		p.c(':')
+		p.out = appendPad(p.out, uint64(lt%60), 2)
+	}
+	num := int(b[4])
+	p.c(' ')
+	p.i(num)
+	p.c(':')
+	if size := b[5]; size != 2 {
+		p.s(" [size ")
+		p.u(uint64(size))
+		p.c(']')
+		return
+	}
+	for i := 0; i < num; i++ {
+		p.tcheck(b, 8+8*(i+1))
+		p.s(" {")
+		p.ip4(b[8+8*i:])
+		p.c(' ')
+		p.u(uint64(binary.BigEndian.Uint32(b[12+8*i:])))
+		p.c('}')
 	}
 }
 
@@ -189,24 +262,22 @@ var icmp6Types = map[uint8]string{
 	130: "multicast listener query", 131: "multicast listener report",
 	132: "multicast listener done", 133: "router solicitation", 134: "router advertisement",
 	135: "neighbor solicitation", 136: "neighbor advertisement", 137: "redirect",
-	138: "router renumbering", 139: "node information query", 140: "node information reply",
+	138: "router renumbering", 139: "who-are-you request", 140: "who-are-you reply",
 	141: "inverse neighbor solicitation", 142: "inverse neighbor advertisement",
 	143: "multicast listener report v2", 144: "ha discovery request", 145: "ha discovery reply",
 	146: "mobile router solicitation", 147: "mobile router advertisement",
-	148: "certification path solicitation", 149: "certification path advertisement",
-	151: "multicast router advertisement", 152: "multicast router solicitation",
-	153: "multicast router termination",
+	155: "RPL", 200: "mtrace response", 201: "mtrace message",
 }
 
 var icmp6Unreach = map[uint8]string{
-	0: "unreachable route", 1: "unreachable prohibited", 2: "beyond scope",
+	0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope",
 	3: "unreachable address", 4: "unreachable port",
 }
 
 var ndOptNames = map[uint8]string{
 	1: "source link-address", 2: "destination link-address", 3: "prefix info",
 	4: "redirected header", 5: "mtu", 7: "advertisement interval", 8: "homeagent information",
-	14: "nonce", 24: "route info", 25: "rdnss", 31: "dnssl",
+	24: "route info", 25: "rdnss", 31: "dnssl",
 }
 
 func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
@@ -241,10 +312,10 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		p.s(", length ")
 		p.i(length)
 	}
+	code := p.u8(b, 1)
 	oip := b[min(8, len(b)):]
 	switch t {
 	case 1:
-		code := p.u8(b, 1)
 		p.s(", ")
 		if n, ok := icmp6Unreach[code]; ok {
 			p.s(n)
@@ -267,32 +338,22 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		case 4:
 			prot, ul := p.upperLayer6(oip)
 			if ul == nil {
-				panic(truncated{})
+				p.tcheck(nil, 1)
 			}
-			dport := p.be16(ul, 2)
-			switch prot {
-			case protoTCP:
-				p.s(", ")
-				p.addr6(oip[24:])
+			dport := binary.BigEndian.Uint16(ul[2:])
+			p.need(oip, 40)
+			p.s(", ")
+			p.addr6(oip[24:])
+			if prot == protoTCP {
 				p.s(" tcp port ")
 				p.port("tcp", dport)
-			case protoUDP:
-				p.s(", ")
-				p.addr6(oip[24:])
+			} else {
 				p.s(" udp port ")
 				p.port("udp", dport)
-			default:
-				p.s(", ")
-				p.addr6(oip[24:])
-				p.s(" protocol ")
-				p.u(uint64(prot))
-				p.s(" port ")
-				p.u(uint64(dport))
-				p.s(" unreachable")
 			}
 		default:
 			if p.opts.Verbose <= 1 {
-				p.unknownData(b[:min(len(b), length)], "\n\t")
+				p.unknownData(b, "\n\t", length)
 				return
 			}
 		}
@@ -300,7 +361,7 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		p.s(", mtu ")
 		p.u(uint64(p.be32(b, 4)))
 	case 3:
-		switch code := p.u8(b, 1); code {
+		switch code {
 		case 0:
 			p.need(oip, 40)
 			p.s(" for ")
@@ -313,9 +374,8 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 			p.c(')')
 		}
 	case 4:
-		p.need(oip, 40)
-		ptr := p.be32(b, 4)
-		switch code := b[1]; code {
+		p.tcheck(oip, 40)
+		switch code {
 		case 0:
 			p.s(", erroneous - octet ")
 		case 1:
@@ -327,52 +387,55 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		default:
 			p.s(", code-#")
 			p.u(uint64(code))
-			ptr = 1<<32 - 1
 		}
-		if ptr != 1<<32-1 {
-			p.u(uint64(ptr))
+		if code <= 3 {
+			p.u(uint64(p.be32(b, 4)))
 		}
 	case 128, 129:
+		id := p.be16(b, 4)
+		seq := p.be16(b, 6)
 		p.s(", id ")
-		p.u(uint64(p.be16(b, 4)))
+		p.u(uint64(id))
 		p.s(", seq ")
-		p.u(uint64(p.be16(b, 6)))
-	case 130, 131, 132:
-		if length == 24 || t != 130 {
-			p.s(" max resp delay: ")
-			p.u(uint64(p.be16(b, 4)))
-			p.s(" addr: ")
-			p.need(b, 24)
-			p.addr6(b[8:])
-		} else if length >= 28 {
+		p.u(uint64(seq))
+	case 130:
+		switch {
+		case length == 24:
+			p.mld6(b)
+		case length >= 28:
+			p.s(" v2")
 			p.mldv2Query(b, length)
-		} else {
+		default:
 			p.s(" unknown-version (len ")
 			p.i(length)
 			p.s(") ")
 		}
+	case 131, 132:
+		p.mld6(b)
 	case 133:
 		if p.opts.Verbose > 0 && !p.ndOptions(b, 8, length) {
-			return
+			p.tcheck(nil, 1)
 		}
 	case 134:
 		if p.opts.Verbose > 0 {
-			p.need(b, 16)
+			hop, flags := p.u8(b, 4), p.u8(b, 5)
+			lt := p.be16(b, 6)
+			reach, retrans := p.be32(b, 8), p.be32(b, 12)
 			p.s("\n\thop limit ")
-			p.u(uint64(b[4]))
+			p.u(uint64(hop))
 			p.s(", Flags [")
-			p.raFlags(b[5])
+			p.raFlags(flags)
 			p.s("], pref ")
-			p.s([]string{"medium", "high", "rsv", "low"}[(b[5]>>3)&3])
+			p.s([]string{"medium", "high", "rsv", "low"}[(flags>>3)&3])
 			p.s(", router lifetime ")
-			p.u(uint64(binary.BigEndian.Uint16(b[6:])))
+			p.u(uint64(lt))
 			p.s("s, reachable time ")
-			p.u(uint64(binary.BigEndian.Uint32(b[8:])))
+			p.u(uint64(reach))
 			p.s("ms, retrans timer ")
-			p.u(uint64(binary.BigEndian.Uint32(b[12:])))
+			p.u(uint64(retrans))
 			p.s("ms")
 			if !p.ndOptions(b, 16, length) {
-				return
+				p.tcheck(nil, 1)
 			}
 		}
 	case 135:
@@ -380,7 +443,7 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		p.s(", who has ")
 		p.addr6(b[8:])
 		if p.opts.Verbose > 0 && !p.ndOptions(b, 24, length) {
-			return
+			p.tcheck(nil, 1)
 		}
 	case 136:
 		p.need(b, 24)
@@ -405,29 +468,17 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 			}
 			p.c(']')
 			if !p.ndOptions(b, 24, length) {
-				return
+				p.tcheck(nil, 1)
 			}
 		}
 	case 143:
-		if length < 8 {
-			p.s(" [invalid len ")
-			p.i(length)
-			p.c(']')
-			return
-		}
-		n := p.be16(b, 6)
-		p.s(", ")
-		p.u(uint64(n))
-		p.s(" group record(s)")
-		if p.opts.Verbose > 0 {
-			p.mldv2Records(b, int(n), length)
-		}
+		p.mldv2Report(b, length)
 	case 141, 142:
 	default:
 		p.s(", length ")
 		p.i(length)
 		if p.opts.Verbose <= 1 {
-			p.unknownData(b[:min(len(b), length)], "\n\t")
+			p.unknownData(b, "\n\t", length)
 		}
 		return
 	}
@@ -437,12 +488,23 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 	}
 }
 
+// mld6 is tcpdump's mld6_print (no separator before "max resp delay").
+func (p *Printer) mld6(b []byte) {
+	if len(b) < 24 {
+		return
+	}
+	p.s("max resp delay: ")
+	p.u(uint64(binary.BigEndian.Uint16(b[4:])))
+	p.s(" addr: ")
+	p.addr6(b[8:])
+}
+
 func (p *Printer) raFlags(f byte) {
 	sep := ""
 	for _, fl := range []struct {
 		bit  byte
 		name string
-	}{{0x80, "managed"}, {0x40, "other stateful"}, {0x20, "home agent"}, {0x10, "router pref"}, {0x08, "proxy"}} {
+	}{{0x80, "managed"}, {0x40, "other stateful"}, {0x20, "home agent"}, {0x02, "ipv6 only"}} {
 		if f&fl.bit != 0 {
 			p.s(sep)
 			p.s(fl.name)
@@ -455,6 +517,12 @@ func (p *Printer) raFlags(f byte) {
 }
 
 func (p *Printer) mldv2Query(b []byte, length int) {
+	if length < 28 {
+		p.s(" [invalid len ")
+		p.i(length)
+		p.c(']')
+		return
+	}
 	mrc := int(p.be16(b, 4))
 	mrt := mrc
 	if mrc >= 32768 {
@@ -465,32 +533,29 @@ func (p *Printer) mldv2Query(b []byte, length int) {
 		p.i(mrt)
 		p.c(']')
 	}
-	p.need(b, 28)
-	if binary.BigEndian.Uint64(b[8:]) == 0 && binary.BigEndian.Uint64(b[16:]) == 0 {
-		// general query
-	} else {
-		p.s(" [gaddr ")
-		p.addr6(b[8:])
-	}
-	nsrc := int(binary.BigEndian.Uint16(b[26:]))
+	p.need(b, 24)
+	p.s(" [gaddr ")
+	p.addr6(b[8:])
 	if p.opts.Verbose > 0 {
-		if b[24]&0x08 != 0 {
+		f := p.u8(b, 24)
+		if f&0x08 != 0 {
 			p.s(" sflag")
 		}
-		qrv := b[24] & 7
-		if qrv != 0 {
+		if f&7 != 0 {
 			p.s(" robustness=")
-			p.u(uint64(qrv))
+			p.u(uint64(f & 7))
+		}
+		qqi := int(p.u8(b, 25))
+		if qqi >= 128 {
+			qqi = ((qqi & 0x0f) | 0x10) << (((qqi & 0x70) >> 4) + 3)
 		}
 		p.s(" qqi=")
-		qqic := int(b[25])
-		if qqic >= 128 {
-			qqic = ((qqic & 0x0f) | 0x10) << (((qqic & 0x70) >> 4) + 3)
-		}
-		p.i(qqic)
+		p.i(qqi)
 	}
-	if nsrc > 0 {
-		if p.opts.Verbose > 0 {
+	if nsrc := int(p.be16(b, 26)); nsrc > 0 {
+		if length < 28+nsrc*16 {
+			p.s(" [invalid number of sources]")
+		} else if p.opts.Verbose > 1 {
 			p.s(" {")
 			for i := 0; i < nsrc; i++ {
 				p.need(b, 28+16*(i+1))
@@ -504,31 +569,49 @@ func (p *Printer) mldv2Query(b []byte, length int) {
 			p.s(" source(s)")
 		}
 	}
-	if !(binary.BigEndian.Uint64(b[8:]) == 0 && binary.BigEndian.Uint64(b[16:]) == 0) {
-		p.c(']')
-	}
-	_ = length
+	p.c(']')
 }
 
 var mldv2RecTypes = map[uint8]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 
-func (p *Printer) mldv2Records(b []byte, n, length int) {
-	off := 8
+func (p *Printer) mldv2Report(b []byte, length int) {
+	if length < 8 {
+		p.s(" [invalid len ")
+		p.i(length)
+		p.c(']')
+		return
+	}
+	n := int(p.be16(b, 6))
+	p.s(", ")
+	p.i(n)
+	p.s(" group record(s)")
+	if p.opts.Verbose == 0 {
+		return
+	}
+	g := 8
 	for i := 0; i < n; i++ {
-		p.need(b, off+20)
+		if length < g+20 {
+			p.s(" [invalid number of groups]")
+			return
+		}
+		p.need(b, g+20)
 		p.s(" [gaddr ")
-		p.addr6(b[off+4:])
-		rt := b[off]
-		if name, ok := mldv2RecTypes[rt]; ok {
+		p.addr6(b[g+4:])
+		if name, ok := mldv2RecTypes[b[g]]; ok {
 			p.c(' ')
 			p.s(name)
 		} else {
-			p.s(" [invalid type ")
-			p.u(uint64(rt))
+			p.s("  [v2-report-#")
+			p.u(uint64(b[g]))
 			p.c(']')
 		}
-		nsrc := int(binary.BigEndian.Uint16(b[off+2:]))
-		auxlen := int(b[off+1])
+		nsrc := int(binary.BigEndian.Uint16(b[g+2:]))
+		if length < g+20+nsrc*16 {
+			p.s(" [invalid number of sources ")
+			p.i(nsrc)
+			p.c(']')
+			return
+		}
 		if p.opts.Verbose == 1 {
 			p.s(", ")
 			p.i(nsrc)
@@ -536,29 +619,32 @@ func (p *Printer) mldv2Records(b []byte, n, length int) {
 		} else {
 			p.s(" {")
 			for j := 0; j < nsrc; j++ {
-				p.need(b, off+20+16*(j+1))
+				p.need(b, g+20+16*(j+1))
 				p.c(' ')
-				p.addr6(b[off+20+16*j:])
+				p.addr6(b[g+20+16*j:])
 			}
 			p.s(" }")
 		}
-		off += 20 + 16*nsrc + 4*auxlen
+		g += 20 + nsrc*16
 		p.c(']')
 	}
-	_ = length
 }
 
-// ndOptions prints neighbour discovery options from off; false when the
-// line ended early.
+// ndOptions is icmp6_opt_print from off; false means tcpdump's "goto trunc".
 func (p *Printer) ndOptions(b []byte, off, length int) bool {
-	end := min(length, len(b))
 	cp := off
-	for cp < end {
-		p.need(b, cp+2)
+	resid := length - off
+	for cp < len(b) {
+		if cp+2 > len(b) {
+			return false
+		}
+		if resid <= 0 {
+			return true
+		}
 		typ := b[cp]
 		olen := int(b[cp+1])
-		if olen == 0 || cp+olen*8 > end {
-			panic(truncated{})
+		if olen == 0 || cp+olen*8 > len(b) {
+			return false
 		}
 		p.s("\n\t  ")
 		if n, ok := ndOptNames[typ]; ok {
@@ -573,27 +659,25 @@ func (p *Printer) ndOptions(b []byte, off, length int) bool {
 		p.s(" (")
 		p.i(olen)
 		p.s("): ")
-		data := b[cp+2 : cp+olen*8]
+		opt := b[cp : cp+olen*8]
 		switch typ {
 		case 1, 2:
-			for i, c := range data {
+			for i, c := range opt[2:] {
 				if i > 0 {
 					p.c(':')
 				}
 				p.hexw(uint64(c), 2)
 			}
-		case 5:
-			p.c(' ')
-			p.u(uint64(binary.BigEndian.Uint32(data[2:])))
 		case 3:
-			if len(data) < 30 {
-				panic(truncated{})
-			}
-			p.addr6(data[14:])
+			p.need(opt, 32)
+			p.addr6(opt[16:])
 			p.c('/')
-			p.u(uint64(data[0]))
+			p.u(uint64(opt[2]))
+			if olen != 4 {
+				p.s("badlen")
+			}
 			p.s(", Flags [")
-			f := data[1]
+			f := opt[3]
 			sep := ""
 			for _, fl := range []struct {
 				bit  byte
@@ -609,19 +693,40 @@ func (p *Printer) ndOptions(b []byte, off, length int) bool {
 				p.s("none")
 			}
 			p.s("], valid time ")
-			p.lifetime(binary.BigEndian.Uint32(data[2:]))
+			p.lifetime(binary.BigEndian.Uint32(opt[4:]))
 			p.s(", pref. time ")
-			p.lifetime(binary.BigEndian.Uint32(data[6:]))
+			p.lifetime(binary.BigEndian.Uint32(opt[8:]))
+		case 4:
+			p.unknownData(b[off:], "\n\t    ", olen*8)
+		case 5:
+			p.c(' ')
+			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))
+			if olen != 1 {
+				p.s("bad option length")
+			}
+		case 25:
+			p.s(" lifetime ")
+			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))
+			p.s("s,")
+			for i := 0; i < (olen-1)/2; i++ {
+				p.s(" addr: ")
+				p.addr6(opt[8+16*i:])
+			}
+		case 7:
+			p.c(' ')
+			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))
+			p.s("ms")
 		default:
 			if p.opts.Verbose <= 1 {
-				p.unknownData(data, "\n\t  ")
+				p.unknownData(opt[2:], "\n\t  ", olen*8-2)
 				return true
 			}
 		}
 		if p.opts.Verbose > 1 {
-			p.unknownData(data, "\n\t    ")
+			p.unknownData(opt[2:], "\n\t    ", olen*8-2)
 		}
 		cp += olen * 8
+		resid -= olen * 8
 	}
 	return true
 }
@@ -631,7 +736,8 @@ func (p *Printer) lifetime(v uint32) {
 		p.s("infinity")
 		return
 	}
-	p.relTime(v)
+	p.u(uint64(v))
+	p.c('s')
 }
 
 // relTime is tcpdump's unsigned_relts_print: 1h2m3s.
@@ -653,140 +759,220 @@ func (p *Printer) relTime(v uint32) {
 	}
 }
 
-// upperLayer6 finds the transport header inside the IPv6 packet quoted in an
-// ICMPv6 error.
+// upperLayer6 is get_upperlayer: the TCP or UDP header inside the IPv6
+// packet quoted by an ICMPv6 error, or nil.
 func (p *Printer) upperLayer6(b []byte) (uint8, []byte) {
-	if len(b) < 40 {
+	if len(b) < 7 {
 		return 0, nil
 	}
 	nh := b[6]
-	off := 40
-	for {
+	off, hlen := 0, 40
+	for off < len(b) {
+		off += hlen
 		switch nh {
-		case protoHopOpts, protoDstOpts, protoRouting:
-			if len(b) < off+2 {
-				return 0, nil
-			}
-			nh = b[off]
-			off += (int(b[off+1]) + 1) << 3
-		case protoFragment:
-			if len(b) < off+4 {
-				return 0, nil
-			}
-			if binary.BigEndian.Uint16(b[off+2:])&0xfff8 != 0 {
-				return 0, nil
-			}
-			nh = b[off]
-			off += 8
-		case 51: // AH
-			if len(b) < off+2 {
-				return 0, nil
-			}
-			nh = b[off]
-			off += (int(b[off+1]) + 2) << 2
-		default:
-			if len(b) < off+4 {
+		case protoUDP, protoTCP:
+			if off+4 > len(b) {
 				return 0, nil
 			}
 			return nh, b[off:]
+		case protoHopOpts, protoDstOpts, protoRouting:
+			if off+2 > len(b) {
+				return 0, nil
+			}
+			nh = b[off]
+			hlen = (int(b[off+1]) + 1) << 3
+		case protoFragment:
+			if off+4 > len(b) || binary.BigEndian.Uint16(b[off+2:])&0xfff8 != 0 {
+				return 0, nil
+			}
+			nh = b[off]
+			hlen = 8
+		case 51:
+			if off+2 > len(b) {
+				return 0, nil
+			}
+			nh = b[off]
+			hlen = (int(b[off+1]) + 2) << 2
+		default:
+			return 0, nil
 		}
 	}
+	return 0, nil
 }
 
-// unknownData is print_unknown_data: a hex and ASCII dump.
-func (p *Printer) unknownData(b []byte, indent string) {
-	p.hexASCII(indent, b, 0)
+// unknownData is print_unknown_data: a hex dump of up to n captured bytes.
+func (p *Printer) unknownData(b []byte, indent string, n int) {
+	p.hexOnly(indent, b[:min(n, len(b))])
 }
 
 var igmpV3Types = map[uint8]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
 
 func (p *Printer) igmp(b []byte, length int) {
 	p.proto = "igmp"
-	t := p.u8(b, 0)
-	switch t {
+	switch t := p.u8(b, 0); t {
 	case 0x11:
 		p.s("igmp query")
 		if length >= 12 {
-			p.s(" v3")
-			p.need(b, 12)
-			mrc := int(b[1])
-			if mrc >= 128 {
-				mrc = ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3)
-			}
-			if mrc != 100 {
+			p.igmpV3Query(b, length)
+			break
+		}
+		if mrt := p.u8(b, 1); mrt != 0 {
+			p.s(" v2")
+			if mrt != 100 {
 				p.s(" [max resp time ")
-				if mrc < 100 {
-					p.c('0')
-					p.c('.')
-					p.i(mrc)
-				} else {
-					p.i(mrc / 10)
-					p.c('.')
-					p.i(mrc % 10)
-				}
-				p.s("s]")
-			}
-			if binary.BigEndian.Uint32(b[4:]) != 0 {
-				p.s(" [gaddr ")
-				p.ip4(b[4:])
+				p.u(uint64(mrt))
 				p.c(']')
-			}
-			if n := binary.BigEndian.Uint16(b[10:]); n > 0 {
-				p.s(" [")
-				p.u(uint64(n))
-				p.s(" source(s)]")
 			}
 		} else {
-			mrt := b[1]
-			if mrt != 0 {
-				p.s(" v2")
-				if mrt != 100 {
-					p.s(" [max resp time ")
-					p.u(uint64(mrt))
-					p.c(']')
-				}
-			} else {
-				p.s(" v1")
-			}
-			if binary.BigEndian.Uint32(p.need4(b, 4)) != 0 {
-				p.s(" [gaddr ")
-				p.ip4(b[4:])
-				p.c(']')
-			}
-			if length != 8 {
-				p.s(" [len ")
-				p.i(length)
-				p.c(']')
-			}
+			p.s(" v1")
 		}
-	case 0x12, 0x16:
-		if t == 0x12 {
-			p.s("igmp v1 report ")
-		} else {
-			p.s("igmp v2 report ")
+		if p.be32(b, 4) != 0 {
+			p.s(" [gaddr ")
+			p.ip4(b[4:])
+			p.c(']')
 		}
-		p.ip4(b[min(4, len(b)):])
-	case 0x17:
-		p.s("igmp leave ")
-		p.ip4(b[min(4, len(b)):])
+		if length != 8 {
+			p.s(" [len ")
+			p.i(length)
+			p.c(']')
+		}
+	case 0x12:
+		p.need(b, 8)
+		p.s("igmp v1 report ")
+		p.ip4(b[4:])
+		if length != 8 {
+			p.s(" [len ")
+			p.i(length)
+			p.c(']')
+		}
+	case 0x16:
+		p.need(b, 8)
+		p.s("igmp v2 report ")
+		p.ip4(b[4:])
 	case 0x22:
-		p.s(" igmp v3 report")
-		n := p.be16(b, 6)
-		p.s(", ")
-		p.u(uint64(n))
-		p.s(" group record(s)")
+		p.s("igmp v3 report")
+		p.igmpV3Report(b, length)
+	case 0x17:
+		p.need(b, 8)
+		p.s("igmp leave ")
+		p.ip4(b[4:])
 	default:
 		p.s("igmp-")
-		p.hex(uint64(t))
+		p.u(uint64(t))
 	}
-	// IGMP -v checksum.
-	if p.opts.Verbose > 0 && len(b) >= length {
+	if p.opts.Verbose > 0 && length >= 4 && len(b) >= length {
 		if sum := checksum(0, b[:length]); sum != 0 {
 			p.s(" bad igmp cksum ")
 			p.hex(uint64(binary.BigEndian.Uint16(b[2:])))
 			p.c('!')
 		}
 	}
+}
+
+func (p *Printer) igmpV3Report(b []byte, length int) {
+	if length < 16 || length&3 != 0 {
+		p.s(" [invalid len ")
+		p.i(length)
+		p.c(']')
+		return
+	}
+	n := int(p.be16(b, 6))
+	p.s(", ")
+	p.i(n)
+	p.s(" group record(s)")
+	if p.opts.Verbose == 0 {
+		return
+	}
+	g := 8
+	for i := 0; i < n; i++ {
+		if length < g+8 {
+			p.s(" [invalid number of groups]")
+			return
+		}
+		p.need(b, g+8)
+		p.s(" [gaddr ")
+		p.ip4(b[g+4:])
+		p.c(' ')
+		if name, ok := igmpV3Types[b[g]]; ok {
+			p.s(name)
+		} else {
+			p.s(" [v3-report-#")
+			p.u(uint64(b[g]))
+			p.c(']')
+		}
+		nsrc := int(binary.BigEndian.Uint16(b[g+2:]))
+		if length < g+8+nsrc*4 {
+			p.s(" [invalid number of sources ")
+			p.i(nsrc)
+			p.c(']')
+			return
+		}
+		if p.opts.Verbose == 1 {
+			p.s(", ")
+			p.i(nsrc)
+			p.s(" source(s)")
+		} else {
+			p.s(" {")
+			for j := 0; j < nsrc; j++ {
+				p.need(b, g+8+4*(j+1))
+				p.c(' ')
+				p.ip4(b[g+8+4*j:])
+			}
+			p.s(" }")
+		}
+		g += 8 + nsrc*4
+		p.c(']')
+	}
+}
+
+func (p *Printer) igmpV3Query(b []byte, length int) {
+	p.s(" v3")
+	if length < 12 || length&3 != 0 {
+		p.s(" [invalid len ")
+		p.i(length)
+		p.c(']')
+		return
+	}
+	mrc := int(p.u8(b, 1))
+	mrt := mrc
+	if mrc >= 128 {
+		mrt = ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3)
+	}
+	if mrc != 100 {
+		p.s(" [max resp time ")
+		if mrt < 600 {
+			p.i(mrt / 10)
+			p.c('.')
+			p.i(mrt % 10)
+			p.c('s')
+		} else {
+			p.relTime(uint32(mrt / 10))
+		}
+		p.c(']')
+	}
+	if p.be32(b, 4) == 0 {
+		return
+	}
+	p.s(" [gaddr ")
+	p.ip4(b[4:])
+	if nsrc := int(p.be16(b, 10)); nsrc > 0 {
+		if length < 12+nsrc*4 {
+			p.s(" [invalid number of sources]")
+		} else if p.opts.Verbose > 1 {
+			p.s(" {")
+			for i := 0; i < nsrc; i++ {
+				p.need(b, 12+4*(i+1))
+				p.c(' ')
+				p.ip4(b[12+4*i:])
+			}
+			p.s(" }")
+		} else {
+			p.s(", ")
+			p.i(nsrc)
+			p.s(" source(s)")
+		}
+	}
+	p.c(']')
 }
 
 func (p *Printer) need4(b []byte, off int) []byte {

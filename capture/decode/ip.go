@@ -23,12 +23,11 @@ const (
 )
 
 var ipProtoNames = map[uint8]string{
-	0: "Options", 1: "ICMP", 2: "IGMP", 3: "GGP", 4: "IPIP", 6: "TCP", 8: "EGP", 9: "IGRP",
-	17: "UDP", 22: "IDP", 29: "TP", 33: "DCCP", 41: "IPv6", 43: "Routing", 44: "Fragment",
-	46: "RSVP", 47: "GRE", 50: "ESP", 51: "AH", 55: "Mobile IP", 58: "ICMPv6", 59: "NONE",
-	60: "Destination Options", 77: "ND", 80: "ISO-IP", 88: "EIGRP", 89: "OSPF", 92: "MTP",
-	94: "IP-in-IP?", 97: "Ethernet-in-IP", 98: "ENCAP", 103: "PIM", 108: "Compressed IP",
-	112: "VRRP", 113: "PGM", 132: "SCTP", 135: "Mobility",
+	0: "Options", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 8: "EGP", 9: "IGRP", 17: "UDP",
+	33: "DCCP", 41: "IPv6", 43: "Routing", 44: "Fragment", 46: "RSVP", 47: "GRE", 50: "ESP",
+	51: "AH", 55: "Mobile IP", 58: "ICMPv6", 62: "Mobile IP (old)", 88: "EIGRP", 89: "OSPF",
+	103: "PIM", 108: "Compressed IP", 112: "VRRP", 113: "PGM", 132: "SCTP", 135: "Mobility",
+	143: "Ethernet",
 }
 
 func ipProtoName(p uint8) string {
@@ -64,7 +63,7 @@ func (p *Printer) ip(b []byte, length int) {
 	if !p.opts.LinkHeader {
 		p.s("IP ")
 	}
-	p.need(b, 20)
+	p.tcheck(b, 20)
 	if length < 20 {
 		p.s("truncated-ip ")
 		p.i(length)
@@ -141,6 +140,7 @@ func (p *Printer) ip(b []byte, length int) {
 		if hlen > 20 {
 			p.s(", options (")
 			if !p.ipOptions(b[20:min(hlen, len(b))], hlen-20) {
+				// ND_TCHECK in ip_optprint.
 				p.s(" [truncated-option]")
 				trunc = true
 			}
@@ -199,20 +199,18 @@ func (p *Printer) ip(b []byte, length int) {
 }
 
 var ipOptNames = map[uint8]string{
-	0: "EOL", 1: "NOP", 7: "RR", 68: "TS", 130: "SECURITY", 131: "LSRR", 133: "E-SEC",
-	134: "CIPSO", 136: "SATID", 137: "SSRR", 148: "RA",
+	0: "EOL", 1: "NOP", 68: "timestamp", 130: "security", 7: "RR", 137: "SSRR", 131: "LSRR",
+	148: "RA", 82: "traceroute",
 }
 
-// ipOptions prints IPv4 options; false means they were cut short.
-func (p *Printer) ipOptions(b []byte, length int) (ok bool) {
+// ipOptions is ip_optprint; false means an option was cut short
+// (" [truncated-option]").
+func (p *Printer) ipOptions(b []byte, length int) bool {
 	sep := ""
 	for length > 0 {
 		p.s(sep)
 		sep = ","
-		if len(b) < 1 {
-			return false
-		}
-		code := b[0]
+		code := p.u8(b, 0)
 		if n, ok := ipOptNames[code]; ok {
 			p.s(n)
 		} else {
@@ -221,10 +219,7 @@ func (p *Printer) ipOptions(b []byte, length int) (ok bool) {
 		}
 		olen := 1
 		if code != 0 && code != 1 {
-			if len(b) < 2 {
-				return false
-			}
-			olen = int(b[1])
+			olen = int(p.u8(b, 1))
 			if olen < 2 {
 				p.s(" [bad length ")
 				p.i(olen)
@@ -244,6 +239,14 @@ func (p *Printer) ipOptions(b []byte, length int) (ok bool) {
 		switch code {
 		case 0:
 			return true
+		case 68:
+			if !p.ipTimestamp(b[:olen]) {
+				return false
+			}
+		case 7, 131, 137:
+			if !p.ipRoute(b[:olen]) {
+				return false
+			}
 		case 148:
 			if olen < 4 {
 				p.s(" [bad length ")
@@ -255,8 +258,6 @@ func (p *Printer) ipOptions(b []byte, length int) (ok bool) {
 				p.s(" value ")
 				p.u(uint64(v))
 			}
-		case 7, 131, 137:
-			p.ipRoute(b[:olen])
 		}
 		b = b[olen:]
 		length -= olen
@@ -264,15 +265,87 @@ func (p *Printer) ipOptions(b []byte, length int) (ok bool) {
 	return true
 }
 
-func (p *Printer) ipRoute(b []byte) {
+// ipTimestamp is ip_printts.
+func (p *Printer) ipTimestamp(b []byte) bool {
+	length := len(b)
+	p.c('{')
+	if length < 4 {
+		p.s("[bad length ")
+		p.i(length)
+		p.c(']')
+		p.c('}')
+		return true
+	}
+	hoplen := 4
+	if b[3]&0xf != 0 {
+		hoplen = 8
+	}
+	if (length-4)&(hoplen-1) != 0 {
+		p.s("[bad length ")
+		p.i(length)
+		p.c(']')
+	}
+	ptr := int(b[2]) - 1
+	l := 0
+	if ptr < 4 || (ptr-4)&(hoplen-1) != 0 || ptr > length+1 {
+		p.s("[bad ptr ")
+		p.u(uint64(b[2]))
+		p.c(']')
+	}
+	switch b[3] & 0xf {
+	case 0:
+		p.s("TSONLY")
+	case 1:
+		p.s("TS+ADDR")
+	case 3:
+		p.s("PRESPEC")
+	default:
+		p.s("[bad ts type ")
+		p.u(uint64(b[3] & 0xf))
+		p.c(']')
+		goto done
+	}
+	{
+		typ := " "
+		for l = 4; l < length; l += hoplen {
+			if ptr == l {
+				typ = " ^ "
+			}
+			if l+hoplen > len(b) {
+				return false
+			}
+			p.s(typ)
+			p.u(uint64(binary.BigEndian.Uint32(b[l+hoplen-4:])))
+			p.c('@')
+			if hoplen == 8 {
+				p.ip4(b[l:])
+			}
+			typ = " "
+		}
+	}
+done:
+	if ptr == l {
+		p.s(" ^ ")
+	}
+	if b[3]>>4 != 0 {
+		p.s(" [")
+		p.u(uint64(b[3] >> 4))
+		p.s(" hops not recorded]} ")
+	} else {
+		p.c('}')
+	}
+	return true
+}
+
+func (p *Printer) ipRoute(b []byte) bool {
 	olen := len(b)
 	if olen < 3 {
 		p.s(" [bad length ")
 		p.i(olen)
 		p.c(']')
-		return
+		return true
 	}
-	if olen%4 != 3 {
+	if (olen+1)&3 != 0 {
 		p.s(" [bad length ")
 		p.i(olen)
 		p.c(']')
@@ -283,13 +356,17 @@ func (p *Printer) ipRoute(b []byte) {
 		p.u(uint64(b[2]))
 		p.c(']')
 	}
-	for l := 3; l+4 <= olen; l += 4 {
+	for l := 3; l < olen; l += 4 {
+		if len(b) < l+4 {
+			return false
+		}
 		p.c(' ')
 		p.ip4(b[l:])
-		if ptr == l {
-			p.c('*')
+		if ptr > l {
+			p.c(',')
 		}
 	}
+	return true
 }
 
 // demux is ip_demux_print: the payload of IPv4 or IPv6.
@@ -334,14 +411,14 @@ func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
 
 func (p *Printer) ip6(b []byte, length int) {
 	p.proto = "ip6"
-	if !p.opts.LinkHeader {
-		p.s("IP6 ")
-	}
-	p.need(b, 40)
+	p.tcheck(b, 40)
 	if length < 40 {
 		p.s("truncated-ip6 ")
 		p.i(length)
 		return
+	}
+	if !p.opts.LinkHeader {
+		p.s("IP6 ")
 	}
 	if b[0]>>4 != 6 {
 		p.s("version error: ")
@@ -350,7 +427,7 @@ func (p *Printer) ip6(b []byte, length int) {
 		return
 	}
 	payloadLen := int(binary.BigEndian.Uint16(b[4:]))
-	ipLen := length
+	var ipLen int
 	if payloadLen != 0 {
 		ipLen = payloadLen + 40
 		if length < ipLen {
@@ -358,9 +435,8 @@ func (p *Printer) ip6(b []byte, length int) {
 			p.i(ipLen - length)
 			p.s(" bytes missing!")
 		}
-	}
-	if len(b) > ipLen {
-		b = b[:ipLen]
+	} else {
+		ipLen = length + 40
 	}
 	nh := b[6]
 	if p.opts.Verbose > 0 {
@@ -386,45 +462,73 @@ func (p *Printer) ip6(b []byte, length int) {
 		p.i(payloadLen)
 		p.s(") ")
 	}
+	if len(b) > ipLen {
+		b = b[:ipLen]
+	}
 	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen)}
-	cp := 40
-	rem := ipLen - 40
-	first := true
-	for cp < len(b) {
-		if first && nh != protoTCP && nh != protoUDP && nh != protoDCCP && nh != protoSCTP {
+	cp, adv, rem, total := 0, 40, ipLen, 0
+	var ph uint8 = 255
+	foundExt, foundHBH := false, false
+	for cp < len(b) && adv > 0 {
+		if rem < adv {
+			p.tcheck(nil, 1)
+		}
+		cp += adv
+		rem -= adv
+		total += adv
+		if cp == 40 && nh != protoTCP && nh != protoUDP && nh != protoDCCP && nh != protoSCTP {
 			p.addr6(b[8:])
 			p.s(" > ")
 			p.addr6(b[24:])
 			p.s(": ")
 		}
-		first = false
-		var adv int
 		switch nh {
 		case protoHopOpts, protoDstOpts:
 			if nh == protoHopOpts {
+				if foundHBH {
+					p.s("[The Hop-by-Hop Options header was already found] (invalid)")
+					return
+				}
+				if ph != 255 {
+					p.s("[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)")
+					return
+				}
 				p.proto = "hbhopt"
 			} else {
 				p.proto = "dstopt"
 			}
 			hl := (int(p.u8(b, cp+1)) + 1) << 3
-			p.need(b, cp+hl)
+			if len(b) < cp+hl {
+				p.s(" [|" + p.proto + "]")
+				return
+			}
 			if nh == protoHopOpts {
 				p.s("HBH ")
 			} else {
 				p.s("DSTOPT ")
 			}
-			if !p.ip6Options(b[cp+2 : cp+hl]) {
-				return
+			if nh == protoHopOpts || p.opts.Verbose > 0 {
+				if !p.ip6Options(b[cp+2 : cp+hl]) {
+					p.s(" [|" + p.proto + "]")
+					return
+				}
+			}
+			if nh == protoHopOpts {
+				if payloadLen == 0 {
+					p.s("[No valid Jumbo Payload Hop-by-Hop option found] (invalid)")
+					return
+				}
+				foundHBH = true
 			}
 			adv = hl
+			foundExt = true
 		case protoFragment:
 			p.proto = "frag6"
-			p.need(b, cp+8)
-			offlg := binary.BigEndian.Uint16(b[cp+2:])
+			offlg := p.be16(b, cp+2)
 			fl := 40 + payloadLen - cp - 8
 			if p.opts.Verbose > 0 {
 				p.s("frag (0x")
-				p.hexw(uint64(binary.BigEndian.Uint32(b[cp+4:])), 8)
+				p.hexw(uint64(p.be32(b, cp+4)), 8)
 				p.c(':')
 			} else {
 				p.s("frag (")
@@ -437,50 +541,55 @@ func (p *Printer) ip6(b []byte, length int) {
 				return
 			}
 			p.c(' ')
-			info.frag = true
 			adv = 8
-			if cp+adv >= len(b) {
+			if len(b) <= cp+adv {
 				return
 			}
+			info.frag = true
+			foundExt = true
 		case protoRouting:
 			p.proto = "rt6"
+			p.need(b, cp+1)
 			adv = p.rt6(b[cp:])
 			if adv < 0 {
 				return
 			}
+			foundExt = true
 		default:
+			if payloadLen == 0 {
+				if foundExt {
+					p.proto = "ip6"
+					p.tcheck(nil, 1)
+				}
+				rem = 0
+				b = b[:min(len(b), 40)]
+			}
 			p.demux(b[cp:], rem, info, nh)
 			return
 		}
-		nh = b[cp]
-		if rem < adv {
-			p.s(" [|ip6]")
-			return
-		}
-		cp += adv
-		rem -= adv
+		nh = p.u8(b, cp)
+		ph = nh
 		p.proto = "ip6"
 	}
 }
-
-
 
 // ip6Options prints hop-by-hop and destination options (tcpdump shows them
 // only with -v); false means malformed and the line ends.
 func (p *Printer) ip6Options(b []byte) bool {
 	v := p.opts.Verbose > 0
+	if len(b) == 0 {
+		return true
+	}
 	for i := 0; i < len(b); {
 		t := b[i]
 		olen := 1
 		if t != 0 {
 			if i+1 >= len(b) {
-				p.s(" [|" + p.proto + "]")
 				return false
 			}
 			olen = int(b[i+1]) + 2
 		}
 		if i+olen > len(b) {
-			p.s(" [|" + p.proto + "]")
 			return false
 		}
 		switch t {
@@ -489,15 +598,22 @@ func (p *Printer) ip6Options(b []byte) bool {
 				p.s("(pad1)")
 			}
 		case 1:
+			if len(b)-i < 2 {
+				p.s("(padn: trunc)")
+				return false
+			}
 			if v {
 				p.s("(padn)")
 			}
 		case 5:
+			if len(b)-i < 4 {
+				p.s("(rtalert: trunc)")
+				return false
+			}
 			if olen != 4 {
 				p.s("(rtalert: invalid len ")
 				p.i(olen - 2)
 				p.c(')')
-				p.s(" [|" + p.proto + "]")
 				return false
 			}
 			if v {
@@ -506,19 +622,30 @@ func (p *Printer) ip6Options(b []byte) bool {
 				p.s(") ")
 			}
 		case 0xc2:
+			if len(b)-i < 6 {
+				p.s("(jumbo: trunc)")
+				return false
+			}
 			if olen != 6 {
 				p.s("(jumbo: invalid len ")
 				p.i(olen - 2)
 				p.c(')')
-				p.s(" [|" + p.proto + "]")
 				return false
 			}
 			if v {
+				// netdiag never sees jumbograms on a link with an MTU below
+				// 64 KiB; report like tcpdump does for a non-jumbo header.
 				p.s("(jumbo: ")
 				p.u(uint64(binary.BigEndian.Uint32(b[i+2:])))
-				p.s(") ")
+				p.s(" - payload len != 0) ")
 			}
 		default:
+			if len(b)-i < 2 {
+				p.s("(type ")
+				p.u(uint64(t))
+				p.s(": trunc)")
+				return false
+			}
 			if v {
 				p.s("(opt_type 0x")
 				p.hexw(uint64(t), 2)
@@ -536,33 +663,49 @@ func (p *Printer) ip6Options(b []byte) bool {
 }
 
 func (p *Printer) rt6(b []byte) int {
-	hl := (int(p.u8(b, 1)) + 1) << 3
+	p.s("RT6")
+	l := int(p.u8(b, 1))
+	p.s(" (len=")
+	p.i(l)
 	typ := p.u8(b, 2)
-	segleft := p.u8(b, 3)
-	p.s("srcrt (len=")
-	p.u(uint64(b[1]))
 	p.s(", type=")
 	p.u(uint64(typ))
+	if typ == 0 {
+		p.s(" [Deprecated]")
+	}
 	p.s(", segleft=")
-	p.u(uint64(segleft))
+	p.u(uint64(p.u8(b, 3)))
 	switch typ {
-	case 0, 2:
-		p.s(", ")
-		p.need(b, 8)
-		n := int(b[1]) / 2
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				p.s(", ")
+	case 0, 2, 4:
+		if typ == 4 {
+			p.s(", last-entry=")
+			p.u(uint64(p.u8(b, 4)))
+			if f := p.u8(b, 5); f != 0 || p.opts.Verbose > 0 {
+				p.s(", flags=0x")
+				p.hex(uint64(f))
 			}
-			p.s("[")
+			p.s(", tag=")
+			p.hex(uint64(p.be16(b, 6)))
+		} else if r := p.be32(b, 4); r != 0 || p.opts.Verbose > 0 {
+			p.s(", rsv=0x")
+			p.hex(uint64(r))
+		}
+		if l%2 == 1 {
+			p.s(" (invalid length ")
+			p.i(l)
+			p.s(") (invalid)")
+			return -1
+		}
+		for i := 0; i < l/2; i++ {
+			p.s(", [")
 			p.i(i)
-			p.s("]")
+			p.c(']')
+			p.need(b, 8+16*(i+1))
 			p.addr6(b[8+16*i:])
 		}
 		p.s(") ")
-	default:
-		p.s(") ")
+		return (l + 1) << 3
 	}
-	p.need(b, hl)
-	return hl
+	p.s(" (unknown type) (invalid)")
+	return -1
 }

@@ -3,7 +3,6 @@ package decode
 import (
 	"encoding/binary"
 	"net"
-	"strconv"
 
 	"github.com/netdiag/netdiag/capture/pcapio"
 )
@@ -19,14 +18,19 @@ const (
 )
 
 var etherTypeNames = map[uint16]string{
-	0x0800: "IPv4", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x86dd: "IPv6",
-	0x8100: "802.1Q", 0x88a8: "802.1Q-QinQ", 0x9100: "802.1Q-9100",
-	0x88cc: "LLDP", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast",
-	0x888e: "EAPOL", 0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x88f7: "PTP",
-	0x9000: "Loopback", 0x8809: "Slow Protocols", 0x0200: "PUP",
-	0x6000: "DECnet-MOP", 0x6003: "DECnet", 0x809b: "Appletalk", 0x80f3: "Appletalk ARP",
-	0x8137: "IPX", 0x880b: "PPP", 0x8808: "MAC control", 0x88e5: "802.1AE", 0x8902: "CFM",
-	0x893f: "802.1BR", 0x88e7: "802.1ah", 0x22f0: "AVTP", 0x8892: "PROFINET",
+	0x0200: "PUP", 0x0800: "IPv4", 0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS",
+	0x0500: "Sprite", 0x1000: "Trail", 0x6001: "MOP DL", 0x6002: "MOP RC", 0x6003: "DN",
+	0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB", 0x8038: "Lanbridge", 0x803c: "DEC DNS",
+	0x803e: "DEC DTS", 0x805b: "VEXP", 0x805c: "VPROD", 0x809b: "Appletalk",
+	0x80f3: "Appletalk ARP", 0x8100: "802.1Q", 0x8137: "IPX", 0x86dd: "IPv6", 0x880b: "PPP",
+	0x8808: "MPCP", 0x8809: "Slow Protocols", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast",
+	0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x888e: "EAPOL", 0x8899: "Realtek protocols",
+	0x88a8: "802.1Q-QinQ", 0x886f: "MS NLB heartbeat", 0x8870: "Jumbo", 0x894f: "NSH",
+	0x9000: "Loopback", 0xfefe: "OSI", 0x00fe: "GRE-OSI", 0xabcd: "CFM (old)", 0x8902: "CFM",
+	0x893a: "IEEE1905.1", 0x88cc: "LLDP", 0x88ca: "TIPC", 0x0707: "GeoNet (old)",
+	0x8947: "GeoNet", 0x1111: "CALM FAST", 0x88a2: "AoE", 0x88f7: "PTP",
+	0xd28b: "Arista Vendor Specific Protocol", 0x9100: "802.1Q-9100", 0x9200: "802.1Q-9200",
+	0x88e5: "802.1AE MACsec",
 }
 
 func etherTypeName(t uint16) string {
@@ -38,17 +42,25 @@ func etherTypeName(t uint16) string {
 
 // run calls fn and turns a truncation panic into tcpdump's " [|proto]".
 func (p *Printer) run(fn func() int) (hdrlen int) {
+	p.hdrlen = 0
 	defer func() {
+		hdrlen = p.hdrlen
 		if r := recover(); r != nil {
+			if _, ok := r.(stopLine); ok {
+				return
+			}
 			if _, ok := r.(truncated); !ok {
 				panic(r)
 			}
+			// tcpdump dumps the whole packet (-x) after a truncation.
+			hdrlen = 0
 			p.s(" [|")
 			p.s(p.proto)
 			p.c(']')
 		}
 	}()
-	return fn()
+	p.hdrlen = fn()
+	return p.hdrlen
 }
 
 // link prints the packet from the link header on and returns the link
@@ -69,9 +81,15 @@ func (p *Printer) link(data []byte, length int) int {
 		p.ipN(data, length)
 		return 0
 	case pcapio.LinkTypeIPv4:
+		if p.opts.LinkHeader {
+			p.s("ip: ")
+		}
 		p.ip(data, length)
 		return 0
 	case pcapio.LinkTypeIPv6:
+		if p.opts.LinkHeader {
+			p.s("ip: ")
+		}
 		p.ip6(data, length)
 		return 0
 	case pcapio.LinkTypeNull, pcapio.LinkTypeLoop:
@@ -109,9 +127,11 @@ func (p *Printer) null(b []byte, length int) int {
 		return len(b)
 	}
 	var family uint32
+	p.hdrlen = 4
 	if p.lt == pcapio.LinkTypeLoop {
 		family = binary.BigEndian.Uint32(b)
 	} else {
+		p.hdrlen = 4
 		family = binary.NativeEndian.Uint32(b)
 		// The writer's byte order is unknown; families are small numbers.
 		if family&0xffff0000 != 0 {
@@ -160,9 +180,18 @@ func (p *Printer) defaultPrint(b []byte) {
 
 func (p *Printer) ether(b []byte, length int) int {
 	p.proto = "ether"
-	if len(b) < 14 || length < 14 {
+	caplen := len(b)
+	if length < caplen {
+		p.s("[length ")
+		p.i(length)
+		p.s(" < caplen ")
+		p.i(caplen)
+		p.s("] (invalid)")
+		return length
+	}
+	if caplen < 14 {
 		p.s(" [|ether]")
-		return len(b)
+		return caplen
 	}
 	origLength := length
 	if p.opts.LinkHeader {
@@ -172,60 +201,66 @@ func (p *Printer) ether(b []byte, length int) int {
 		p.s(", ")
 	}
 	hdrlen := 14
+	p.hdrlen = hdrlen
 	t := binary.BigEndian.Uint16(b[12:])
 	rest := b[14:]
 	length -= 14
-	if t <= 1500 {
-		// 802.3 length field: LLC follows; netdiag does not decode LLC.
-		if p.opts.LinkHeader {
-			p.s("802.3, length ")
-			p.i(int(t))
-			p.s(": ")
-		}
-		p.llc(rest, int(t))
-		return hdrlen
-	}
-	for t == etherType8021Q || t == etherTypeQinQ || t == etherType9100 {
-		if len(rest) < 4 || length < 4 {
+	printedLength := false
+	for t == etherType8021Q || t == etherTypeQinQ || t == etherType9100 || t == 0x9200 {
+		if len(rest) < 4 {
 			p.s(" [|vlan]")
-			return hdrlen
+			return hdrlen + len(rest)
+		}
+		if length < 4 {
+			p.s(" [|vlan]")
+			return hdrlen + length
 		}
 		if p.opts.LinkHeader {
 			p.etherTypeShort(t)
+			if !printedLength {
+				p.s(", length ")
+				p.i(origLength)
+				p.s(": ")
+				printedLength = true
+			} else {
+				p.s(", ")
+			}
+			p.vlanTCI(binary.BigEndian.Uint16(rest))
 			p.s(", ")
 		}
-		tci := binary.BigEndian.Uint16(rest)
-		p.s("vlan ")
-		p.u(uint64(tci & 0xfff))
-		p.s(", p ")
-		p.u(uint64(tci >> 13))
-		if tci&0x1000 != 0 {
-			p.s(", DEI")
-		}
-		p.s(", ")
 		t = binary.BigEndian.Uint16(rest[2:])
 		rest = rest[4:]
 		length -= 4
 		hdrlen += 4
-		if t <= 1500 {
-			if p.opts.LinkHeader {
-				p.s("802.3, length ")
-				p.i(int(t))
+		p.hdrlen = hdrlen
+	}
+	if t <= 1500 {
+		if int(t) < length {
+			length = int(t)
+			if len(rest) > length {
+				rest = rest[:length]
+			}
+		}
+		if p.opts.LinkHeader {
+			p.s("802.3")
+			if !printedLength {
+				p.s(", length ")
+				p.i(length)
 				p.s(": ")
 			}
-			p.llc(rest, int(t))
-			return hdrlen
 		}
-		if !p.opts.LinkHeader && t != etherType8021Q && t != etherTypeQinQ && t != etherType9100 {
-			p.etherTypeShort(t)
-			p.s(", ")
-		}
+		p.llc(rest, length)
+		return hdrlen
 	}
 	if p.opts.LinkHeader {
 		p.etherTypeShort(t)
-		p.s(", length ")
-		p.i(origLength)
-		p.s(": ")
+		if !printedLength {
+			p.s(", length ")
+			p.i(origLength)
+			p.s(": ")
+		} else {
+			p.s(", ")
+		}
 	}
 	if !p.etherType(t, rest, length) {
 		if !p.opts.LinkHeader {
@@ -241,6 +276,16 @@ func (p *Printer) ether(b []byte, length int) int {
 		p.defaultPrint(rest)
 	}
 	return hdrlen
+}
+
+func (p *Printer) vlanTCI(tci uint16) {
+	p.s("vlan ")
+	p.u(uint64(tci & 0xfff))
+	p.s(", p ")
+	p.u(uint64(tci >> 13))
+	if tci&0x1000 != 0 {
+		p.s(", DEI")
+	}
 }
 
 func (p *Printer) etherTypeShort(t uint16) {
@@ -300,32 +345,65 @@ func (p *Printer) etherType(t uint16, b []byte, length int) bool {
 
 var sllPktType = map[uint16]string{0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
 
+func sllType(pt uint16) string {
+	if n, ok := sllPktType[pt]; ok {
+		return n
+	}
+	return "?"
+}
+
+// sllHeader is tcpdump's sll_print / sll2_print (the -e header).
+func (p *Printer) sllHeader(b []byte, v2 bool, length int) {
+	var halen int
+	var addr []byte
+	var proto uint16
+	if v2 {
+		p.s("ifindex ")
+		p.u(uint64(binary.BigEndian.Uint32(b[4:])))
+		p.c(' ')
+		halen, addr, proto = int(b[11]), b[12:], binary.BigEndian.Uint16(b)
+	} else {
+		p.padRight(sllType(binary.BigEndian.Uint16(b)), 3)
+		p.c(' ')
+		halen, addr, proto = int(binary.BigEndian.Uint16(b[4:])), b[6:], binary.BigEndian.Uint16(b[14:])
+	}
+	if halen == 6 {
+		p.mac(addr)
+		p.c(' ')
+	}
+	p.sllProto(proto)
+	p.s(", length ")
+	p.i(length)
+	p.s(": ")
+}
+
 func (p *Printer) sll(b []byte, length int) int {
 	p.proto = "sll"
-	if len(b) < 16 || length < 16 {
-		p.s(" [|sll]")
-		return len(b)
-	}
-	pt := binary.BigEndian.Uint16(b)
-	halen := binary.BigEndian.Uint16(b[4:])
-	proto := binary.BigEndian.Uint16(b[14:])
+	p.need(b, 16)
 	if p.opts.LinkHeader {
-		n, ok := sllPktType[pt]
-		if !ok {
-			n = "?"
-		}
-		p.padLeft(n, 3)
-		p.c(' ')
-		if halen == 6 {
-			p.mac(b[6:])
-			p.c(' ')
-		}
-		p.sllProto(proto)
-		p.s(", length ")
-		p.i(length)
-		p.s(": ")
+		p.sllHeader(b, false, length)
 	}
-	return 16 + p.cooked(proto, b[16:], length-16, b[6:6+min(int(halen), 8)])
+	p.hdrlen = 16
+	return p.cooked(b, false, binary.BigEndian.Uint16(b[14:]), b[16:], length-16, 16)
+}
+
+func (p *Printer) sll2(b []byte, length int) int {
+	p.proto = "sll2"
+	p.need(b, 20)
+	// tcpdump names the interface with if_indextoname(3) in its own netns.
+	name := "?"
+	if ifi, err := net.InterfaceByIndex(int(binary.BigEndian.Uint32(b[4:]))); err == nil {
+		name = ifi.Name
+	}
+	p.padLeft(name, 5)
+	p.c(' ')
+	p.padLeft(sllType(uint16(b[10])), 3)
+	p.c(' ')
+	if p.opts.LinkHeader {
+		p.sllHeader(b, true, length)
+	}
+	p.hdrlen = 20
+	return p.cooked(b, true, binary.BigEndian.Uint16(b), b[20:], length-20, 20)
 }
 
 func (p *Printer) sllProto(proto uint16) {
@@ -345,56 +423,54 @@ func (p *Printer) sllProto(proto uint16) {
 	p.etherTypeShort(proto)
 }
 
-// cooked dispatches the payload of an SLL or SLL2 header and returns extra
-// header bytes consumed (VLAN tags).
-func (p *Printer) cooked(proto uint16, b []byte, length int, addr []byte) int {
-	if proto <= 1500 {
-		switch proto {
-		case 4:
-			p.llc(b, length)
-		default:
-			if !p.opts.LinkHeader {
-				p.sllProto(proto)
-				p.s(", length ")
-				p.i(length)
-				p.s(": ")
+// cooked prints the payload of an SLL or SLL2 header (sll_if_print).
+func (p *Printer) cooked(hdr []byte, v2 bool, proto uint16, b []byte, length, hdrlen int) int {
+	for {
+		if proto <= 1500 {
+			switch proto {
+			case 4:
+				p.llc(b, length)
+			default:
+				// IPX (802.3) and unknown: a default dump.
+				p.defaultPrint(b)
 			}
-			p.defaultPrint(b)
+			return hdrlen
 		}
-		return 0
-	}
-	extra := 0
-	if proto == etherType8021Q {
-		if len(b) < 4 || length < 4 {
+		if proto != etherType8021Q {
+			break
+		}
+		if len(b) < 4 {
+			p.proto = "vlan"
 			p.s(" [|vlan]")
-			return 0
+			return hdrlen + len(b)
 		}
-		tci := binary.BigEndian.Uint16(b)
-		p.s("vlan ")
-		p.u(uint64(tci & 0xfff))
-		p.s(", p ")
-		p.u(uint64(tci >> 13))
-		if tci&0x1000 != 0 {
-			p.s(", DEI")
+		if p.opts.LinkHeader {
+			p.vlanTCI(binary.BigEndian.Uint16(b))
+			p.s(", ")
 		}
-		p.s(", ")
 		proto = binary.BigEndian.Uint16(b[2:])
-		p.etherTypeShort(proto)
+		if proto <= 1500 {
+			proto = 4
+		}
+		p.s("ethertype ")
+		p.s(etherTypeName(proto))
 		p.s(", ")
 		b = b[4:]
 		length -= 4
-		extra = 4
+		hdrlen += 4
+		p.hdrlen = hdrlen
 	}
 	if !p.etherType(proto, b, length) {
 		if !p.opts.LinkHeader {
-			p.etherTypeShort(proto)
-			p.s(", length ")
-			p.i(length)
-			p.s(": ")
+			hl := 16
+			if v2 {
+				hl = 20
+			}
+			p.sllHeader(hdr, v2, length+hl)
 		}
 		p.defaultPrint(b)
 	}
-	return extra
+	return hdrlen
 }
 
 func (p *Printer) padLeft(s string, w int) {
@@ -411,42 +487,3 @@ func (p *Printer) padRight(s string, w int) {
 	p.s(s)
 }
 
-func (p *Printer) sll2(b []byte, length int) int {
-	p.proto = "sll2"
-	if len(b) < 20 || length < 20 {
-		p.s(" [|sll2]")
-		return len(b)
-	}
-	proto := binary.BigEndian.Uint16(b)
-	ifindex := binary.BigEndian.Uint32(b[4:])
-	pt := b[10]
-	halen := b[11]
-	// tcpdump names the interface with if_indextoname(3) in its own netns.
-	name := "?"
-	if ifi, err := net.InterfaceByIndex(int(ifindex)); err == nil {
-		name = ifi.Name
-	}
-	p.padLeft(name, 5)
-	p.c(' ')
-	n, ok := sllPktType[uint16(pt)]
-	if !ok {
-		n = "?"
-	}
-	if p.opts.LinkHeader {
-		p.padLeft(n, 3)
-		p.c(' ')
-		if halen == 6 {
-			p.mac(b[12:])
-			p.c(' ')
-		}
-		p.sllProto(proto)
-		p.s(", length ")
-		p.i(length)
-		p.s(": ")
-	} else {
-		p.padLeft(n, 3)
-		p.c(' ')
-	}
-	_ = strconv.Itoa
-	return 20 + p.cooked(proto, b[20:], length-20, b[12:12+min(int(halen), 8)])
-}

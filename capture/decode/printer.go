@@ -51,6 +51,8 @@ type Printer struct {
 	out []byte
 	// proto names the printer running, for " [|proto]" on truncation.
 	proto string
+	// hdrlen is the link header length known so far, for -x.
+	hdrlen int
 	pkt pcapio.Packet
 }
 

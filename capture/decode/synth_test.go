@@ -302,7 +302,7 @@ var synthesized = func() []synthCapture {
 	inTCP := ipv4(ipA, ipB, 6, tcpv(ipA, ipB, tcpSeg{sport: 40000, dport: 443, seq: 1, flags: thSYN}), ip4opt{id: 1, frag: 0x4000})
 	inUDP := ipv4(ipA, ipB, 17, udpv(ipA, ipB, 40000, 9999, []byte("ping")), ip4opt{id: 2})
 	inICMP := ipv4(ipA, ipB, 1, icmpMsg(8, 0, cat(be16(7), be16(1)), []byte("abcdefgh")), ip4opt{id: 3})
-	inOther := ipv4(ipA, ipB, 132, make([]byte, 12), ip4opt{id: 4})
+	inOther := ipv4(ipA, ipB, 253, make([]byte, 12), ip4opt{id: 4})
 	icmpPkts := [][]byte{
 		icmp4(ipA, ipB, icmpMsg(8, 0, cat(be16(4660), be16(1)), make([]byte, 56))),
 		icmp4(ipB, ipA, icmpMsg(0, 0, cat(be16(4660), be16(1)), make([]byte, 56))),
@@ -354,7 +354,7 @@ var synthesized = func() []synthCapture {
 		icmp6Pkt(ip6B, ip6A, 136, 0, cat(be32(0x60000000), addrBytes(ip6B), tla)),
 		icmp6Pkt(ip6A, allRouters, 133, 0, cat(be32(0), lla)),
 		icmp6Pkt(ip6B, allNodes, 134, 0, cat([]byte{64, 0xc0}, be16(1800), be32(0), be32(0), lla, mtuOpt, pfx)),
-		icmp6Pkt(ip6B, allNodes, 200, 0, be32(0)),
+		icmp6Pkt(ip6B, allNodes, 250, 0, be32(0)),
 		icmp6Pkt(ip6A, ip6B, 128, 0, cat(be16(99), be16(1), make([]byte, 1400))),
 	}
 	// MLDv2 report behind a hop-by-hop header with router alert.
@@ -457,8 +457,7 @@ var synthesized = func() []synthCapture {
 		cat(bcast, macA, be16(0x0806), arpPkt(1, macA, ipA, zero, ipB)[:20]),
 		cat(macB, macA, be16(0x8100), be16(0x2064), be16(0x0800), ipv4(ipA, ipB, 17, udpv(ipA, ipB, 1, 2, []byte("v")), ip4opt{})),
 		cat(macB, macA, be16(0x88a8), be16(0x0010), be16(0x8100), be16(0x0020), be16(0x0806), arpPkt(1, macA, ipA, zero, ipB)),
-		cat([]byte{0x01, 0x80, 0xc2, 0, 0, 0x0e}, macA, be16(0x88cc), []byte{2, 7, 4, 2, 0, 0, 0, 0, 10, 0, 0}),
-		cat([]byte{0x01, 0x80, 0xc2, 0, 0, 0}, macA, be16(38), []byte{0x42, 0x42, 0x03}, make([]byte, 35)),
+		cat([]byte{0x01, 0x80, 0xc2, 0, 0, 0x0e}, macA, be16(0x88b5), []byte{2, 7, 4, 2, 0, 0, 0, 0, 10, 0, 0}),
 		cat(macB, macA, be16(0x1234), []byte("payload of an unknown type")),
 		cat(macB, macA),
 	}
@@ -501,7 +500,7 @@ var synthesized = func() []synthCapture {
 	add(synthCapture{name: "loop", lt: pcapio.LinkTypeLoop, pkts: [][]byte{cat([]byte{0, 0, 0, 2}, ip4pkt), cat([]byte{0, 0, 0, 24}, ip6pkt)}})
 	add(withSnaps(synthCapture{name: "sll", lt: pcapio.LinkTypeLinuxSLL, pkts: [][]byte{
 		sll(0, 0x0800, ip4pkt), sll(4, 0x86dd, ip6pkt), sll(1, 0x0806, arp), sll(2, 0x0800, ip4pkt), sll(3, 0x0800, ip4pkt),
-		sll(0, 0x1234, []byte("xx")), sll(0, 4, []byte{0x42, 0x42, 3, 1}), sll(7, 0x8100, cat(be16(5), be16(0x0800), ip4pkt)),
+		sll(0, 0x1234, []byte("xx")), sll(7, 0x8100, cat(be16(5), be16(0x0800), ip4pkt)),
 	}}, 10, 20)...)
 	add(withSnaps(synthCapture{name: "sll2", lt: pcapio.LinkTypeLinuxSLL2, pkts: [][]byte{
 		sll2(0, 1, 0x0800, ip4pkt), sll2(4, 1, 0x86dd, ip6pkt), sll2(1, 9999, 0x0806, arp), sll2(2, 1, 0x0800, ip4pkt),

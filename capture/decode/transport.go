@@ -65,12 +65,12 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	if len(b) < 4 {
 		p.addrs(info)
 		p.c(':')
-		panic(truncated{})
+		p.tcheck(nil, 1)
 	}
 	sport := binary.BigEndian.Uint16(b)
 	dport := binary.BigEndian.Uint16(b[2:])
 	p.addrPort(info, "tcp", sport, dport, info.nh == protoTCP)
-	p.need(b, 20)
+	p.tcheck(b, 20)
 	hlen := int(b[12]>>4) * 4
 	if hlen < 20 {
 		p.s(" tcp ")
@@ -213,8 +213,8 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 
 var tcpOptNames = map[uint8]string{
 	0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply",
-	8: "TS", 11: "cc", 12: "ccnew", 13: "ccecho", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao",
-	30: "mptcp", 34: "tfo", 253: "exp", 254: "exp",
+	8: "TS", 11: "cc", 12: "ccnew", 13: "", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao",
+	30: "mptcp", 34: "tfo", 254: "exp",
 }
 
 // tcpOptions prints ", options [...]"; false means tcpdump stopped the line
@@ -246,14 +246,19 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 		}
 		hlen--
 		datalen := 0
+		// lencheck is LENCHECK: past the option space is "bad", past the
+		// captured bytes is a truncation that also closes the bracket.
 		lencheck := func(l int) bool {
 			if l > hlen {
 				return false
 			}
-			p.need(cp, l)
+			if len(cp) < l {
+				p.s(" [|tcp]>")
+				panic(stopLine{})
+			}
 			return true
 		}
-		if n, ok := tcpOptNames[opt]; ok && n != "" {
+		if n, ok := tcpOptNames[opt]; ok {
 			p.s(n)
 		} else {
 			p.s("unknown-")
@@ -321,6 +326,38 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 			p.u(uint64(binary.BigEndian.Uint32(cp)))
 			p.s(" ecr ")
 			p.u(uint64(binary.BigEndian.Uint32(cp[4:])))
+		case 0, 1, 4:
+		case 34, 254:
+			datalen = olen - 2
+			if !lencheck(datalen) {
+				return bad()
+			}
+			tfo := cp[:datalen]
+			if opt == 34 {
+				p.c(' ')
+			} else {
+				if datalen < 2 {
+					return bad()
+				}
+				p.c('-')
+				if magic := binary.BigEndian.Uint16(cp); magic != 0xf989 {
+					p.hexw(uint64(magic), 4)
+					break
+				}
+				p.s("tfo")
+				tfo = cp[2:datalen]
+			}
+			switch {
+			case len(tfo) == 0:
+				p.s(" cookiereq")
+			case len(tfo)%2 != 0 || len(tfo) < 4 || len(tfo) > 16:
+				p.s(" (invalid)")
+			default:
+				p.s(" cookie ")
+				for _, c := range tfo {
+					p.hexw(uint64(c), 2)
+				}
+			}
 		case 28:
 			datalen = 2
 			if !lencheck(2) {
@@ -348,10 +385,8 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 				p.hexw(uint64(cp[i]), 2)
 			}
 		}
-		if datalen > len(cp) {
-			panic(truncated{})
-		}
-		cp = cp[datalen:]
+		// tcpdump advances its pointer past the capture; reads then fail.
+		cp = cp[min(datalen, len(cp)):]
 		hlen -= datalen
 		datalen++
 		if opt != 0 && opt != 1 {
@@ -377,8 +412,8 @@ func (p *Printer) rstData(b []byte, length int) {
 	} else {
 		p.s(" [!RST")
 	}
-	if length > 1514 {
-		length = 1514
+	if length > 30 {
+		length = 30
 		p.c('+')
 	}
 	p.c(' ')
@@ -410,9 +445,11 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	p.proto = "udp"
 	own := info.nh == protoUDP
 	if len(b) < 4 {
-		p.addrs(info)
-		p.s(": ")
-		panic(truncated{})
+		if own {
+			p.addrs(info)
+			p.s(": ")
+		}
+		p.tcheck(nil, 1)
 	}
 	sport := binary.BigEndian.Uint16(b)
 	dport := binary.BigEndian.Uint16(b[2:])
@@ -424,7 +461,7 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	}
 	if len(b) < 6 {
 		p.addrPort(info, "udp", sport, dport, own)
-		panic(truncated{})
+		p.tcheck(nil, 1)
 	}
 	ulen := int(binary.BigEndian.Uint16(b[4:]))
 	if ulen == 0 && length > 65535 {
@@ -443,7 +480,7 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	}
 	if len(b) < 8 {
 		p.addrPort(info, "udp", sport, dport, own)
-		panic(truncated{})
+		p.tcheck(nil, 1)
 	}
 	p.addrPort(info, "udp", sport, dport, own)
 	data := b[8:]

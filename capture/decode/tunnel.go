@@ -12,19 +12,20 @@ func (p *Printer) vxlan(b []byte, length int) {
 		return
 	}
 	flags := p.u8(b, 0)
-	p.need(b, 8)
-	vni := binary.BigEndian.Uint32(b[4:]) >> 8
 	p.s(", flags [")
 	if flags&0x08 != 0 {
 		p.c('I')
 	} else {
-		p.c('.')
+		p.s("invalid")
 	}
 	p.s("] (0x")
 	p.hexw(uint64(flags), 2)
-	p.s("), vni ")
+	p.s("), ")
+	vni := uint32(p.u8(b, 4))<<16 | uint32(p.u8(b, 5))<<8 | uint32(p.u8(b, 6))
+	p.s("vni ")
 	p.u(uint64(vni))
 	p.c('\n')
+	p.need(b, 8)
 	p.ether(b[8:], length-8)
 }
 
@@ -34,7 +35,10 @@ func (p *Printer) otv(b []byte, length int) {
 	p.proto = "otv"
 	p.s("OTV, ")
 	if length < 8 {
-		p.s(" (invalid)")
+		p.s("[length ")
+		p.i(length)
+		p.s(" < 8] (invalid)")
+		p.need(b, length)
 		return
 	}
 	flags := p.u8(b, 0)
@@ -47,19 +51,25 @@ func (p *Printer) otv(b []byte, length int) {
 	p.s("] (0x")
 	p.hexw(uint64(flags), 2)
 	p.s("), ")
-	p.need(b, 8)
 	p.s("overlay ")
-	p.u(uint64(binary.BigEndian.Uint32(b[4:]) >> 8))
+	p.u(uint64(p.u8(b, 1))<<16 | uint64(p.u8(b, 2))<<8 | uint64(p.u8(b, 3)))
 	p.s(", instance ")
-	p.u(uint64(b[7]))
+	p.u(uint64(p.u8(b, 4))<<16 | uint64(p.u8(b, 5))<<8 | uint64(p.u8(b, 6)))
 	p.c('\n')
+	p.need(b, 8)
 	p.ether(b[8:], length-8)
 }
 
 func (p *Printer) geneve(b []byte, length int) {
 	p.proto = "geneve"
 	p.s("Geneve")
-	p.need(b, 8)
+	if length < 8 {
+		p.s(" [length ")
+		p.i(length)
+		p.s(" < 8] (invalid)")
+		return
+	}
+	p.tcheck(b, 8)
 	verOpt := b[0]
 	if v := verOpt >> 6; v != 0 {
 		p.s(" ERROR: unknown-version ")
@@ -91,8 +101,6 @@ func (p *Printer) geneve(b []byte, length int) {
 		p.s(", proto ")
 		if n, ok := etherTypeNames[prot]; ok {
 			p.s(n)
-		} else if prot == 0x6558 {
-			p.s("Transparent Ethernet bridging")
 		} else {
 			p.s("unknown")
 		}
@@ -107,16 +115,16 @@ func (p *Printer) geneve(b []byte, length int) {
 		p.s(" bytes missing")
 		return
 	}
-	p.need(b, 8+optLen)
+	p.tcheck(b, 8+optLen)
 	if optLen > 0 {
-		p.s(", options")
+		p.s(", options [")
 		if p.opts.Verbose > 0 {
 			p.geneveOpts(b[8 : 8+optLen])
 		} else {
-			p.s(" [")
 			p.i(optLen)
-			p.s(" bytes]")
+			p.s(" bytes")
 		}
+		p.c(']')
 	}
 	rest := b[8+optLen:]
 	length -= optLen
@@ -135,16 +143,38 @@ func (p *Printer) geneve(b []byte, length int) {
 	}
 }
 
+func geneveClass(c uint16) string {
+	switch c {
+	case 0x0100:
+		return "Linux"
+	case 0x0101:
+		return "Open vSwitch"
+	case 0x0102:
+		return "Open Virtual Networking (OVN)"
+	case 0x0103:
+		return "In-band Network Telemetry (INT)"
+	case 0x0104:
+		return "VMware"
+	}
+	if c <= 0xff {
+		return "Standard"
+	}
+	if c >= 0xfff0 {
+		return "Experimental"
+	}
+	return "Unknown"
+}
+
 func (p *Printer) geneveOpts(b []byte) {
 	sep := ""
-	for len(b) >= 4 {
-		class := binary.BigEndian.Uint16(b)
-		typ := b[2]
-		olen := int(b[3]&0x1f) * 4
+	for n := len(b); n > 0; {
 		p.s(sep)
 		sep = ", "
-		p.s(" class ")
-		p.s("Unknown")
+		class := p.be16(b, 0)
+		typ := p.u8(b, 2)
+		olen := 4 + int(p.u8(b, 3)&0x1f)*4
+		p.s("class ")
+		p.s(geneveClass(class))
 		p.s(" (0x")
 		p.hex(uint64(class))
 		p.s(") type 0x")
@@ -153,18 +183,20 @@ func (p *Printer) geneveOpts(b []byte) {
 			p.s("(C)")
 		}
 		p.s(" len ")
-		p.i(olen + 4)
-		if 4+olen > len(b) {
+		p.i(olen)
+		if olen > n {
+			p.s(" [bad length]")
 			return
 		}
-		if olen > 0 {
+		if p.opts.Verbose > 1 && olen > 4 {
 			p.s(" data")
-			for i := 0; i < olen; i += 4 {
+			for i := 4; i < olen; i += 4 {
 				p.c(' ')
-				p.hexw(uint64(binary.BigEndian.Uint32(b[4+i:])), 8)
+				p.hexw(uint64(p.be32(b, i)), 8)
 			}
 		}
-		b = b[4+olen:]
+		b = b[olen:]
+		n -= olen
 	}
 }
 

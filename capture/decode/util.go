@@ -12,6 +12,10 @@ import (
 // line ends with " [|PROTO]".
 type truncated struct{}
 
+// stopLine ends the line without adding anything: the printer already said
+// why.
+type stopLine struct{}
+
 func (p *Printer) need(b []byte, n int) {
 	if n < 0 || len(b) < n {
 		panic(truncated{})
@@ -74,7 +78,8 @@ func (p *Printer) mac(b []byte) {
 // port prints a TCP or UDP port: a number with -nn, otherwise the
 // /etc/services name when there is one.
 func (p *Printer) port(proto string, port uint16) {
-	if !p.opts.NumericPorts {
+	// tcpdump 4.99's -n already prints port numbers.
+	if !p.opts.NumericPorts && !p.opts.NumericHosts {
 		if n := serviceName(proto, port); n != "" {
 			p.s(n)
 			return
@@ -193,4 +198,33 @@ func appendPad(b []byte, v uint64, width int) []byte {
 		b = append(b, '0')
 	}
 	return append(b, s...)
+}
+
+// buffered runs fn and, if it is cut short by a truncation, drops what fn
+// printed: tcpdump formats some texts into a buffer before printing them.
+func (p *Printer) buffered(fn func()) {
+	save := len(p.out)
+	defer func() {
+		if r := recover(); r != nil {
+			p.out = p.out[:save]
+			if _, ok := r.(stopLine); ok {
+				p.s(" [|")
+				p.s(p.proto)
+				p.c(']')
+			}
+			panic(r)
+		}
+	}()
+	fn()
+}
+
+// tcheck is ND_TCHECK: when fewer than n bytes were captured it prints
+// " [|proto]" and ends the line, without tcpdump's full -x dump.
+func (p *Printer) tcheck(b []byte, n int) {
+	if len(b) < n {
+		p.s(" [|")
+		p.s(p.proto)
+		p.c(']')
+		panic(stopLine{})
+	}
 }

@@ -160,8 +160,6 @@ func (g *gen) other(n *nOther) cond {
 			c = cmp(g.offLinkHdr, 2, packetOutgoing)
 		case LINUX_SLL2:
 			c = cmp(g.offLinkHdr+10, 1, packetOutgoing)
-		case linkPPP:
-			g.fail(t, "inbound/outbound not supported on PPP")
 		default:
 			c = cmp(g.offLinkHdr+skfAdOff+skfAdPktType, 2, packetOutgoing)
 		}
@@ -173,8 +171,6 @@ func (g *gen) other(n *nOther) cond {
 		switch g.lt {
 		case LINUX_SLL2:
 			return cmp(g.offLinkHdr+4, 4, n.num)
-		case linkPPP:
-			g.fail(t, "ifindex not supported on PPP")
 		}
 		return cmp(g.offLinkHdr+skfAdOff+skfAdIfIndex, 4, n.num)
 	case "vlan":
@@ -332,8 +328,14 @@ func (g *gen) checks(a arith) *cond {
 		if r, ok := a.r.(*aNum); ok {
 			g.fold(a, 0, r.v)
 		}
+		// libpcap 1.10's gen_arth keeps the right operand's checks only
+		// when the left operand has none.
 		l := g.checks(a.l)
-		return andp(l, g.checks(a.r))
+		r := g.checks(a.r)
+		if l != nil {
+			return l
+		}
+		return r
 	case *aLoad:
 		idx := g.checks(a.idx)
 		switch {

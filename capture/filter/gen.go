@@ -137,7 +137,10 @@ func (g *gen) linktype(t token, p uint32) cond {
 			return and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), cmp(g.linkType(2), 1, p))
 		}
 		return cmp(g.linkType(0), 2, p)
-	case LINUX_SLL, LINUX_SLL2:
+	case LINUX_SLL2:
+		// libpcap 1.10 compares the SLL2 protocol field directly.
+		return cmp(g.linkType(0), 2, p)
+	case LINUX_SLL:
 		switch {
 		case p == 0xfe || p == 0x06 || p == 0xf0:
 			return and(cmp(g.linkType(0), 2, 4), cmp(g.offLinkPL, 2, p<<8|p))

@@ -151,6 +151,12 @@ func lex(s string) ([]token, error) {
 				continue
 			}
 		}
+		if c == ':' && longestV6(rest) > 0 {
+			n := longestV6(rest)
+			toks = append(toks, token{kind: tHID6, text: rest[:n], pos: pos})
+			i += n
+			continue
+		}
 		if strings.IndexByte("+-*/%:[]!<>()&|^=", c) >= 0 {
 			t := token{kind: tOp, text: string(c), pos: pos}
 			if c == '!' {

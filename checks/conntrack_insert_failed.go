@@ -1,0 +1,47 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/netstate"
+)
+
+func netstateDelta(s *Snapshot) netstate.ConntrackStats {
+	return netstate.ConntrackStatsDelta(s.Conntrack[0], s.Conntrack[1])
+}
+
+func init() {
+	register(Check{
+		ID:    "conntrack-insert-failed",
+		Title: "conntrack inserts do not race (5 s DNS delays)",
+		Needs: []Part{PartConntrack},
+		Run: func(s *Snapshot) []Finding {
+			d := netstateDelta(s)
+			failed, drop := d.Total("insert_failed"), d.Total("drop")
+			if failed == 0 {
+				return nil
+			}
+			sev := Warn
+			if drop > 0 {
+				sev = Fail
+			}
+			ev := map[string]any{"insertFailedDelta": failed, "dropDelta": drop,
+				"sampleSeconds": s.Interval.Seconds(), "insertFailedTotal": s.Conntrack[1].Total("insert_failed")}
+			if v := d.Total("clash_resolve"); v > 0 {
+				ev["clashResolveDelta"] = v
+			}
+			return []Finding{{
+				Severity: sev,
+				Summary: fmt.Sprintf("conntrack insert_failed grew by %d in %.0f s (drop by %d): parallel A/AAAA DNS queries from one socket race, and lookups stall for 5 s",
+					failed, s.Interval.Seconds(), drop),
+				Evidence: ev,
+				Fix: []string{
+					"add `options single-request-reopen` (glibc) or use-vc to the pods' dnsConfig",
+					"deploy NodeLocal DNSCache",
+					"upgrade the kernel (5.0+ resolves most clashes)",
+				},
+				Object: nodeObject(),
+			}}
+		},
+	})
+}

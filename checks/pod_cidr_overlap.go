@@ -1,0 +1,76 @@
+package checks
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+func init() {
+	register(Check{
+		ID:    "pod-cidr-overlap",
+		Title: "pod addresses do not overlap the node's networks",
+		Needs: []Part{PartPods, PartLinks},
+		Run: func(s *Snapshot) []Finding {
+			// Networks of node interfaces that are not pod plumbing.
+			podIfs := map[string]bool{}
+			for b := range podBridges(s) {
+				podIfs[b] = true
+			}
+			for _, p := range s.Pods {
+				if p.HostInterface != nil {
+					podIfs[p.HostInterface.Name] = true
+				}
+			}
+			type netOf struct {
+				prefix netip.Prefix
+				dev    string
+			}
+			var nets []netOf
+			for _, l := range s.Node.Links {
+				if podIfs[l.Name] || l.Kind == "veth" || l.Kind == "bridge" || l.Name == "lo" || overhead[l.Kind] > 0 || l.Kind == "dummy" {
+					continue
+				}
+				for _, a := range l.Addrs {
+					if a.Addr().IsLinkLocalUnicast() || a.Bits() == a.Addr().BitLen() {
+						continue
+					}
+					nets = append(nets, netOf{a.Masked(), l.Name})
+				}
+			}
+			var out []Finding
+			seen := map[string]bool{}
+			check := func(what string, pr netip.Prefix, obj *Object) {
+				for _, n := range nets {
+					if !n.prefix.Overlaps(pr) || seen[what+n.dev] {
+						continue
+					}
+					seen[what+n.dev] = true
+					out = append(out, Finding{
+						Severity: Fail,
+						Summary:  fmt.Sprintf("%s overlaps %s on node interface %s: traffic to those addresses goes the wrong way (No route to host)", what, n.prefix, n.dev),
+						Evidence: map[string]any{"pod": what, "nodeNetwork": n.prefix.String(), "interface": n.dev},
+						Fix:      []string{"choose a pod CIDR that does not overlap the node's networks (CNI config / kubelet --pod-cidr / cluster pod range)"},
+						Object:   obj,
+					})
+				}
+			}
+			for _, r := range s.PodRanges {
+				check("pod range "+r.String(), r, nodeObject())
+			}
+			for i := range s.Pods {
+				p := &s.Pods[i]
+				if p.HostNetwork {
+					continue
+				}
+				for _, ip := range p.IPs {
+					a, err := netip.ParseAddr(ip)
+					if err != nil {
+						continue
+					}
+					check("pod "+p.FullName()+" address "+ip, netip.PrefixFrom(a, a.BitLen()), &Object{Kind: "pod", Name: p.FullName()})
+				}
+			}
+			return out
+		},
+	})
+}

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/netdiag/netdiag/capture/filter"
+)
+
+func init() {
+	register(&ucli.Command{
+		Name:      "filter",
+		Usage:     "compile a pcap-filter(7) expression and print the BPF program like tcpdump -d/-dd/-ddd",
+		ArgsUsage: "EXPRESSION…",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "y", Value: "EN10MB", Usage: "link type: EN10MB, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6"},
+			&ucli.UintFlag{Name: "s", Value: filter.DefaultSnaplen, Usage: "snapshot length returned on accept"},
+			&ucli.BoolFlag{Name: "d", Usage: "print readable assembly (default)"},
+			&ucli.BoolFlag{Name: "dd", Usage: "print a C array"},
+			&ucli.BoolFlag{Name: "ddd", Usage: "print decimal numbers"},
+			&ucli.BoolFlag{Name: "O", Usage: "do not optimize"},
+			&ucli.BoolFlag{Name: "allow-dns", Usage: "resolve host names missing from the host's /etc/hosts through DNS"},
+		},
+		Action: runFilter,
+	})
+}
+
+func runFilter(c *ucli.Context) error {
+	lt, err := filter.ParseLinkType(c.String("y"))
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	format := filter.DumpAsm
+	switch {
+	case c.Bool("ddd"):
+		format = filter.DumpDecimal
+	case c.Bool("dd"):
+		format = filter.DumpC
+	}
+	opts := []filter.Option{filter.HostsFile(filepath.Join(globals(c).HostRoot, "etc/hosts"))}
+	if c.Bool("O") {
+		opts = append(opts, filter.NoOptimize())
+	}
+	if c.Bool("allow-dns") {
+		opts = append(opts, filter.AllowDNS())
+	}
+	expr := strings.Join(c.Args().Slice(), " ")
+	prog, err := filter.Compile(expr, lt, uint32(c.Uint("s")), opts...)
+	if err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) || errors.Is(err, filter.ErrRejectsAll) {
+			return fmt.Errorf("filter: %w", err)
+		}
+		return fmt.Errorf("filter: %w", err)
+	}
+	return filter.Dump(envOf(c).stdout, prog, format)
+}

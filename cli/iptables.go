@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/netdiag/netdiag/netstate"
+)
+
+func init() {
+	register(&ucli.Command{
+		Name:      "iptables",
+		Usage:     "show iptables rules with counters, like iptables-save -c, from every backend that holds rules",
+		ArgsUsage: "[SELECTOR]",
+		Description: "Runs the node's iptables-legacy-save and iptables-nft-save (found under --host-root,\n" +
+			"else on PATH) inside the namespace and counts the rules each backend holds, as\n" +
+			"iptables-wrappers does. When both hold rules both are shown, and a comment says so.\n" +
+			"Without either binary the nf_tables tables are read directly and shown in nft syntax;\n" +
+			"legacy (x_tables) rules cannot be read without the binary.",
+		Flags: append(selectorFlags(),
+			&ucli.StringFlag{Name: "table", Aliases: []string{"t"}, Usage: "only this table: filter, nat, mangle, raw, security"},
+			&ucli.StringFlag{Name: "chain", Usage: "only this chain"},
+		),
+		Action: runIPTables,
+	})
+}
+
+var iptablesTables = []string{"filter", "nat", "mangle", "raw", "security"}
+
+// iptablesResult is the JSON of `netdiag iptables`.
+type iptablesResult struct {
+	Backends []netstate.IPTablesBackendStatus `json:"backends"`
+	Notes    []string                         `json:"notes,omitempty"`
+	Rulesets []*netstate.IPTablesRuleset      `json:"rulesets"`
+	// NFTables holds the nf_tables tables read directly when no iptables binary could run.
+	NFTables *netstate.NFTRuleset `json:"nftables,omitempty"`
+}
+
+func runIPTables(c *ucli.Context) error {
+	if c.Args().Present() {
+		return usageErrorf("iptables takes no arguments, got %q: select a pod with --pod, --pod-ip, --pid or --netns", c.Args().First())
+	}
+	table, chain := c.String("table"), c.String("chain")
+	if table != "" && !contains(iptablesTables, table) {
+		return usageErrorf("unknown iptables table %q: use one of %s", table, strings.Join(iptablesTables, ", "))
+	}
+	ns, _, err := targetNetNS(c)
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	res := iptablesResult{Rulesets: []*netstate.IPTablesRuleset{}}
+	sts, sets, err := netstate.IPTablesBackends(ns, globals(c).HostRoot)
+	res.Backends = sts
+	if err != nil {
+		// No binary at all: read nf_tables directly.
+		rs, nerr := netstate.NFTDump(ns, "", "")
+		if nerr != nil {
+			return fmt.Errorf("%w; reading nf_tables directly failed too: %w", err, nerr)
+		}
+		direct := &netstate.NFTRuleset{}
+		for _, t := range rs.Tables {
+			if (t.Family == "ip" || t.Family == "ip6") && contains(iptablesTables, t.Name) && (table == "" || t.Name == table) {
+				direct.Tables = append(direct.Tables, t)
+			}
+		}
+		res.NFTables = direct
+		res.Notes = append(res.Notes, "no iptables-save binary on the node (--host-root) or on PATH: showing the nf_tables tables of iptables-nft read directly, in nft syntax; legacy (x_tables) tables could not be read")
+		return writeIPTables(c, res)
+	}
+	var withRules []netstate.IPTablesBackend
+	for _, st := range sts {
+		if st.Rules > 0 {
+			withRules = append(withRules, st.Backend)
+		}
+	}
+	show := withRules
+	switch {
+	case len(withRules) == 2:
+		res.Notes = append(res.Notes, fmt.Sprintf("rules in both iptables backends (legacy: %d rules, nft: %d rules); showing both: check which one the node's components use", sts[0].Rules, sts[1].Rules))
+	case len(withRules) == 0:
+		res.Notes = append(res.Notes, "no iptables rules in either backend")
+		for _, b := range []netstate.IPTablesBackend{netstate.IPTablesNFT, netstate.IPTablesLegacy} {
+			if sets[b] != nil {
+				show = []netstate.IPTablesBackend{b}
+				break
+			}
+		}
+	}
+	for _, st := range sts {
+		if st.Error != "" {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s backend could not be read: %s", st.Backend, st.Error))
+		}
+	}
+	found := false
+	var lastErr error
+	for _, b := range show {
+		f, err := sets[b].Filter(table, chain)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		found = true
+		res.Rulesets = append(res.Rulesets, f)
+	}
+	if !found && lastErr != nil && (table != "" || chain != "") {
+		return lastErr
+	}
+	return writeIPTables(c, res)
+}
+
+func writeIPTables(c *ucli.Context, res iptablesResult) error {
+	e := envOf(c)
+	if isJSON(c) {
+		return writeJSON(e.stdout, res)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(e.stdout, "# netdiag: %s\n", n)
+	}
+	if res.NFTables != nil {
+		return res.NFTables.WriteText(e.stdout)
+	}
+	for _, rs := range res.Rulesets {
+		writeSaveHeader(e.stdout, rs)
+		if err := rs.WriteSave(e.stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSaveHeader(w io.Writer, rs *netstate.IPTablesRuleset) {
+	fmt.Fprintf(w, "# netdiag: backend %s (iptables %s)\n", rs.Backend, rs.Version)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

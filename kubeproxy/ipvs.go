@@ -1,0 +1,32 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/netdiag/netdiag/netstate"
+)
+
+// DecodeIPVS turns IPVS virtual servers into services. Addresses on the
+// kube-ipvs0 dummy interface (vips) are ClusterIPs (kube-proxy also puts
+// external and load-balancer IPs there; IPVS does not say which); virtual
+// servers on other addresses are NodePorts. IPVS carries no service names.
+func DecodeIPVS(st *netstate.IPVSState, vips map[netip.Addr]bool) []Service {
+	out := []Service{}
+	for _, s := range st.Services {
+		if s.FWMark != 0 {
+			continue
+		}
+		svc := Service{VIP: s.Address, Port: s.Port, Protocol: strings.ToLower(s.Protocol), Type: TypeNodePort,
+			Chain: s.Key(), Endpoints: []Endpoint{}}
+		if vips[s.Address] {
+			svc.Type = TypeClusterIP
+		}
+		for _, d := range s.Destinations {
+			svc.Endpoints = append(svc.Endpoints, Endpoint{IP: d.Address, Port: d.Port, Weight: float64(d.Weight), Live: true})
+		}
+		out = append(out, svc)
+	}
+	sortServices(out)
+	return out
+}

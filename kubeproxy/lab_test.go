@@ -1,0 +1,180 @@
+package kubeproxy
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netdiag/netdiag/internal/kpgen"
+	"github.com/netdiag/netdiag/internal/testlab"
+	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nsutil"
+)
+
+// lab is a node netns with two pod netns on veths: a client at 198.18.0.2
+// and the web server pod at 198.18.0.6, which serves on :8080.
+type lab struct {
+	node, client, server string
+	nodeNS               *nsutil.NetNS
+}
+
+func newLab(t *testing.T) *lab {
+	t.Helper()
+	testlab.RequireRoot(t)
+	l := &lab{node: testlab.NewNetNS(t), client: testlab.NewNetNS(t), server: testlab.NewNetNS(t)}
+	testlab.VethPair(t, l.node, "198.18.0.1/30", l.client, "198.18.0.2/30")
+	testlab.VethPair(t, l.node, "198.18.0.5/30", l.server, "198.18.0.6/30")
+	testlab.Run(t, "ip", "-n", l.client, "route", "add", "default", "via", "198.18.0.1")
+	testlab.Run(t, "ip", "-n", l.server, "route", "add", "default", "via", "198.18.0.5")
+	testlab.InNetNS(t, l.node, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	ns, err := nsutil.Open(testlab.NetNSPath(l.node))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	l.nodeNS = ns
+	return l
+}
+
+func (l *lab) services() []kpgen.Service {
+	return kpgen.LabServices(netip.MustParseAddr("198.18.0.6"))
+}
+
+// connect serves one connection in the server pod and dials the web
+// ClusterIP from the client pod; it returns the peer address the server saw.
+func (l *lab) connect(t *testing.T) string {
+	t.Helper()
+	srv, err := nsutil.Open(testlab.NetNSPath(l.server))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cli, err := nsutil.Open(testlab.NetNSPath(l.client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	var ln net.Listener
+	if err := srv.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp", "198.18.0.6:8080")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			peer <- "accept: " + err.Error()
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Write([]byte("hello"))
+		peer <- c.RemoteAddr().String()
+	}()
+	var conn net.Conn
+	if err := cli.Do(func() error {
+		var err error
+		conn, err = net.DialTimeout("tcp", "198.18.200.10:80", 5*time.Second)
+		return err
+	}); err != nil {
+		t.Fatalf("connect to ClusterIP 198.18.200.10:80 from the client pod: %v", err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(io.LimitReader(conn, 5))
+	if err != nil || string(b) != "hello" {
+		t.Fatalf("read from ClusterIP: %q, %v", b, err)
+	}
+	select {
+	case p := <-peer:
+		return p
+	case <-time.After(5 * time.Second):
+		t.Fatal("server saw no connection")
+	}
+	return ""
+}
+
+// checkDNAT finds the conntrack entry of the connection in the node netns:
+// original destination the ClusterIP, reply source the pod.
+func (l *lab) checkDNAT(t *testing.T) {
+	t.Helper()
+	testlab.RequireTool(t, "conntrack")
+	out, err := exec.Command("ip", "netns", "exec", l.node, "conntrack", "-L", "-p", "tcp", "--orig-dst", "198.18.200.10").CombinedOutput()
+	if err != nil && !bytes.Contains(out, []byte("flow entries")) {
+		t.Fatalf("conntrack -L: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "dst=198.18.200.10 sport=") || !strings.Contains(string(out), "src=198.18.0.6 dst=198.18.0.2 sport=8080") {
+		t.Errorf("conntrack holds no DNAT entry 198.18.200.10:80 -> 198.18.0.6:8080:\n%s", out)
+	}
+}
+
+func TestLabIPTables(t *testing.T) {
+	l := newLab(t)
+	testlab.RequireTool(t, "iptables-restore", "iptables-save")
+	svcs := l.services()
+	cmd := exec.Command("ip", "netns", "exec", l.node, "iptables-restore")
+	cmd.Stdin = strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("iptables-restore: %v\n%s", err, out)
+	}
+	if p := l.connect(t); !strings.HasPrefix(p, "198.18.0.2:") {
+		t.Errorf("server saw peer %s, want the client pod 198.18.0.2 (no masquerade from the cluster CIDR)", p)
+	}
+	l.checkDNAT(t)
+
+	sts, sets, err := netstate.IPTablesBackends(l.nodeNS, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := sets[netstate.IPTablesNFT]
+	if rs == nil || sts[1].Rules == 0 {
+		t.Fatalf("the nft backend (iptables-restore is iptables-nft here) has no rules: %+v", sts)
+	}
+	got := withoutChains(DecodeIPTables(rs))
+	if diff := cmp.Diff(expected(svcs, ModeIPTables), got, addrOpt); diff != "" {
+		t.Errorf("services (-want +got):\n%s", diff)
+	}
+	// The connection went through KUBE-SVC of default/web: its counter moved.
+	web := kpgen.SVCChain(svcs[0])
+	var n uint64
+	for _, r := range rs.Table("nat").Chain(web).Rules {
+		n += r.Packets
+	}
+	if n == 0 {
+		t.Errorf("chain %s counted no packets after a connection through it", web)
+	}
+}
+
+func TestLabNFTables(t *testing.T) {
+	l := newLab(t)
+	testlab.RequireTool(t, "nft")
+	svcs := l.services()
+	cmd := exec.Command("ip", "netns", "exec", l.node, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(kpgen.NFTables(kpgen.LabConfig(), svcs))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nft -f: %v\n%s", err, out)
+	}
+	if p := l.connect(t); !strings.HasPrefix(p, "198.18.0.2:") {
+		t.Errorf("server saw peer %s, want the client pod 198.18.0.2", p)
+	}
+	l.checkDNAT(t)
+
+	rs, err := netstate.NFTDump(l.nodeNS, "ip", "kube-proxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := withoutChains(DecodeNFTables(rs.Table("ip", "kube-proxy")))
+	if diff := cmp.Diff(expected(svcs, ModeNFTables), got, addrOpt); diff != "" {
+		t.Errorf("services (-want +got):\n%s", diff)
+	}
+}
