@@ -164,7 +164,7 @@ func TestDNSPatterns(t *testing.T) {
 		name: "no answer",
 		build: func(tr *trace) {
 			tr.dns(cli, 5001, dnsSrv, 53, query(2, "a.example.", dns.TypeA))
-			tr.after(5 * time.Second).dns(cli, 5001, dnsSrv, 53, query(2, "a.example.", dns.TypeA))
+			tr.after(5*time.Second).dns(cli, 5001, dnsSrv, 53, query(2, "a.example.", dns.TypeA))
 			tr.after(5 * time.Second)
 			tr.dns(cli, 5002, dnsSrv, 53, query(9, "z.example.", dns.TypeA))
 		},
@@ -184,7 +184,7 @@ func TestDNSPatterns(t *testing.T) {
 			tr.dns(cli, 5004, dnsSrv, 53, qa)
 			tr.dns(cli, 5004, dnsSrv, 53, q6)
 			tr.after(time.Millisecond).dns(dnsSrv, 53, cli, 5004, answer(qa, dns.RcodeSuccess, "198.18.1.3"))
-			tr.after(5 * time.Second).dns(cli, 5004, dnsSrv, 53, q6)
+			tr.after(5*time.Second).dns(cli, 5004, dnsSrv, 53, q6)
 			tr.after(time.Millisecond).dns(dnsSrv, 53, cli, 5004, answer(q6, dns.RcodeSuccess))
 		},
 		want: []summary{{"dns-parallel-query-lost", SevWarn, []int{1, 2, 3, 4}}},

@@ -396,4 +396,3 @@ func firstNum(c *tcpConn) int {
 	}
 	return c.handshakeAck
 }
-

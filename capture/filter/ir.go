@@ -71,8 +71,8 @@ const (
 	skfAdVLANTPID       = 60
 	skfAdMax            = 64
 
-	maxInsns   = 4096
-	memWords   = 16
+	maxInsns       = 4096
+	memWords       = 16
 	packetOutgoing = 4
 )
 

@@ -68,7 +68,7 @@ var namedNums = map[string]uint32{
 	"icmp-routeradvert": 9, "icmp-routersolicit": 10, "icmp-timxceed": 11, "icmp-paramprob": 12,
 	"icmp-tstamp": 13, "icmp-tstampreply": 14, "icmp-ireq": 15, "icmp-ireqreply": 16, "icmp-maskreq": 17,
 	"icmp-maskreply": 18,
-	"icmp6type": 0, "icmp6code": 1,
+	"icmp6type":      0, "icmp6code": 1,
 	"icmp6-destinationunreach": 1, "icmp6-packettoobig": 2, "icmp6-timeexceeded": 3, "icmp6-parameterproblem": 4,
 	"icmp6-echo": 128, "icmp6-echoreply": 129, "icmp6-multicastlistenerquery": 130,
 	"icmp6-multicastlistenerreportv1": 131, "icmp6-multicastlistenerdone": 132, "icmp6-routersolicit": 133,
@@ -86,13 +86,13 @@ var namedNums = map[string]uint32{
 // Lexeme patterns in libpcap scanner order; the longest match wins and ties go
 // to the earlier pattern, as in flex.
 var (
-	reNum  = regexp.MustCompile(`^(?:0[xX][0-9A-Fa-f]+|[0-9]+)`)
-	reHID  = regexp.MustCompile(`^(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}`)
-	reMAC  = regexp.MustCompile(`^(?:[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:-[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:\.[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`)
-	reV6   = regexp.MustCompile(`^[0-9A-Fa-f:][0-9A-Fa-f:.]*`)
+	reNum   = regexp.MustCompile(`^(?:0[xX][0-9A-Fa-f]+|[0-9]+)`)
+	reHID   = regexp.MustCompile(`^(?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){1,3}`)
+	reMAC   = regexp.MustCompile(`^(?:[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:-[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:\.[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12})`)
+	reV6    = regexp.MustCompile(`^[0-9A-Fa-f:][0-9A-Fa-f:.]*`)
 	reBogus = regexp.MustCompile(`^[0-9A-Fa-f]{1,2}:+(?:[0-9A-Fa-f]{1,2}:+)+`)
-	reID   = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?`)
-	reWord = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?|^[&|]{2}`)
+	reID    = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?`)
+	reWord  = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?|^[&|]{2}`)
 )
 
 // longestV6 returns the length of the longest prefix of s that is an IPv6 address.
@@ -242,8 +242,8 @@ func parseNum(s string) (uint32, error) {
 
 type numErr string
 
-func (e numErr) Error() string { return string(e) }
-func errNumRange(s string) error  { return numErr("number " + s + " overflows 32 bits") }
+func (e numErr) Error() string   { return string(e) }
+func errNumRange(s string) error { return numErr("number " + s + " overflows 32 bits") }
 func errNumBad(s string, base int) error {
 	if base == 8 {
 		return numErr("number " + s + " contains non-octal digit")

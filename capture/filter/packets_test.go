@@ -205,12 +205,12 @@ func basePackets(lt LinkType) []testPacket {
 
 // constraint is a comparison a program made on a packet field.
 type constraint struct {
-	kind  int // 0 packet bytes, 1 ancillary, 2 length
-	off   uint64
-	size  uint32
-	mask  uint32
-	op    uint16
-	k     uint32
+	kind int // 0 packet bytes, 1 ancillary, 2 length
+	off  uint64
+	size uint32
+	mask uint32
+	op   uint16
+	k    uint32
 }
 
 // trace runs prog like Run and records comparisons of values loaded straight

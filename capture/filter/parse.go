@@ -38,14 +38,14 @@ type nRel struct {
 }
 
 type nOther struct {
-	kind  string // broadcast multicast less greater byte inbound outbound ifindex vlan mpls pppoed pppoes geneve vxlan
-	tok   token
-	pq    string
-	num   uint32
-	has   bool
-	op    string
-	num2  uint32
-	nTok  token
+	kind string // broadcast multicast less greater byte inbound outbound ifindex vlan mpls pppoed pppoes geneve vxlan
+	tok  token
+	pq   string
+	num  uint32
+	has  bool
+	op   string
+	num2 uint32
+	nTok token
 }
 
 type arith interface{}
@@ -105,7 +105,7 @@ func parse(expr string) (node, error) {
 	return n, nil
 }
 
-func (p *parser) peek() token     { return p.toks[p.i] }
+func (p *parser) peek() token { return p.toks[p.i] }
 func (p *parser) peekN(n int) token {
 	if p.i+n < len(p.toks) {
 		return p.toks[p.i+n]
