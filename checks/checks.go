@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 )
@@ -164,4 +165,10 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-func nodeObject() *Object { return &Object{Kind: "node", Name: "node"} }
+func nodeObject() *Object {
+	name, err := os.Hostname()
+	if err != nil {
+		name = "node"
+	}
+	return &Object{Kind: "node", Name: name}
+}

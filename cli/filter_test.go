@@ -21,7 +21,7 @@ func TestFilterCommand(t *testing.T) {
 		{args: []string{"filter", "-d", "-y", "LINUX_SLL2", "inbound"}, code: 0,
 			stdout: "(000) ldb      [10]\n(001) jeq      #0x4             jt 2\tjf 3\n(002) ret      #0\n(003) ret      #262144\n"},
 		{args: []string{"filter", "tcp", "and", "port", "99999"}, code: 1, inStderr: "netdiag: filter: illegal port number 99999 > 65535: \"99999\" at column 14"},
-		{args: []string{"filter", "tcp", "or"}, code: 1, inStderr: "at column 7"},
+		{args: []string{"filter", "tcp", "or"}, code: 1, inStderr: "at end of expression (column 7)"},
 		{args: []string{"filter", "-y", "FDDI", "ip"}, code: 2, inStderr: "unsupported"},
 	}
 	for _, tc := range tests {

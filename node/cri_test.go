@@ -33,6 +33,7 @@ func TestParseCRIInfo(t *testing.T) {
 		wantErr   bool
 	}{
 		{"sandbox", map[string]string{"info": readFixture(t, "cri", "containerd-sandbox-info.json")}, 41230, "/var/run/netns/cni-8b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", false},
+		{"containerd 1.6.20, recorded", map[string]string{"info": readFixture(t, "cri", "containerd-1.6.20-sandbox-info.json")}, 3978, "/run/ndreal-fixcap/state/io.containerd.grpc.v1.cri/netns/cni-2666476e-f27f-7386-5430-95e16c9c639e", false},
 		{"host network sandbox", map[string]string{"info": readFixture(t, "cri", "containerd-hostnetwork-sandbox-info.json")}, 812, "", false},
 		{"container", map[string]string{"info": readFixture(t, "cri", "containerd-container-info.json")}, 41302, "/proc/41230/ns/net", false},
 		{"no info", map[string]string{}, 0, "", true},
@@ -54,7 +55,7 @@ func TestParseCRIInfo(t *testing.T) {
 }
 
 func FuzzParseCRIInfo(f *testing.F) {
-	for _, name := range []string{"containerd-sandbox-info.json", "containerd-hostnetwork-sandbox-info.json", "containerd-container-info.json"} {
+	for _, name := range []string{"containerd-sandbox-info.json", "containerd-1.6.20-sandbox-info.json", "containerd-hostnetwork-sandbox-info.json", "containerd-container-info.json"} {
 		f.Add(readFixture(f, "cri", name))
 	}
 	f.Add(`{"pid":1,"runtimeSpec":{"linux":{"namespaces":[{"type":"network"}]}}}`)

@@ -51,9 +51,7 @@ func readPodLink(ns *nsutil.NetNS, name string) (rtLink, []netip.Addr, error) {
 		if m.Header.Type != unix.RTM_NEWLINK || len(m.Data) < unix.SizeofIfInfomsg {
 			continue
 		}
-		if l, err = parseLink(m.Data); err != nil {
-			return rtLink{}, nil, err
-		}
+		l = parseLink(m.Data)
 		found = true
 		break
 	}
@@ -75,17 +73,13 @@ func readPodLink(ns *nsutil.NetNS, name string) (rtLink, []netip.Addr, error) {
 		if int(binary.NativeEndian.Uint32(m.Data[4:8])) != l.Index {
 			continue
 		}
-		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
-		if err != nil {
-			return rtLink{}, nil, fmt.Errorf("parse address: %w", err)
-		}
 		var local, address []byte
-		for _, a := range attrs {
-			switch a.Attr.Type {
+		for _, a := range rtAttrs(m.Data[unix.SizeofIfAddrmsg:]) {
+			switch a.typ {
 			case unix.IFA_LOCAL:
-				local = a.Value
+				local = a.val
 			case unix.IFA_ADDRESS:
-				address = a.Value
+				address = a.val
 			}
 		}
 		if local == nil {
@@ -99,16 +93,11 @@ func readPodLink(ns *nsutil.NetNS, name string) (rtLink, []netip.Addr, error) {
 }
 
 // parseLink reads an RTM_NEWLINK body.
-func parseLink(b []byte) (rtLink, error) {
+func parseLink(b []byte) rtLink {
 	l := rtLink{Index: int(int32(binary.NativeEndian.Uint32(b[4:8]))), NetNSID: -1}
-	m := syscall.NetlinkMessage{Header: syscall.NlMsghdr{Type: unix.RTM_NEWLINK}, Data: b}
-	attrs, err := syscall.ParseNetlinkRouteAttr(&m)
-	if err != nil {
-		return rtLink{}, fmt.Errorf("parse link: %w", err)
-	}
-	for _, a := range attrs {
-		v := a.Value
-		switch a.Attr.Type {
+	for _, a := range rtAttrs(b[unix.SizeofIfInfomsg:]) {
+		v := a.val
+		switch a.typ {
 		case unix.IFLA_IFNAME:
 			l.Name = cString(v)
 		case unix.IFLA_MTU:
@@ -124,24 +113,39 @@ func parseLink(b []byte) (rtLink, error) {
 				l.NetNSID = int(int32(binary.NativeEndian.Uint32(v)))
 			}
 		case unix.IFLA_LINKINFO:
-			for len(v) >= unix.SizeofRtAttr {
-				alen := int(binary.NativeEndian.Uint16(v[0:2]))
-				typ := binary.NativeEndian.Uint16(v[2:4]) &^ unix.NLA_F_NESTED
-				if alen < unix.SizeofRtAttr || alen > len(v) {
-					break
+			for _, in := range rtAttrs(v) {
+				if in.typ == unix.IFLA_INFO_KIND {
+					l.Kind = cString(in.val)
 				}
-				if typ == unix.IFLA_INFO_KIND {
-					l.Kind = cString(v[unix.SizeofRtAttr:alen])
-				}
-				next := (alen + unix.NLA_ALIGNTO - 1) &^ (unix.NLA_ALIGNTO - 1)
-				if next > len(v) {
-					break
-				}
-				v = v[next:]
 			}
 		}
 	}
-	return l, nil
+	return l
+}
+
+type rtAttr struct {
+	typ uint16 // without the NLA_F_NESTED and NLA_F_NET_BYTEORDER flags
+	val []byte
+}
+
+// rtAttrs splits route attributes; a malformed tail is ignored (the
+// standard library's ParseNetlinkRouteAttr panics on some).
+func rtAttrs(b []byte) []rtAttr {
+	var out []rtAttr
+	for len(b) >= unix.SizeofRtAttr {
+		n := int(binary.NativeEndian.Uint16(b[0:2]))
+		if n < unix.SizeofRtAttr || n > len(b) {
+			break
+		}
+		typ := binary.NativeEndian.Uint16(b[2:4]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
+		out = append(out, rtAttr{typ, b[unix.SizeofRtAttr:n]})
+		next := (n + unix.RTA_ALIGNTO - 1) &^ (unix.RTA_ALIGNTO - 1)
+		if next >= len(b) {
+			break
+		}
+		b = b[next:]
+	}
+	return out
 }
 
 func cString(b []byte) string {

@@ -41,6 +41,8 @@ type LookupOptions struct {
 	// NoSearch queries the name as given only, ignoring search and ndots,
 	// as dig does by default.
 	NoSearch bool
+	// Servers replaces the resolv.conf nameservers (dig @SERVER).
+	Servers []netip.AddrPort
 }
 
 // Query is one DNS query sent to one server.
@@ -107,7 +109,7 @@ func Lookup(ctx context.Context, ns *nsutil.NetNS, conf *ResolvConf, name string
 	if _, ok := dns.IsDomainName(name); !ok {
 		return nil, fmt.Errorf("look up %q: not a valid domain name", name)
 	}
-	if len(conf.Nameservers) == 0 {
+	if len(conf.Nameservers) == 0 && len(opts.Servers) == 0 {
 		return nil, fmt.Errorf("look up %s: no nameserver", name)
 	}
 	r := &Result{Name: name, Type: dns.TypeToString[qtype]}
@@ -190,7 +192,10 @@ func (l *lookup) resolveName(name string) status {
 	if l.fatal != nil {
 		return stFailed
 	}
-	servers := l.conf.Servers()
+	servers := l.opts.Servers
+	if len(servers) == 0 {
+		servers = l.conf.Servers()
+	}
 	first := 0
 	if l.conf.Rotate {
 		first = l.rotate % len(servers)

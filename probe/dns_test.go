@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,11 +41,30 @@ func newDNSLab(t *testing.T) *dnsLab {
 	}
 	t.Cleanup(func() { ns.Close() })
 	l.ns = ns
+	waitLink(t, ns, "198.18.3.2")
 	l.conf, err = ParseResolvConf(strings.NewReader(testResolvConf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// waitLink waits (at most 5 s) until ip answers from ns: a new veth drops
+// packets until the kernel has activated its queue, which would turn the
+// first query of a test into a timeout.
+func waitLink(t *testing.T, ns *nsutil.NetNS, ip string) {
+	t.Helper()
+	closed := netip.AddrPortFrom(netip.MustParseAddr(ip), 9)
+	for i := 0; i < 25; i++ {
+		o, err := UDP(context.Background(), ns, closed, []byte("x"), 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Kind != KindNoAnswer {
+			return
+		}
+	}
+	t.Fatalf("%s does not answer from %s", ip, ns.Path())
 }
 
 // q is the comparable part of a Query.

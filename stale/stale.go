@@ -240,7 +240,9 @@ func Scan(inv *node.Inventory, opts Options) (*Result, error) {
 		}
 		return x.Reason < y.Reason
 	})
-	res.Stale = groups
+	if groups != nil {
+		res.Stale = groups
+	}
 	return res, nil
 }
 

@@ -81,18 +81,67 @@ func (p *Printer) Flush() error { return p.w.Flush() }
 func (p *Printer) Print(pkt pcapio.Packet) error {
 	p.out = p.out[:0]
 	p.pkt = pkt
-	p.timestamp(pkt.Timestamp)
 	data := pkt.Data
 	if pkt.CaptureLen > 0 && pkt.CaptureLen < len(data) {
 		data = data[:pkt.CaptureLen]
 	}
 	length := pkt.OrigLen
-	if length < len(data) {
-		length = len(data)
+	if p.invalidHeader(len(data), length) {
+		_, err := p.w.Write(p.out)
+		return err
 	}
+	p.timestamp(pkt.Timestamp)
 	hdrlen := p.run(func() int { return p.link(data, length) })
 	p.dump(data, hdrlen)
 	p.out = append(p.out, '\n')
 	_, err := p.w.Write(p.out)
 	return err
+}
+
+// maxSnaplen is libpcap's MAXIMUM_SNAPLEN.
+const maxSnaplen = 262144
+
+// invalidHeader prints tcpdump's "[Invalid header: ...]" line for records
+// with impossible lengths and reports whether it did.
+func (p *Printer) invalidHeader(caplen, length int) bool {
+	invalid := false
+	sep := func() {
+		if !invalid {
+			invalid = true
+			p.s("[Invalid header:")
+		} else {
+			p.c(',')
+		}
+	}
+	if caplen == 0 {
+		invalid = true
+		p.s("[Invalid header: caplen==0")
+	}
+	if length == 0 {
+		sep()
+		p.s(" len==0")
+	} else if length < caplen {
+		sep()
+		p.s(" len(")
+		p.i(length)
+		p.s(") < caplen(")
+		p.i(caplen)
+		p.c(')')
+	}
+	if caplen > maxSnaplen {
+		sep()
+		p.s(" caplen(")
+		p.i(caplen)
+		p.s(") > 262144")
+	}
+	if length > maxSnaplen {
+		sep()
+		p.s(" len(")
+		p.i(length)
+		p.s(") > 262144")
+	}
+	if invalid {
+		p.s("]\n")
+	}
+	return invalid
 }

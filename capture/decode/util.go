@@ -2,7 +2,6 @@ package decode
 
 import (
 	"encoding/binary"
-	"net/netip"
 	"strconv"
 	"time"
 )
@@ -59,10 +58,54 @@ func (p *Printer) ip4(b []byte) {
 	}
 }
 
+// addr6 is tcpdump's addrtostr6, which differs from net/netip for
+// IPv4-compatible addresses (::1.2.3.4).
 func (p *Printer) addr6(b []byte) {
 	p.need(b, 16)
-	a := netip.AddrFrom16([16]byte(b[:16]))
-	p.out = a.AppendTo(p.out)
+	var w [8]uint16
+	for i := range w {
+		w[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	bestBase, bestLen, curBase, curLen := -1, 0, -1, 0
+	for i := 0; i < 8; i++ {
+		if w[i] == 0 {
+			if curBase == -1 {
+				curBase, curLen = i, 1
+			} else {
+				curLen++
+			}
+		} else if curBase != -1 {
+			if bestBase == -1 || curLen > bestLen {
+				bestBase, bestLen = curBase, curLen
+			}
+			curBase = -1
+		}
+	}
+	if curBase != -1 && (bestBase == -1 || curLen > bestLen) {
+		bestBase, bestLen = curBase, curLen
+	}
+	if bestBase != -1 && bestLen < 2 {
+		bestBase = -1
+	}
+	for i := 0; i < 8; i++ {
+		if bestBase != -1 && i >= bestBase && i < bestBase+bestLen {
+			if i == bestBase {
+				p.c(':')
+			}
+			continue
+		}
+		if i != 0 {
+			p.c(':')
+		}
+		if i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff)) {
+			p.ip4(b[12:])
+			return
+		}
+		p.hex(uint64(w[i]))
+	}
+	if bestBase != -1 && bestBase+bestLen == 8 {
+		p.c(':')
+	}
 }
 
 func (p *Printer) mac(b []byte) {

@@ -2,43 +2,30 @@ package filter
 
 import "golang.org/x/net/bpf"
 
-// order lists the blocks reachable from root so that every jump goes forward:
-// a reverse post-order, with return blocks last.
+// order lists the blocks reachable from root so that every jump goes forward,
+// laid out as libpcap's convert_code_r does: a block, then what its true
+// branch reaches, then what its false branch reaches (a reverse post-order
+// visiting the false branch first).
 func order(root *block) []*block {
 	seen := map[*block]bool{}
 	var post []*block
-	var leaves []*block
 	var visit func(b *block)
 	visit = func(b *block) {
 		if seen[b] {
 			return
 		}
 		seen[b] = true
-		if b.leaf {
-			leaves = append(leaves, b)
-			return
+		if !b.leaf {
+			visit(b.jf)
+			visit(b.jt)
 		}
-		visit(b.jf)
-		visit(b.jt)
 		post = append(post, b)
 	}
 	visit(root)
-	out := make([]*block, 0, len(post)+len(leaves))
-	for i := len(post) - 1; i >= 0; i-- {
-		out = append(out, post[i])
+	for i, j := 0, len(post)-1; i < j; i, j = i+1, j-1 {
+		post[i], post[j] = post[j], post[i]
 	}
-	// Accepting returns before rejecting ones, as libpcap lays them out.
-	for _, l := range leaves {
-		if l.ret.K != 0 {
-			out = append(out, l)
-		}
-	}
-	for _, l := range leaves {
-		if l.ret.K == 0 {
-			out = append(out, l)
-		}
-	}
-	return out
+	return post
 }
 
 // emit lays out the graph as instructions, adding `ja` trampolines where a

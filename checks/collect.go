@@ -1,0 +1,388 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/kmsg"
+	"github.com/netdiag/netdiag/kubeproxy"
+	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/nsutil"
+)
+
+// CollectOptions say what to read and how.
+type CollectOptions struct {
+	Node      node.Options
+	Inventory *node.Inventory // already loaded; nil: Collect loads it
+	// Pod restricts the per-pod parts to one pod; nil: every pod.
+	Pod *node.Pod
+	// Sample is the time between the two counter samples; 0 means 2 s.
+	Sample time.Duration
+	// KernelLog is the kernel log device; "" means /dev/kmsg.
+	KernelLog string
+	// KernelLogWindow is how far back kernel log lines count; 0 means 1 h.
+	KernelLogWindow time.Duration
+	// Stale finds stale containers; nil leaves that part unavailable.
+	Stale func(ctx context.Context, inv *node.Inventory, pod *node.Pod) ([]StaleProcess, error)
+	// DNS runs live DNS queries from pods; nil leaves that part unavailable.
+	DNS func(ctx context.Context, pods []*node.Pod) ([]DNSResult, error)
+}
+
+// noKubeProxy is in kubeproxy.Load's answer when a node has no
+// kube-proxy rules at all (no services to check, not a failure).
+const noKubeProxy = "no kube-proxy rules found"
+
+// Collect reads one Snapshot. It never fails on a part it cannot read: the
+// part goes into Unavailable with the reason, and the checks that need it say
+// so. It fails only when the node netns cannot be opened.
+func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
+	if o.Sample == 0 {
+		o.Sample = 2 * time.Second
+	}
+	if o.KernelLog == "" {
+		o.KernelLog = "/dev/kmsg"
+	}
+	if o.KernelLogWindow == 0 {
+		o.KernelLogWindow = time.Hour
+	}
+	s := &Snapshot{Taken: time.Now().UTC(), Interval: o.Sample, Unavailable: map[Part]string{}}
+	var uts unix.Utsname
+	if unix.Uname(&uts) == nil {
+		s.KernelRelease = unix.ByteSliceToString(uts.Release[:])
+	}
+	inv := o.Inventory
+	if inv == nil {
+		var err error
+		if inv, err = node.Load(ctx, o.Node); err != nil {
+			s.Unavailable[PartPods] = err.Error()
+			inv = &node.Inventory{}
+		}
+	}
+	s.Pods, s.Processes = inv.Pods, inv.Processes
+	nodeNS, _, err := node.OpenNodeNetNS(o.Node.NodeNetNS)
+	if err != nil {
+		return nil, fmt.Errorf("open node netns: %w", err)
+	}
+	defer nodeNS.Close()
+
+	pods := podsToRead(s.Pods, o.Pod)
+	podNS := make([]*nsutil.NetNS, len(pods))
+	for i, p := range pods {
+		if ns, err := p.OpenNetNS(); err == nil {
+			podNS[i] = ns
+			defer ns.Close()
+		}
+	}
+
+	// First sample, then everything else while the interval runs.
+	start := time.Now()
+	s.Node.Counters[0], err = netstate.ReadCounters(nodeNS)
+	if err != nil {
+		s.Unavailable[PartCounters] = err.Error()
+	}
+	s.Conntrack[0], err = netstate.ReadConntrackStats(nodeNS)
+	if err != nil {
+		s.Unavailable[PartConntrack] = err.Error()
+	}
+	s.PodNet = make([]PodNet, 0, len(pods))
+	for i, p := range pods {
+		pn := PodNet{Pod: p, Sysctls: map[string]string{}}
+		if ns := podNS[i]; ns != nil {
+			pn.Counters[0], _ = netstate.ReadCounters(ns)
+		}
+		s.PodNet = append(s.PodNet, pn)
+	}
+
+	s.readLinks(nodeNS)
+	s.readSysctls(nodeNS)
+	s.readRules(nodeNS, o.Node.HostRoot, inv)
+	s.readKernelLog(o, nodeNS)
+	for i := range s.PodNet {
+		if ns := podNS[i]; ns != nil {
+			s.PodNet[i].Sysctls = readSysctlMap(ns, "net.core.somaxconn")
+			s.PodNet[i].Listeners, _ = netstate.ListSockets(ns, netstate.SocketFilter{TCP: true, Listening: true, NoProcesses: true})
+		}
+	}
+	if o.Stale != nil {
+		if s.Stale, err = o.Stale(ctx, inv, o.Pod); err != nil {
+			s.Unavailable[PartStale] = err.Error()
+		}
+	} else {
+		s.Unavailable[PartStale] = "stale-container scan not available in this build"
+	}
+	if o.DNS != nil {
+		if s.DNS, err = o.DNS(ctx, pods); err != nil {
+			s.Unavailable[PartDNS] = err.Error()
+		}
+	} else {
+		s.Unavailable[PartDNS] = "DNS probes not available in this build"
+	}
+
+	select {
+	case <-time.After(o.Sample - time.Since(start)):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	s.Interval = time.Since(start)
+	if _, bad := s.Unavailable[PartCounters]; !bad {
+		if s.Node.Counters[1], err = netstate.ReadCounters(nodeNS); err != nil {
+			s.Unavailable[PartCounters] = err.Error()
+		}
+	}
+	if _, bad := s.Unavailable[PartConntrack]; !bad {
+		if s.Conntrack[1], err = netstate.ReadConntrackStats(nodeNS); err != nil {
+			s.Unavailable[PartConntrack] = err.Error()
+		}
+	}
+	for i := range s.PodNet {
+		if ns := podNS[i]; ns != nil {
+			s.PodNet[i].Counters[1], _ = netstate.ReadCounters(ns)
+		}
+	}
+	return s, nil
+}
+
+func podsToRead(all []node.Pod, only *node.Pod) []*node.Pod {
+	var out []*node.Pod
+	for i := range all {
+		p := &all[i]
+		if p.HostNetwork || p.NetNS.IsZero() && p.PID == 0 {
+			continue
+		}
+		if only != nil && !(p.UID == only.UID && p.NetNS.Same(only.NetNS)) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (s *Snapshot) readLinks(ns *nsutil.NetNS) {
+	h, err := ns.NetlinkHandle()
+	if err != nil {
+		s.Unavailable[PartLinks] = err.Error()
+		return
+	}
+	defer h.Close()
+	links, err := h.LinkList()
+	if err != nil {
+		s.Unavailable[PartLinks] = fmt.Sprintf("list links: %v", err)
+		return
+	}
+	addrs, _ := h.AddrList(nil, netlink.FAMILY_ALL)
+	byIndex := map[int]string{}
+	for _, l := range links {
+		byIndex[l.Attrs().Index] = l.Attrs().Name
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		up := a.OperState == netlink.OperUp || (a.OperState == netlink.OperUnknown && a.Flags&unix.IFF_UP != 0)
+		lk := Link{Name: a.Name, Index: a.Index, Kind: l.Type(), MTU: a.MTU, Up: up, AdminUp: a.Flags&unix.IFF_UP != 0,
+			MasterIndex: a.MasterIndex, Master: byIndex[a.MasterIndex]}
+		switch v := l.(type) {
+		case *netlink.Vxlan:
+			lk.DstPort = v.Port
+		case *netlink.Geneve:
+			lk.DstPort = int(v.Dport)
+		}
+		for _, ad := range addrs {
+			if ad.LinkIndex == a.Index {
+				if ip, ok := netip.AddrFromSlice(ad.IP); ok {
+					ones, _ := ad.Mask.Size()
+					lk.Addrs = append(lk.Addrs, netip.PrefixFrom(ip.Unmap(), ones))
+				}
+			}
+		}
+		s.Node.Links = append(s.Node.Links, lk)
+	}
+	if routes, err := h.RouteList(nil, netlink.FAMILY_ALL); err == nil {
+		for _, r := range routes {
+			rt := Route{Dev: byIndex[r.LinkIndex]}
+			if r.Dst == nil {
+				if r.Family == unix.AF_INET6 {
+					rt.Dst = netip.MustParsePrefix("::/0")
+				} else {
+					rt.Dst = netip.MustParsePrefix("0.0.0.0/0")
+				}
+			} else if ip, ok := netip.AddrFromSlice(r.Dst.IP); ok {
+				ones, _ := r.Dst.Mask.Size()
+				rt.Dst = netip.PrefixFrom(ip.Unmap(), ones)
+			}
+			if gw, ok := netip.AddrFromSlice(r.Gw); ok {
+				rt.Gateway = gw.Unmap()
+			}
+			s.Node.Routes = append(s.Node.Routes, rt)
+		}
+	}
+	if neigh, err := h.NeighList(0, netlink.FAMILY_ALL); err == nil {
+		for _, n := range neigh {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok {
+				s.Node.Neighbors = append(s.Node.Neighbors, Neighbor{IP: ip.Unmap(), Dev: byIndex[n.LinkIndex], State: neighState(n.State)})
+			}
+		}
+	}
+	s.PodRanges = kubeproxy.PodRanges(ns)
+}
+
+func neighState(st int) string {
+	switch {
+	case st&netlink.NUD_FAILED != 0:
+		return "FAILED"
+	case st&netlink.NUD_INCOMPLETE != 0:
+		return "INCOMPLETE"
+	case st&netlink.NUD_REACHABLE != 0:
+		return "REACHABLE"
+	case st&netlink.NUD_STALE != 0:
+		return "STALE"
+	case st&netlink.NUD_DELAY != 0:
+		return "DELAY"
+	case st&netlink.NUD_PROBE != 0:
+		return "PROBE"
+	case st&netlink.NUD_PERMANENT != 0:
+		return "PERMANENT"
+	case st&netlink.NUD_NOARP != 0:
+		return "NOARP"
+	}
+	return "NONE"
+}
+
+// nodeSysctls are the node sysctls the checks read; per-interface rp_filter
+// is added for every link.
+var nodeSysctls = []string{
+	"net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "net.ipv4.tcp_tw_recycle",
+	"net.ipv4.tcp_timestamps", "net.ipv4.conf.all.rp_filter", "net.ipv4.vs.conn_reuse_mode",
+	"net.ipv4.vs.expire_nodest_conn", "net.core.somaxconn",
+}
+
+func (s *Snapshot) readSysctls(ns *nsutil.NetNS) {
+	names := append([]string(nil), nodeSysctls...)
+	for _, l := range s.Node.Links {
+		names = append(names, "net.ipv4.conf."+strings.ReplaceAll(l.Name, ".", "/")+".rp_filter")
+	}
+	s.Node.Sysctls = readSysctlMap(ns, names...)
+	if _, ok := s.Node.Sysctls["net.ipv4.ip_forward"]; !ok {
+		s.Unavailable[PartSysctls] = "cannot read net.ipv4.ip_forward in the node netns"
+	}
+}
+
+// readSysctlMap reads what exists of names; a missing one (module not
+// loaded, old kernel) is simply absent from the map.
+func readSysctlMap(ns *nsutil.NetNS, names ...string) map[string]string {
+	out := map[string]string{}
+	for _, n := range names {
+		v, err := netstate.ReadSysctls(ns, n)
+		if err == nil && len(v) == 1 {
+			out[strings.ReplaceAll(n, "/", ".")] = v[0].Value
+		}
+	}
+	return out
+}
+
+func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Inventory) {
+	_, sets, ipErr := netstate.IPTablesBackends(ns, hostRoot)
+	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesLegacy, netstate.IPTablesNFT} {
+		if rs := sets[b]; rs != nil {
+			s.IPTables = append(s.IPTables, rs)
+		}
+	}
+	nft, nftErr := netstate.NFTDump(ns, "", "")
+	if nftErr == nil {
+		s.NFT = nft
+	}
+	if ipErr != nil && nftErr != nil {
+		s.Unavailable[PartRules] = fmt.Sprintf("iptables: %v; nftables: %v", ipErr, nftErr)
+	}
+	if sets == nil {
+		sets = map[netstate.IPTablesBackend]*netstate.IPTablesRuleset{}
+	}
+	res, err := kubeproxy.Load(ns, hostRoot, "auto", sets)
+	switch {
+	case err != nil && strings.Contains(err.Error(), noKubeProxy):
+		// No kube-proxy: nothing to check.
+	case err != nil:
+		s.Unavailable[PartServices] = err.Error()
+	default:
+		s.ServiceMode, s.Services = res.Mode, res.Services
+		if len(inv.Sources) > 0 {
+			live := kubeproxy.Liveness{PodRanges: s.PodRanges, LiveIPs: map[netip.Addr]bool{}}
+			for _, p := range inv.Pods {
+				for _, ip := range p.IPs {
+					if a, err := netip.ParseAddr(ip); err == nil {
+						live.LiveIPs[a] = true
+					}
+				}
+			}
+			live.Mark(s.Services)
+		}
+		s.countConntrackToDead(ns)
+	}
+}
+
+// maxConntrackScan bounds the entries read to count flows to dead endpoints.
+const maxConntrackScan = 500000
+
+var errScanDone = errors.New("scan done")
+
+func (s *Snapshot) countConntrackToDead(ns *nsutil.NetNS) {
+	dead := map[netip.Addr]bool{}
+	for _, svc := range s.Services {
+		for _, e := range svc.Endpoints {
+			if !e.Live {
+				dead[e.IP] = true
+			}
+		}
+	}
+	if len(dead) == 0 {
+		return
+	}
+	s.ConntrackByDest = map[netip.Addr]int{}
+	n := 0
+	_ = netstate.ConntrackDump(ns, netstate.ConntrackFilter{}, func(e netstate.ConntrackEntry) error {
+		if n++; n > maxConntrackScan {
+			return errScanDone
+		}
+		if dead[e.Reply.Src] {
+			s.ConntrackByDest[e.Reply.Src]++
+		}
+		return nil
+	})
+}
+
+// readKernelLog counts failure lines in the kernel log. The log is one for
+// the whole kernel: when the node netns is not PID 1's (a simulated or
+// nested node), its lines may belong to other namespaces, so they are left
+// out.
+func (s *Snapshot) readKernelLog(o CollectOptions, nodeNS *nsutil.NetNS) {
+	if init, err := nsutil.OpenPID(1); err == nil {
+		same := init.ID() == nodeNS.ID()
+		init.Close()
+		if !same {
+			s.Unavailable[PartKernelLog] = "the node netns is not PID 1's: kernel log lines could come from other namespaces"
+			return
+		}
+	} else if self, err := nsutil.Self(); err == nil {
+		same := self.ID() == nodeNS.ID()
+		self.Close()
+		if !same {
+			s.Unavailable[PartKernelLog] = "the node netns is not netdiag's own: kernel log lines could come from other namespaces"
+			return
+		}
+	}
+	ev, err := kmsg.Scan(o.KernelLog, o.KernelLogWindow)
+	if err != nil {
+		s.Unavailable[PartKernelLog] = err.Error()
+		return
+	}
+	for _, e := range ev {
+		s.Kernel = append(s.Kernel, KernelEvent(e))
+	}
+}
+

@@ -1,0 +1,151 @@
+package kubeproxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nsutil"
+)
+
+// Load reads kube-proxy's state in ns in the given mode, or finds the mode
+// ("auto"): nftables when table kube-proxy exists, ipvs when virtual servers
+// exist, else iptables. sets may hold iptables rulesets already read (from
+// netstate.IPTablesBackends); when nil Load reads them.
+func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset) (*Result, error) {
+	var errs []error
+	if mode == "auto" || mode == ModeNFTables {
+		rs, err := netstate.NFTDump(ns, "", "kube-proxy")
+		if err == nil {
+			var svcs []Service
+			for i := range rs.Tables {
+				svcs = append(svcs, DecodeNFTables(&rs.Tables[i])...)
+			}
+			return &Result{Mode: ModeNFTables, Services: nonNil(svcs)}, nil
+		}
+		if mode == ModeNFTables {
+			return nil, err
+		}
+		if !errors.Is(err, netstate.ErrNFTTableNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	if mode == "auto" || mode == ModeIPVS {
+		st, err := netstate.IPVSDump(ns)
+		switch {
+		case err == nil && (len(st.Services) > 0 || mode == ModeIPVS):
+			return &Result{Mode: ModeIPVS, Services: DecodeIPVS(st, IPVSAddresses(ns))}, nil
+		case err != nil && mode == ModeIPVS:
+			return nil, err
+		case err != nil && !errors.Is(err, netstate.ErrIPVSNotLoaded):
+			errs = append(errs, err)
+		}
+	}
+	if sets == nil {
+		var err error
+		if _, sets, err = netstate.IPTablesBackends(ns, hostRoot); err != nil {
+			return nil, errors.Join(append(errs, err)...)
+		}
+	}
+	// The backend whose nat KUBE-SERVICES has the most rules is kube-proxy's.
+	var best *netstate.IPTablesRuleset
+	most := -1
+	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesNFT, netstate.IPTablesLegacy} {
+		rs := sets[b]
+		if rs == nil {
+			continue
+		}
+		n := 0
+		if nat := rs.Table("nat"); nat != nil {
+			if ch := nat.Chain("KUBE-SERVICES"); ch != nil {
+				n = len(ch.Rules) + 1
+			}
+		}
+		if n > most {
+			best, most = rs, n
+		}
+	}
+	if best == nil || most <= 0 {
+		return nil, fmt.Errorf("no kube-proxy rules found: no table kube-proxy in nftables, no IPVS virtual servers, no KUBE-SERVICES chain in iptables (is kube-proxy running, or does the CNI replace it, e.g. Cilium?)")
+	}
+	return &Result{Mode: ModeIPTables, Services: DecodeIPTables(best)}, nil
+}
+
+func nonNil(s []Service) []Service {
+	if s == nil {
+		return []Service{}
+	}
+	return s
+}
+
+// IPVSAddresses lists the addresses on kube-ipvs0, kube-proxy's dummy device.
+func IPVSAddresses(ns *nsutil.NetNS) map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	h, err := ns.NetlinkHandle()
+	if err != nil {
+		return out
+	}
+	defer h.Close()
+	l, err := h.LinkByName("kube-ipvs0")
+	if err != nil {
+		return out
+	}
+	addrs, err := h.AddrList(l, netlink.FAMILY_ALL)
+	if err != nil {
+		return out
+	}
+	for _, a := range addrs {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			out[ip.Unmap()] = true
+		}
+	}
+	return out
+}
+
+// PodRanges returns the node's pod address ranges: destinations of routes
+// through veths and bridges in the node netns.
+func PodRanges(ns *nsutil.NetNS) []netip.Prefix {
+	h, err := ns.NetlinkHandle()
+	if err != nil {
+		return nil
+	}
+	defer h.Close()
+	routes, err := h.RouteList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		return nil
+	}
+	kinds := map[int]string{}
+	var out []netip.Prefix
+	for _, r := range routes {
+		if r.Dst == nil || r.LinkIndex == 0 {
+			continue
+		}
+		k, ok := kinds[r.LinkIndex]
+		if !ok {
+			if l, err := h.LinkByIndex(r.LinkIndex); err == nil {
+				k = l.Type()
+			}
+			kinds[r.LinkIndex] = k
+		}
+		if k != "veth" && k != "bridge" {
+			continue
+		}
+		if p, ok := prefixOf(r.Dst); ok && p.Bits() > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
+	ip, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(ip.Unmap(), ones).Masked(), true
+}
