@@ -38,13 +38,18 @@ func init() {
 				}
 			}
 			var out []Finding
-			seen := map[string]bool{}
+			var reported []netip.Prefix // pod ranges already found overlapping
 			check := func(what string, pr netip.Prefix, obj *Object) {
+				for _, r := range reported {
+					if r.Overlaps(pr) {
+						return
+					}
+				}
 				for _, n := range nets {
-					if !n.prefix.Overlaps(pr) || seen[what+n.dev] {
+					if !n.prefix.Overlaps(pr) {
 						continue
 					}
-					seen[what+n.dev] = true
+					reported = append(reported, pr)
 					out = append(out, Finding{
 						Severity: Fail,
 						Summary:  fmt.Sprintf("%s overlaps %s on node interface %s: traffic to those addresses goes the wrong way (No route to host)", what, n.prefix, n.dev),
@@ -52,6 +57,7 @@ func init() {
 						Fix:      []string{"choose a pod CIDR that does not overlap the node's networks (CNI config / kubelet --pod-cidr / cluster pod range)"},
 						Object:   obj,
 					})
+					return
 				}
 			}
 			for _, r := range s.PodRanges {

@@ -123,10 +123,11 @@ func runProbe(c *ucli.Context) error {
 		rep.Pod = pod.FullName()
 	}
 	e := envOf(c)
-	var tw *table
+	// Lines are printed as attempts finish, so columns have fixed widths.
+	const lineFmt = "%-4v %-18s %12s  %-15s %s\n"
 	if !isJSON(c) {
 		fmt.Fprintf(e.stdout, "PROBE %s %s from %s (%s)\n", strings.ToUpper(proto), target, podLabel(pod), ns.Path())
-		tw = newTable(e.stdout, "SEQ", "RESULT", "RTT", "FROM", "DETAIL")
+		fmt.Fprintf(e.stdout, lineFmt, "SEQ", "RESULT", "RTT", "FROM", "DETAIL")
 	}
 	var sum time.Duration
 	for i := 1; i <= count; i++ {
@@ -177,11 +178,12 @@ func runProbe(c *ucli.Context) error {
 		} else {
 			rep.Failed++
 		}
-		if tw != nil {
-			tw.row(i, o.Kind, fmtMs(o.RTT), a.From, o.String())
-			if err := tw.flush(); err != nil {
-				return err
+		if !isJSON(c) {
+			from := a.From
+			if from == "" {
+				from = "-"
 			}
+			fmt.Fprintf(e.stdout, lineFmt, i, o.Kind, fmtMs(o.RTT), from, o.String())
 		}
 	}
 	if rep.OK > 0 {

@@ -24,6 +24,7 @@ var (
 	ErrServFail    = errors.New("SERVFAIL: the server could not answer")
 	ErrRcode       = errors.New("the server rejected the query")
 	ErrConnRefused = errors.New("connection refused: nothing listens on the DNS server's port (ICMP port unreachable or RST)")
+	ErrUnreachable = errors.New("the DNS server is unreachable (ICMP error or no route)")
 )
 
 // LookupOptions change how Lookup sends queries; the zero value follows the
@@ -155,6 +156,8 @@ func Lookup(ctx context.Context, ns *nsutil.NetNS, conf *ResolvConf, name string
 		r.Status, r.Err = "TIMEOUT", ErrTimeout
 	case stConnRefused:
 		r.Status, r.Err = "REFUSED", ErrConnRefused
+	case stUnreachable:
+		r.Status, r.Err = "UNREACHABLE", ErrUnreachable
 	default:
 		r.Status, r.Err = "FAILED", ErrRcode
 		if l.last != nil {
@@ -202,7 +205,7 @@ func (l *lookup) resolveName(name string) status {
 		l.rotate++
 	}
 	var lastRcode = -1
-	gotSomewhere := false
+	gotSomewhere, timedOut := false, false
 	for try := 0; try < l.opts.Attempts; try++ {
 		for i := range servers {
 			srv := servers[(first+i)%len(servers)]
@@ -235,6 +238,8 @@ func (l *lookup) resolveName(name string) status {
 				}
 				return stFailed
 			case errors.Is(q.Err, ErrConnRefused):
+			case errors.Is(q.Err, ErrTimeout):
+				gotSomewhere, timedOut = true, true
 			default:
 				gotSomewhere = true
 			}
@@ -247,6 +252,8 @@ func (l *lookup) resolveName(name string) status {
 		return stFailed
 	case !gotSomewhere:
 		return stConnRefused
+	case !timedOut:
+		return stUnreachable
 	}
 	return stTimeout
 }
@@ -314,6 +321,12 @@ func (l *lookup) send(req *dns.Msg, srv netip.AddrPort, tcp bool) (*dns.Msg, tim
 		return nil, 0, &fatalError{err}
 	}
 	defer unix.Close(fd)
+	if !tcp {
+		// ICMP errors then name the router that refused, instead of a bare timeout.
+		if err := setRecvErr(fd, fam); err != nil {
+			return nil, 0, &fatalError{err}
+		}
+	}
 	start := time.Now()
 	deadline := start.Add(l.opts.Timeout)
 	var m *dns.Msg
@@ -347,8 +360,17 @@ func exchangeUDP(ctx context.Context, fd int, sa unix.Sockaddr, wire []byte, req
 	}
 	buf := make([]byte, 65536)
 	for {
-		if _, err := waitFD(ctx, fd, unix.POLLIN, deadline); err != nil {
+		rev, err := waitFD(ctx, fd, unix.POLLIN, deadline)
+		if err != nil {
 			return nil, err
+		}
+		if rev&unix.POLLERR != 0 {
+			if e := readErrQueue(fd); e != nil {
+				if e.Errno == unix.ECONNREFUSED {
+					return nil, e.Errno
+				}
+				return nil, fmt.Errorf("%s from %s: %w", icmpKind(e), e.From, e.Errno)
+			}
 		}
 		n, err := unix.Read(fd, buf)
 		if err == unix.EAGAIN || err == unix.EINTR {

@@ -513,12 +513,12 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.dns(data, length, false, false)
 	case sport == 5353 || dport == 5353:
 		p.dns(data, length, false, true)
-	case dport == 4789:
-		p.vxlan(data, length)
-	case dport == 6081:
-		p.geneve(data, length)
-	case dport == 8472:
+	case sport == 8472 || dport == 8472:
 		p.otv(data, length)
+	case sport == 4789 || dport == 4789:
+		p.vxlan(data, length)
+	case sport == 6081 || dport == 6081:
+		p.geneve(data, length)
 	default:
 		if ulen > length && !info.frag {
 			p.s("UDP, bad length ")

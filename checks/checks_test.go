@@ -1,0 +1,232 @@
+package checks
+
+import (
+	"net/netip"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netdiag/netdiag/kubeproxy"
+	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/node"
+)
+
+// healthy is a bridged node with two pods and nothing wrong.
+func healthy() *Snapshot {
+	pods := []node.Pod{
+		{Namespace: "default", Name: "web-0", UID: "u0", IPs: []string{"198.18.0.10"}, NetNS: node.NetNSRef{Inode: 10},
+			Interface:     &node.Iface{Name: "eth0", Index: 2, MTU: 1450},
+			HostInterface: &node.HostIface{Name: "veth0", Index: 5, MTU: 1450, Master: "cbr0", Up: true}},
+		{Namespace: "default", Name: "web-1", UID: "u1", IPs: []string{"198.18.0.11"}, NetNS: node.NetNSRef{Inode: 11},
+			Interface:     &node.Iface{Name: "eth0", Index: 2, MTU: 1450},
+			HostInterface: &node.HostIface{Name: "veth1", Index: 6, MTU: 1450, Master: "cbr0", Up: true}},
+	}
+	counters := netstate.Counters{{Name: "TcpExtListenOverflows", Value: 7}, {Name: "TcpExtListenDrops", Value: 7},
+		{Name: "TcpExtIPReversePathFilter", Value: 3}, {Name: "TcpExtPAWSPassive", Value: 1}}
+	ct := netstate.ConntrackStats{Count: 100, Max: 1000, HasMax: true, CPUs: []netstate.ConntrackCPUStats{
+		{CPU: 0, Values: []netstate.ConntrackStat{{Name: "insert_failed", Value: 5}, {Name: "drop", Value: 2}}}}}
+	s := &Snapshot{
+		Interval: 2 * time.Second,
+		Pods:     pods,
+		Node: NetNSState{
+			Sysctls: map[string]string{"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "1",
+				"net.ipv4.conf.all.rp_filter": "1", "net.ipv4.tcp_timestamps": "1"},
+			Links: []Link{
+				{Name: "lo", Kind: "device", MTU: 65536, Up: true},
+				{Name: "eth0", Kind: "device", MTU: 1500, Up: true, Addrs: []netip.Prefix{netip.MustParsePrefix("198.19.1.5/24")}},
+				{Name: "cbr0", Kind: "bridge", MTU: 1450, Up: true, Addrs: []netip.Prefix{netip.MustParsePrefix("198.18.0.1/24")}},
+				{Name: "veth0", Kind: "veth", MTU: 1450, Up: true, Master: "cbr0"},
+				{Name: "veth1", Kind: "veth", MTU: 1450, Up: true, Master: "cbr0"},
+				{Name: "flannel.1", Kind: "vxlan", MTU: 1450, Up: true, DstPort: 8472},
+			},
+			Routes:    []Route{{Dst: netip.MustParsePrefix("0.0.0.0/0"), Dev: "eth0"}, {Dst: netip.MustParsePrefix("198.18.0.0/24"), Dev: "cbr0"}},
+			Neighbors: []Neighbor{{IP: netip.MustParseAddr("198.18.0.10"), Dev: "cbr0", State: "REACHABLE"}},
+			Counters:  [2]netstate.Counters{counters, counters},
+		},
+		Conntrack: [2]netstate.ConntrackStats{ct, ct},
+		PodRanges: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
+		IPTables: []*netstate.IPTablesRuleset{{Backend: netstate.IPTablesNFT, Tables: []netstate.IPTablesTable{{Name: "filter", Chains: []netstate.IPTablesChain{
+			{Name: "INPUT", Policy: "ACCEPT", Rules: []netstate.IPTablesRule{{Spec: "-p udp -m udp --dport 53 -j ACCEPT"}}},
+			{Name: "KUBE-SERVICES", Policy: "-", Rules: []netstate.IPTablesRule{{Spec: "-d 198.18.200.1/32 -j ACCEPT"}}},
+		}}}}},
+		ServiceMode: kubeproxy.ModeIPTables,
+		Services: []kubeproxy.Service{{Name: "default/web:http", VIP: netip.MustParseAddr("198.18.200.1"), Port: 80, Protocol: "tcp", Type: "ClusterIP",
+			Endpoints: []kubeproxy.Endpoint{{IP: netip.MustParseAddr("198.18.0.10"), Port: 8080, Live: true}}}},
+		DNS: []DNSResult{{Pod: "default/web-0", Server: "198.18.200.10", Name: "kubernetes.default", RTT: 3 * time.Millisecond, Queries: 2}},
+	}
+	for i := range s.Pods {
+		s.PodNet = append(s.PodNet, PodNet{Pod: &s.Pods[i], Sysctls: map[string]string{"net.core.somaxconn": "4096"},
+			Counters:  [2]netstate.Counters{counters, counters},
+			Listeners: []netstate.Socket{{Netid: "tcp", State: "LISTEN", RecvQ: 0, SendQ: 511, Local: netip.MustParseAddrPort("0.0.0.0:8080")}}})
+	}
+	return s
+}
+
+func grow(c netstate.Counters, name string, by int64) netstate.Counters {
+	out := append(netstate.Counters(nil), c...)
+	for i := range out {
+		if out[i].Name == name {
+			out[i].Value += by
+		}
+	}
+	return out
+}
+
+func growCT(s netstate.ConntrackStats, name string, by uint64) netstate.ConntrackStats {
+	out := s
+	out.CPUs = []netstate.ConntrackCPUStats{{CPU: 0, Values: append([]netstate.ConntrackStat(nil), s.CPUs[0].Values...)}}
+	for i := range out.CPUs[0].Values {
+		if out.CPUs[0].Values[i].Name == name {
+			out.CPUs[0].Values[i].Value += by
+		}
+	}
+	return out
+}
+
+type got struct{ Check, Severity string }
+
+func run(s *Snapshot) []got {
+	var out []got
+	for _, f := range Run(s, All()) {
+		out = append(out, got{f.Check, f.Severity})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Check < out[j].Check })
+	return out
+}
+
+func TestHealthyHasNoFindings(t *testing.T) {
+	if g := run(healthy()); len(g) != 0 {
+		t.Errorf("findings on a healthy snapshot: %+v", Run(healthy(), All()))
+	}
+}
+
+func TestEveryFailureMode(t *testing.T) {
+	tests := []struct {
+		check string
+		want  string
+		fault func(s *Snapshot)
+	}{
+		{"ip-forward", Fail, func(s *Snapshot) { s.Node.Sysctls["net.ipv4.ip_forward"] = "0" }},
+		{"bridge-nf-call-iptables", Fail, func(s *Snapshot) { s.Node.Sysctls["net.bridge.bridge-nf-call-iptables"] = "0" }},
+		{"bridge-nf-call-iptables", Fail, func(s *Snapshot) { delete(s.Node.Sysctls, "net.bridge.bridge-nf-call-iptables") }},
+		{"bridge-down", Fail, func(s *Snapshot) { s.Node.Links[2].Up = false }},
+		{"bridge-arp", Warn, func(s *Snapshot) { s.Node.Neighbors[0].State = "FAILED" }},
+		{"veth-down", Fail, func(s *Snapshot) { s.Pods[1].HostInterface.Up = false }},
+		{"veth-down", Fail, func(s *Snapshot) { s.Pods[1].HostInterface.Master = "" }},
+		{"mtu-mismatch", Fail, func(s *Snapshot) { s.Pods[0].Interface.MTU = 1500; s.Pods[0].HostInterface.MTU = 1500 }},
+		{"mtu-mismatch", Warn, func(s *Snapshot) { s.Pods[0].HostInterface.MTU = 1400 }},
+		{"conntrack-table", Warn, func(s *Snapshot) { s.Conntrack[1].Count = 800 }},
+		{"conntrack-table", Fail, func(s *Snapshot) { s.Conntrack[1].Count = 950 }},
+		{"conntrack-table", Fail, func(s *Snapshot) {
+			s.Kernel = []KernelEvent{{Kind: "conntrack-table-full", Count: 3, LastLine: "nf_conntrack: table full, dropping packet"}}
+		}},
+		{"conntrack-insert-failed", Warn, func(s *Snapshot) { s.Conntrack[1] = growCT(s.Conntrack[1], "insert_failed", 4) }},
+		{"conntrack-insert-failed", Fail, func(s *Snapshot) {
+			s.Conntrack[1] = growCT(growCT(s.Conntrack[1], "insert_failed", 4), "drop", 1)
+		}},
+		{"listen-overflow", Warn, func(s *Snapshot) {
+			s.PodNet[0].Counters[1] = grow(s.PodNet[0].Counters[1], "TcpExtListenOverflows", 12)
+		}},
+		{"listen-overflow", Warn, func(s *Snapshot) { s.PodNet[1].Listeners[0].RecvQ, s.PodNet[1].Listeners[0].SendQ = 128, 128 }},
+		{"listen-overflow", Info, func(s *Snapshot) {
+			s.PodNet[1].Sysctls["net.core.somaxconn"] = "128"
+			s.PodNet[1].Listeners[0].SendQ = 128
+		}},
+		{"stale-container", Fail, func(s *Snapshot) {
+			s.Stale = []StaleProcess{{Pod: "default/web-0", ContainerID: "abc", PIDs: []int{42}, Listening: []string{"tcp 0.0.0.0:8080"}, Reason: "container unknown to the runtime"}}
+		}},
+		{"stale-container", Warn, func(s *Snapshot) {
+			s.Stale = []StaleProcess{{Pod: "default/web-0", ContainerID: "abc", PIDs: []int{42}, Reason: "container exited"}}
+		}},
+		{"pod-cidr-overlap", Fail, func(s *Snapshot) { s.Node.Links[1].Addrs = []netip.Prefix{netip.MustParsePrefix("198.18.0.200/16")} }},
+		{"overlay-blocked", Fail, func(s *Snapshot) {
+			in := &s.IPTables[0].Tables[0].Chains[0]
+			in.Rules = append(in.Rules, netstate.IPTablesRule{Spec: "-p udp -m udp --dport 8472 -j DROP"})
+		}},
+		{"overlay-blocked", Fail, func(s *Snapshot) {
+			s.NFT = &netstate.NFTRuleset{Tables: []netstate.NFTTable{{Family: "inet", Name: "fw", Chains: []netstate.NFTChain{
+				{Name: "input", Rules: []netstate.NFTRule{{Text: "udp dport { 4789, 8472 } counter packets 0 bytes 0 drop"}}}}}}}
+		}},
+		{"rp-filter", Warn, func(s *Snapshot) { s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtIPReversePathFilter", 9) }},
+		{"tcp-timestamps-nat", Fail, func(s *Snapshot) { s.Node.Sysctls["net.ipv4.tcp_tw_recycle"] = "1" }},
+		{"tcp-timestamps-nat", Warn, func(s *Snapshot) { s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtPAWSPassive", 3) }},
+		{"ipvs-conn-reuse", Warn, func(s *Snapshot) {
+			s.ServiceMode, s.KernelRelease = kubeproxy.ModeIPVS, "4.19.0-17-amd64"
+			s.Node.Sysctls["net.ipv4.vs.conn_reuse_mode"] = "1"
+		}},
+		{"stale-endpoints", Warn, func(s *Snapshot) { s.Services[0].Endpoints[0].Live = false }},
+		{"no-local-endpoints", Info, func(s *Snapshot) {
+			ks := &s.IPTables[0].Tables[0].Chains[1]
+			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Spec: `-d 198.19.1.5/32 -p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
+		}},
+		{"no-local-endpoints", Warn, func(s *Snapshot) {
+			ks := &s.IPTables[0].Tables[0].Chains[1]
+			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Packets: 17, Spec: `-p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
+		}},
+		{"iptables-mixed-backends", Warn, func(s *Snapshot) {
+			s.IPTables = append(s.IPTables, &netstate.IPTablesRuleset{Backend: netstate.IPTablesLegacy, Tables: []netstate.IPTablesTable{{Name: "nat",
+				Chains: []netstate.IPTablesChain{{Name: "KUBE-SERVICES", Rules: []netstate.IPTablesRule{{Spec: "-j KUBE-NODEPORTS"}}}}}}})
+		}},
+		{"dns-resolution", Fail, func(s *Snapshot) { s.DNS[0].Err = "i/o timeout" }},
+		{"dns-resolution", Warn, func(s *Snapshot) { s.DNS[0].RTT = 5 * time.Second }},
+		{"dns-resolution", Warn, func(s *Snapshot) { s.DNS[0].Queries = 8 }},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.check] = true
+		s := healthy()
+		tt.fault(s)
+		if diff := cmp.Diff([]got{{tt.check, tt.want}}, run(s)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.check, diff)
+		}
+	}
+	for _, id := range IDs() {
+		if !covered[id] {
+			t.Errorf("check %s has no fault case", id)
+		}
+	}
+}
+
+func TestUnavailablePartIsInfo(t *testing.T) {
+	s := healthy()
+	s.Unavailable = map[Part]string{PartConntrack: "nf_conntrack not loaded"}
+	var info []string
+	for _, f := range Run(s, All()) {
+		if f.Severity != Info {
+			t.Errorf("unexpected %+v", f)
+		}
+		info = append(info, f.Check)
+	}
+	if diff := cmp.Diff([]string{"conntrack-insert-failed", "conntrack-table"}, info); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	cs, err := Select([]string{"ip-forward", "mtu-mismatch"}, []string{"mtu-mismatch"})
+	if err != nil || len(cs) != 1 || cs[0].ID != "ip-forward" {
+		t.Errorf("Select = %v, %v", cs, err)
+	}
+	if _, err := Select([]string{"no-such"}, nil); err == nil {
+		t.Error("unknown ID accepted")
+	}
+}
+
+func TestDropsUDPPort(t *testing.T) {
+	for text, want := range map[string]bool{
+		"-p udp -m udp --dport 8472 -j DROP":                      true,
+		"-p udp -m multiport --dports 4789,8472 -j REJECT":        true,
+		"-p udp -m udp --dport 8000:9000 -j DROP":                 true,
+		"-p udp -m udp --dport 8472 -j ACCEPT":                    false,
+		"-p tcp -m tcp --dport 8472 -j DROP":                      false,
+		"udp dport 8472 drop":                                     true,
+		"udp dport { 53, 8472 } counter packets 0 bytes 0 reject": true,
+		"udp dport 84720 drop":                                    false,
+	} {
+		if got := dropsUDPPort(text, 8472); got != want {
+			t.Errorf("%q: %v, want %v", text, got, want)
+		}
+	}
+}
