@@ -120,7 +120,7 @@ func TestLookup(t *testing.T) {
 		{name: "slow answer within the timeout", in: "slow.a.example.", qtype: dns.TypeA, opts: LookupOptions{Timeout: 5 * time.Second},
 			want: []q{{Name: "slow.a.example.", Proto: "udp", Rcode: "NOERROR", Answers: 1}}, status: "NOERROR", answers: 1},
 		{name: "truncated reply retried over TCP", in: "big.example.", qtype: dns.TypeA,
-			want: []q{{Name: "big.example.", Proto: "udp", Rcode: "NOERROR", Trunc: true}, {Name: "big.example.", Proto: "tcp", Rcode: "NOERROR", Answers: 3}},
+			want:   []q{{Name: "big.example.", Proto: "udp", Rcode: "NOERROR", Trunc: true}, {Name: "big.example.", Proto: "tcp", Rcode: "NOERROR", Answers: 3}},
 			status: "NOERROR", answers: 3},
 		{name: "forced TCP", in: "web.b.example.", qtype: dns.TypeA, opts: LookupOptions{TCP: true},
 			want: []q{{Name: "web.b.example.", Proto: "tcp", Rcode: "NOERROR", Answers: 1}}, status: "NOERROR", answers: 1},

@@ -12,6 +12,7 @@ const (
 	stNoData                    // NO_DATA: go on
 	stServFail                  // TRY_AGAIN from SERVFAIL: go on
 	stTimeout                   // TRY_AGAIN, nothing answered: stop searching
+	stUnreachable               // TRY_AGAIN, only ICMP errors came back: stop searching
 	stFailed                    // REFUSED, NOTIMP, FORMERR…: stop searching
 	stConnRefused               // every server's port was closed: give up at once
 )
