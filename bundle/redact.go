@@ -17,7 +17,7 @@ const Redacted = "<redacted>"
 // redacted path costs a support engineer less than a leaked credential.
 var secretWords = []string{
 	"password", "passwd", "passphrase", "token", "secret", "key", "credential",
-	"certdata", "certificatedata", "cadata", "privkey", "bearer", "auth",
+	"certdata", "certificatedata", "cadata", "privkey", "bearer",
 }
 
 // SecretKey reports whether a configuration key or sysctl name looks like it

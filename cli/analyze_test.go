@@ -2,9 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/netdiag/netdiag/internal/testlab"
+	"github.com/netdiag/netdiag/nsutil"
 )
 
 // testdata/refused.pcap: two connects to closed ports between two test
@@ -57,5 +62,45 @@ func TestAnalyzeBadInput(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "not a capture at all", "analyze", "-"); code != ExitError || !strings.Contains(stderr, "not pcap or pcapng") {
 		t.Errorf("garbage: exit %d, %q", code, stderr)
+	}
+}
+
+// TestAnalyzeLive captures in a lab pod while it connects to another pod
+// whose iptables drops the SYN, and names the timeout.
+func TestAnalyzeLive(t *testing.T) {
+	lab := testlab.NewLab(t, 2)
+	client, server := lab.Pods[0], lab.Pods[1]
+	testlab.InNetNS(t, server.NetNSName, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "8080", "-j", "DROP")
+	ns, err := nsutil.Open(client.NetNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	go func() {
+		time.Sleep(500 * time.Millisecond) // let the capture start
+		_ = ns.Do(func() error {
+			c, err := net.DialTimeout("tcp", server.IP+":8080", 2500*time.Millisecond)
+			if err == nil {
+				c.Close()
+			}
+			return nil
+		})
+	}()
+	args := append(lab.NetdiagArgs(), "-o", "json", "analyze", "--pod-ip", client.IP, "--duration", "4s", "tcp")
+	code, out, stderr := run(t, "", args...)
+	if code != ExitProblems {
+		t.Fatalf("exit %d; stderr %q; out %s", code, stderr, out)
+	}
+	var rep struct {
+		Findings []struct {
+			Pattern  string
+			Evidence map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 || rep.Findings[0].Pattern != "tcp-syn-timeout" || rep.Findings[0].Evidence["server"] != server.IP+":8080" {
+		t.Errorf("findings %+v", rep.Findings)
 	}
 }

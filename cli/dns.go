@@ -319,7 +319,7 @@ func shortErr(err error) string {
 	case errors.Is(err, probe.ErrConnRefused):
 		return "CONN-REFUSED"
 	}
-	return "ERROR: " + err.Error()
+	return err.Error()
 }
 
 // dnsHint says what to check for the failures the guides describe.
@@ -329,6 +329,8 @@ func dnsHint(r *probe.Result) string {
 		return "; check the DNS service's endpoints (kube-dns/CoreDNS pods), NodeLocal DNSCache, and the path with 'netdiag probe --udp SERVER:53'"
 	case errors.Is(r.Err, probe.ErrConnRefused):
 		return "; nothing answers on the DNS server's port: is CoreDNS / NodeLocal DNSCache running?"
+	case errors.Is(r.Err, probe.ErrUnreachable):
+		return "; the pod has no path to the DNS server: check its routes and the node's ('netdiag ip route')"
 	case errors.Is(r.Err, probe.ErrServFail):
 		return "; the DNS server failed upstream: check its logs"
 	}

@@ -46,13 +46,14 @@ func randomID(tb testing.TB) string {
 type spawner struct {
 	tb    testing.TB
 	lab   *testlab.Lab
-	dirs  []string // cgroup directories holding what it started
+	dirs  []string     // cgroup directories holding what it started
+	not   map[int]bool // processes that were there before
 	cmds  []*exec.Cmd
 	procs int // processes started, the shells' children included
 }
 
 func newSpawner(tb testing.TB, lab *testlab.Lab) *spawner {
-	s := &spawner{tb: tb, lab: lab}
+	s := &spawner{tb: tb, lab: lab, not: map[int]bool{}}
 	tb.Cleanup(s.stop)
 	return s
 }
@@ -70,6 +71,12 @@ func (s *spawner) start(pod testlab.LabPod, id string, n int) {
 			s.tb.Fatal(err)
 		}
 		s.dirs = append(s.dirs, dir)
+		b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+		for _, f := range strings.Fields(string(b)) {
+			if p, err := strconv.Atoi(f); err == nil {
+				s.not[p] = true
+			}
+		}
 		files = append(files, filepath.Join(dir, "cgroup.procs"))
 	}
 	// The shell joins the cgroups, enters the netns, starts n-1 children
@@ -90,7 +97,7 @@ func (s *spawner) pids() []int {
 	for _, d := range s.dirs {
 		b, _ := os.ReadFile(filepath.Join(d, "cgroup.procs"))
 		for _, f := range strings.Fields(string(b)) {
-			if p, err := strconv.Atoi(f); err == nil {
+			if p, err := strconv.Atoi(f); err == nil && !s.not[p] {
 				seen[p] = true
 			}
 		}

@@ -120,7 +120,8 @@ func (p *Printer) arp(b []byte, length int) {
 		p.s(" at ")
 		paddr(spa)
 	default:
-		p.defaultPrint(b)
+		// ND_DEFAULTPRINT here ignores -x.
+		p.hexASCII("\n\t", b, 0)
 		return
 	}
 	p.s(", length ")

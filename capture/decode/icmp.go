@@ -198,6 +198,85 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 		p.ip(inner[:min(len(inner), ipLen)], ipLen)
 		p.proto = "icmp"
 	}
+	if p.opts.Verbose > 0 && plen > 136 && (t == 3 || t == 11 || t == 12) {
+		p.icmpExtensions(b, plen)
+	}
+}
+
+// icmpExtensions prints RFC 4884 multi-part extensions (MPLS labels from
+// routers) when the checksum says they are there.
+func (p *Printer) icmpExtensions(b []byte, plen int) {
+	p.tcheck(b, 141)
+	if b[5] == 0 && len(b) >= plen {
+		if checksum(0, b[136:plen]) != 0 {
+			return
+		}
+	}
+	ver := b[136] >> 4
+	p.s("\n\tICMP Multi-Part extension v")
+	p.u(uint64(ver))
+	if ver != 2 {
+		p.s(" packet not supported")
+		return
+	}
+	hlen := uint32(plen - 136)
+	if len(b) >= plen {
+		p.s(", checksum 0x")
+		p.hexw(uint64(binary.BigEndian.Uint16(b[138:])), 4)
+		p.s(" (")
+		if checksum(0, b[136:plen]) != 0 {
+			p.s("in")
+		}
+		p.s("correct), length ")
+		p.u(uint64(hlen))
+	}
+	hlen -= 4
+	off := 140
+	for hlen > 4 {
+		p.tcheck(b, off+4)
+		tlen := uint32(binary.BigEndian.Uint16(b[off:]))
+		class, ctype := b[off+2], b[off+3]
+		off += 4
+		p.s("\n\t  ")
+		switch class {
+		case 1:
+			p.s("MPLS Stack Entry")
+		case 2:
+			p.s("Interface Identification")
+		default:
+			p.s("unknown")
+		}
+		p.s(" Object (")
+		p.u(uint64(class))
+		p.s("), Class-Type: ")
+		p.u(uint64(ctype))
+		p.s(", length ")
+		p.u(uint64(tlen))
+		hlen -= 4
+		if class == 0 || tlen < 4 {
+			return
+		}
+		tlen -= 4
+		if class == 1 && ctype == 1 {
+			l := p.be32(b, off)
+			p.s("\n\t    label ")
+			p.u(uint64(l >> 12))
+			p.s(", tc ")
+			p.u(uint64(l & 0x0e00 >> 9))
+			if l&0x100 != 0 {
+				p.s(", [S]")
+			}
+			p.s(", ttl ")
+			p.u(uint64(l & 0xff))
+		} else {
+			p.unknownData(b[min(off, len(b)):], "\n\t    ", int(tlen))
+		}
+		if hlen < tlen {
+			break
+		}
+		hlen -= tlen
+		off += int(tlen)
+	}
 }
 
 // msTime is icmp_tstamp_print: milliseconds since midnight as HH:MM:SS.mmm.

@@ -26,7 +26,7 @@ func (p *Printer) vxlan(b []byte, length int) {
 	p.u(uint64(vni))
 	p.c('\n')
 	p.need(b, 8)
-	p.ether(b[8:], length-8)
+	p.innerEther(b[8:], length-8)
 }
 
 // otv prints Overlay Transport Virtualization, which tcpdump assumes on UDP
@@ -51,13 +51,15 @@ func (p *Printer) otv(b []byte, length int) {
 	p.s("] (0x")
 	p.hexw(uint64(flags), 2)
 	p.s("), ")
+	overlay := uint64(p.u8(b, 1))<<16 | uint64(p.u8(b, 2))<<8 | uint64(p.u8(b, 3))
 	p.s("overlay ")
-	p.u(uint64(p.u8(b, 1))<<16 | uint64(p.u8(b, 2))<<8 | uint64(p.u8(b, 3)))
+	p.u(overlay)
+	instance := uint64(p.u8(b, 4))<<16 | uint64(p.u8(b, 5))<<8 | uint64(p.u8(b, 6))
 	p.s(", instance ")
-	p.u(uint64(p.u8(b, 4))<<16 | uint64(p.u8(b, 5))<<8 | uint64(p.u8(b, 6)))
+	p.u(instance)
 	p.c('\n')
 	p.need(b, 8)
-	p.ether(b[8:], length-8)
+	p.innerEther(b[8:], length-8)
 }
 
 func (p *Printer) geneve(b []byte, length int) {
@@ -82,14 +84,13 @@ func (p *Printer) geneve(b []byte, length int) {
 	rsvd := b[7]
 	length -= 8
 	p.s(", Flags [")
-	if flags&0xc0 == 0 {
+	if flags == 0 {
 		p.s("none")
 	}
-	if flags&0x80 != 0 {
-		p.c('O')
-	}
-	if flags&0x40 != 0 {
-		p.c('C')
+	for i, n := range []string{"O", "C", "R1", "R2", "R3", "R4", "R5", "R6"} {
+		if flags&(0x80>>i) != 0 {
+			p.s(n)
+		}
 	}
 	p.s("], vni 0x")
 	p.hex(uint64(vni))
@@ -135,7 +136,7 @@ func (p *Printer) geneve(b []byte, length int) {
 	}
 	if !p.etherType(prot, rest, length) {
 		if prot == 0x6558 {
-			p.ether(rest, length)
+			p.innerEther(rest, length)
 		} else {
 			p.s("geneve-proto-0x")
 			p.hex(uint64(prot))
@@ -333,4 +334,12 @@ func (p *Printer) txtLine(prefix string, b []byte, idx, length int) int {
 	p.s(p.proto)
 	p.c(']')
 	return 0
+}
+
+// innerEther prints a tunnelled frame; the outer link header stays the one
+// -x skips.
+func (p *Printer) innerEther(b []byte, length int) {
+	h := p.hdrlen
+	defer func() { p.hdrlen = h }()
+	p.ether(b, length)
 }

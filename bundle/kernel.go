@@ -1,0 +1,125 @@
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/netdiag/netdiag/kmsg"
+)
+
+// netWords mark kernel log lines about networking. Lines from the audit and
+// LSM subsystems are never kept: they carry process names and arguments.
+var netWords = []string{
+	"nf_conntrack", "netfilter", "nf_tables", "x_tables", "xt_", "ip_tables", "ip6_tables", "iptables",
+	"IPVS", "bridge", "veth", "vxlan", "geneve", "flannel", "cni0", "cbr0", "docker0", "cilium",
+	"tunl0", "wireguard", "NETDEV WATCHDOG", "Link is", "link becomes ready", "link is not ready",
+	"entered blocking state", "entered forwarding state", "entered disabled state", "entered promiscuous",
+	"left promiscuous", "renamed from", "TCP:", "UDP:", "IPv4:", "IPv6:", "ICMP", "neighbour", "neighbor",
+	"martian", "SYN flooding", "unregister_netdevice", "IN=",
+}
+
+// netIfaceName matches interface names in messages ("eth0: link up").
+var netIfaceName = regexp.MustCompile(`\b(eth|ens|enp|eno|bond|wlan|cali|lxc|tap|tun)[0-9a-f]`)
+
+// networkLine reports whether a kernel log message is about networking.
+func networkLine(msg string) bool {
+	if strings.HasPrefix(msg, "audit") || strings.Contains(msg, "apparmor=") || strings.Contains(msg, "avc:") {
+		return false
+	}
+	if kmsg.Classify(msg) != "" {
+		return true
+	}
+	for _, w := range netWords {
+		if strings.Contains(msg, w) {
+			return true
+		}
+	}
+	return netIfaceName.MatchString(msg)
+}
+
+// maxKernelLine bounds one kept line.
+const maxKernelLine = 512
+
+// kernelLines reads kernel log records from r, one per Read as /dev/kmsg
+// gives them, and keeps the last keep network-related ones, formatted like
+// dmesg: "[SECONDS.MICROS] MESSAGE". It stops at the end of the buffer
+// (EOF or EAGAIN) and reports how many network lines it saw in all.
+func kernelLines(r io.Reader, keep int) (lines []string, seen int, err error) {
+	if keep <= 0 {
+		return nil, 0, nil
+	}
+	ring := make([]string, 0, keep)
+	next := 0
+	buf := make([]byte, 8192)
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			if rec, perr := kmsg.ParseRecord(buf[:n]); perr == nil && networkLine(rec.Message) {
+				msg := rec.Message
+				if len(msg) > maxKernelLine {
+					msg = msg[:maxKernelLine] + "…"
+				}
+				msg = strings.Map(func(r rune) rune {
+					if r < ' ' && r != '\t' {
+						return ' '
+					}
+					return r
+				}, msg)
+				us := rec.Since / time.Microsecond
+				line := fmt.Sprintf("[%5d.%06d] %s", us/1e6, us%1e6, msg)
+				seen++
+				if len(ring) < keep {
+					ring = append(ring, line)
+				} else {
+					ring[next] = line
+					next = (next + 1) % keep
+				}
+			}
+		}
+		switch {
+		case rerr == nil:
+			continue
+		case errors.Is(rerr, io.EOF), errors.Is(rerr, syscall.EAGAIN):
+			return append(ring[next:], ring[:next]...), seen, nil
+		case errors.Is(rerr, syscall.EPIPE), errors.Is(rerr, syscall.EINTR):
+			// EPIPE: the ring overwrote records not yet read; carry on.
+			continue
+		default:
+			return append(ring[next:], ring[:next]...), seen, fmt.Errorf("read kernel log: %w", rerr)
+		}
+	}
+}
+
+// fdReader reads a non-blocking fd with plain read(2): an *os.File would
+// wait in the poller on EAGAIN instead of returning at the end of the log.
+type fdReader int
+
+func (r fdReader) Read(b []byte) (int, error) {
+	n, err := syscall.Read(int(r), b)
+	if n < 0 {
+		n = 0
+	}
+	if n == 0 && err == nil {
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// readKernelLog opens path (/dev/kmsg) without blocking and returns the last
+// keep network-related lines.
+func readKernelLog(path string, keep int) ([]string, int, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			return nil, 0, fmt.Errorf("read kernel log %s: %w: needs CAP_SYSLOG: run as root", path, err)
+		}
+		return nil, 0, fmt.Errorf("read kernel log %s: %w", path, err)
+	}
+	defer syscall.Close(fd)
+	return kernelLines(fdReader(fd), keep)
+}
