@@ -158,6 +158,7 @@ func TestDNSCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := append(lab.NetdiagArgs(), "dns", "--pod-ip", src.IP)
+	jbase := append(append(lab.NetdiagArgs(), "-o", "json"), "dns", "--pod-ip", src.IP)
 
 	type report struct {
 		Status     string
@@ -169,10 +170,11 @@ func TestDNSCommand(t *testing.T) {
 		Answer  []struct{ Type, Data string }
 		Server  string
 	}
+	var stderr string
 	parse := func(out string) report {
 		var r report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatalf("json: %v\n%s", err, out)
+			t.Fatalf("json: %v\n%s%s", err, out, stderr)
 		}
 		return r
 	}
@@ -184,7 +186,8 @@ func TestDNSCommand(t *testing.T) {
 		return out
 	}
 
-	code, out, stderr := run(t, "", append(base, "--resolv-conf", conf, "-o", "json", "kubernetes.default")...)
+	code, out, stderr := 0, "", ""
+	code, out, stderr = run(t, "", append(jbase, "--resolv-conf", conf, "kubernetes.default")...)
 	r := parse(out)
 	want := []string{"kubernetes.default.default.svc.cluster.local. NXDOMAIN", "kubernetes.default.svc.cluster.local. NOERROR"}
 	if diff := cmp.Diff(want, names(r)); code != ExitOK || diff != "" || r.Status != "NOERROR" ||
@@ -199,14 +202,14 @@ func TestDNSCommand(t *testing.T) {
 		}
 	}
 
-	code, out, stderr = run(t, "", append(base, "--resolv-conf", conf, "-o", "json", "nosuch")...)
+	code, out, stderr = run(t, "", append(jbase, "--resolv-conf", conf, "nosuch")...)
 	if r := parse(out); code != ExitError || r.Status != "NXDOMAIN" || len(r.Queries) != 4 || !strings.Contains(stderr, "NXDOMAIN") {
 		t.Errorf("nxdomain: exit %d, %+v\n%s", code, r, stderr)
 	}
 
 	// @SERVER: the name as given, one query; the resolv.conf is the pod's
 	// own, which in the lab is the host's /etc/resolv.conf.
-	code, out, stderr = run(t, "", append(base, "-o", "json", "@"+dst.IP, "kubernetes.default.svc.cluster.local")...)
+	code, out, stderr = run(t, "", append(jbase, "@"+dst.IP, "kubernetes.default.svc.cluster.local")...)
 	r = parse(out)
 	hostConf, err := probe.ReadResolvConfFile("/etc/resolv.conf")
 	if err != nil {

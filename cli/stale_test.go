@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/netdiag/netdiag/internal/testlab"
 	"github.com/netdiag/netdiag/stale"
@@ -312,5 +316,56 @@ func TestStaleRealNode(t *testing.T) {
 	code, out, _ = run(t, "", args("stale-container", "scan")...)
 	if code != ExitOK {
 		t.Errorf("scan after the fix: exit %d, want 0:\n%s", code, out)
+	}
+
+	// A sandbox removed through CRI while a process remains in its netns.
+	other := strings.Repeat("ab", 32)
+	left2 := startLeftover(t, healthy.PID, other, port+1)
+	removeSandbox(t, n, healthy.SandboxID)
+	if !alivePID(left2) {
+		t.Fatalf("the process left in pod %s did not survive its sandbox's removal", healthy.Name)
+	}
+	code, out, stderr = run(t, "", args("stale-container", "scan")...)
+	got = staleJSON{}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != ExitProblems {
+		t.Fatalf("scan after sandbox removal: exit %d (want 3), %v; stderr %s\n%s", code, err, stderr, out)
+	}
+	if len(got.Stale) != 1 {
+		t.Fatalf("scan after sandbox removal: %d groups, want 1:\n%s", len(got.Stale), out)
+	}
+	g = got.Stale[0]
+	gs = short{g.Namespace, g.Pod, g.PodUID, g.ContainerID, g.Reason, g.PIDs, nil}
+	for _, l := range g.Listening {
+		gs.Listening = append(gs.Listening, fmt.Sprintf("%s/%d by %d", l.Proto, l.Port, l.PID))
+	}
+	want = short{healthy.Namespace, healthy.Name, healthy.UID, other, stale.ReasonSandboxGone, []int{left2}, []string{fmt.Sprintf("tcp/%d by %d", port+1, left2)}}
+	if diff := cmp.Diff(want, gs); diff != "" {
+		t.Errorf("scan after sandbox removal (-want +got):\n%s", diff)
+	}
+	// The pod is in no source but its process's cgroup: --pod-uid still finds it.
+	code, out, stderr = run(t, "", args("stale-container", "scan", "--pod-uid", healthy.UID, "--kill", "--yes", "--grace", "5s")...)
+	got = staleJSON{}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != ExitOK || len(got.Killed) != 1 || alivePID(left2) {
+		t.Errorf("--pod-uid --kill --yes after sandbox removal: exit %d, %v, alive %v; stderr %s\n%s", code, err, alivePID(left2), stderr, out)
+	}
+}
+
+// removeSandbox stops and removes a pod sandbox through CRI, as kubelet does
+// when a pod is deleted.
+func removeSandbox(t *testing.T, n *testlab.RealNode, id string) {
+	t.Helper()
+	conn, err := grpc.NewClient("unix://"+n.Socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rs := cri.NewRuntimeServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := rs.StopPodSandbox(ctx, &cri.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+		t.Fatalf("CRI StopPodSandbox %s: %v", id, err)
+	}
+	if _, err := rs.RemovePodSandbox(ctx, &cri.RemovePodSandboxRequest{PodSandboxId: id}); err != nil {
+		t.Fatalf("CRI RemovePodSandbox %s: %v", id, err)
 	}
 }

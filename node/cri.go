@@ -69,7 +69,11 @@ func criEndpoints(endpoint, hostRoot string) ([]string, error) {
 }
 
 // loadCRI lists the pod sandboxes and containers of one CRI runtime.
-func loadCRI(ctx context.Context, socket string) ([]runtimePod, string, error) {
+// ContainerStatus (one call per container) is asked only for running
+// containers that hasProcs, when given, says no process cgroup names: the
+// cgroup scan already has the PIDs of the others, and on a busy node those
+// calls would dominate.
+func loadCRI(ctx context.Context, socket string, hasProcs func(containerID string) bool) ([]runtimePod, string, error) {
 	conn, err := grpc.NewClient("unix://"+socket,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
@@ -163,9 +167,18 @@ func loadCRI(ctx context.Context, socket string) ([]runtimePod, string, error) {
 				return
 			}
 			applySandboxStatus(p, st)
+		}()
+	}
+	wg.Wait()
+	for i := range pods {
+		p := &pods[i]
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
 			for j := range p.Containers {
 				ct := &p.Containers[j]
-				if ct.State != "running" {
+				if ct.State != "running" || hasProcs != nil && hasProcs(ct.ID) {
 					continue
 				}
 				var cs *cri.ContainerStatusResponse

@@ -179,7 +179,7 @@ func newFakeCRI(t testing.TB) *fakeCRI {
 func TestLoadCRI(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "cri.sock")
 	serveCRI(t, sock, newFakeCRI(t))
-	pods, name, err := loadCRI(context.Background(), sock)
+	pods, name, err := loadCRI(context.Background(), sock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestLoadCRIErrors(t *testing.T) {
 	// A socket that serves gRPC but not CRI: docker's own containerd without the CRI plugin.
 	noCRI := filepath.Join(dir, "nocri.sock")
 	serveCRI(t, noCRI, nil)
-	_, _, err := loadCRI(context.Background(), noCRI)
+	_, _, err := loadCRI(context.Background(), noCRI, nil)
 	if err == nil || !strings.Contains(err.Error(), "does not serve CRI") {
 		t.Errorf("gRPC without CRI: %v, want 'does not serve CRI'", err)
 	}
@@ -217,7 +217,7 @@ func TestLoadCRIErrors(t *testing.T) {
 	}
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
 	l.Close()
-	_, _, err = loadCRI(context.Background(), dead)
+	_, _, err = loadCRI(context.Background(), dead, nil)
 	if err == nil || !strings.Contains(err.Error(), "not answering") {
 		t.Errorf("dead socket: %v, want 'not answering'", err)
 	}

@@ -68,6 +68,27 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 		mu.Unlock()
 	}
 
+	// The process scan runs first-thing in its own goroutine; CRI waits for
+	// it only to decide which ContainerStatus calls it can skip.
+	procsDone := make(chan struct{})
+	var (
+		procs    []Process
+		procsErr error
+		procCIDs map[string]bool
+	)
+	go func() {
+		defer close(procsDone)
+		procs, procsErr = scanProcs(o.ProcRoot)
+		procCIDs = make(map[string]bool, len(procs))
+		for _, p := range procs {
+			procCIDs[p.ContainerID] = true
+		}
+	}()
+	hasProcs := func(id string) bool {
+		<-procsDone
+		return procCIDs[id]
+	}
+
 	if !o.NoRuntime {
 		eps, err := criEndpoints(o.RuntimeEndpoint, o.HostRoot)
 		if err != nil {
@@ -80,7 +101,7 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				pods, name, err := loadCRI(ctx, ep)
+				pods, name, err := loadCRI(ctx, ep, hasProcs)
 				if err != nil {
 					warn(err)
 				}
@@ -143,10 +164,10 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 		}
 	}()
 
-	procs, err := scanProcs(o.ProcRoot)
+	<-procsDone
 	wg.Wait()
-	if err != nil {
-		return nil, fmt.Errorf("list pods: %w", err)
+	if procsErr != nil {
+		return nil, fmt.Errorf("list pods: %w", procsErr)
 	}
 	ok(SourceCgroup)
 	f.procs = procs

@@ -3,7 +3,7 @@
 # netdiag itself needs none of them on a node.
 set -euo pipefail
 pkgs=(make iproute2 iptables nftables conntrack tcpdump tshark net-tools ethtool
-      containerd runc containernetworking-plugins busybox-static procps psmisc util-linux iputils-ping jq curl)
+      containerd runc containernetworking-plugins busybox-static procps psmisc util-linux iputils-ping jq curl bc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,12 @@
 #   - /run/netdiag-lab/NAME/lab.json, the state `status` prints.
 # Point netdiag at it with: --node-netns /var/run/netns/ndlab-NAME --host-root HOSTROOT
 #
+#   lab.sh fault FAULT [ARG] [--name NAME]   inject a failure (see scripts/lib/faults.sh)
+#   lab.sh heal  FAULT [--name NAME]         undo it, restoring the state before
+#   lab.sh faults [--name NAME]              list the faults injected
+#   lab.sh dns up|down [--name NAME]         DNS servers in pods 1 and 2 behind a
+#                                            kube-dns service 198.18.200.53
+#
 # down removes everything up recorded in /run/netdiag-lab/NAME/ledger, and also
 # sweeps by name (netns ndlab-NAME*, cgroups ndlab-NAME), so it works after a
 # partial up and can run any number of times.
@@ -28,6 +34,9 @@ PROG=lab.sh
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$SCRIPTS/lib/common.sh"
+# fault, heal, faults and dns: the failure modes netdiag doctor diagnoses.
+# shellcheck source-path=SCRIPTDIR source=lib/faults.sh
+source "$SCRIPTS/lib/faults.sh"
 
 LAB_BASE=${NETDIAG_LAB_BASE:-/run/netdiag-lab}
 MAX_PODS=200
@@ -41,7 +50,10 @@ CONTAINER_NAME=app
 
 usage() {
 	cat >&2 <<-EOF
-		usage: lab.sh up|down|status [--name NAME] [--pods N] [--dir HOSTROOT]
+		usage: lab.sh up|down|status|faults [--name NAME] [--pods N] [--dir HOSTROOT]
+		       lab.sh fault|heal FAULT [ARG] [--name NAME]
+		       lab.sh dns up|down [--name NAME]
+		  faults: $FAULT_NAMES
 		  --name NAME   lab name, [a-z0-9-], default "lab"; labs with different names coexist
 		  --pods N      pods to create (up), 1..$MAX_PODS, default 3
 		  --dir DIR     host root for kubelet-style files (up), default $LAB_BASE/NAME/root;
@@ -316,11 +328,11 @@ state_get() {
 	jq -er "$1" "$STATE"
 }
 
-# Each command is a function cmd_NAME taking the positional arguments; new ones
-# (fault NAME / heal NAME) slot in beside these.
+# Each command is a function cmd_NAME taking the positional arguments.
 no_args() { ((${#ARGS[@]} == 0)) || { log "$CMD takes no argument '${ARGS[0]}'"; usage; }; }
 
 case $CMD in
-up | down | status) no_args; "cmd_$CMD" ;;
+up | down | status | faults) no_args; "cmd_$CMD" ;;
+fault | heal | dns) "cmd_$CMD" "${ARGS[@]}" ;;
 *) log "unknown command '$CMD'"; usage ;;
 esac

@@ -116,7 +116,7 @@ func (s *spawner) wait() {
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		n := 0
 		for _, p := range s.pids() {
-			if b, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/comm"); err == nil && strings.TrimSpace(string(b)) == "sleep" {
+			if b, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/comm"); err == nil && strings.TrimSpace(string(b)) == "sleep" && alive(p) {
 				n++
 			}
 		}
@@ -223,6 +223,8 @@ func TestScanLab(t *testing.T) {
 		t.Errorf("after Kill: listener alive %v, orphan alive %v, pod processes alive %v %v; want false false true true",
 			alive(listener), alive(orphanPIDs[0]), alive(p0.PID), alive(p2.PID))
 	}
+
+	sp.procs -= len(orphanPIDs)
 
 	// Processes started after the runtime was asked are not judged.
 	asked := BootTicks()

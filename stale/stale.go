@@ -278,8 +278,12 @@ func judge(inv *node.Inventory, opts Options, strict bool) (*judgement, error) {
 	byUID := map[string]*podRef{}
 	byNetNS := map[uint64]*podRef{}
 	netns := map[uint64]bool{}
+	known := map[string]bool{} // UIDs of every pod of the inventory
 	for i := range inv.Pods {
 		p := &inv.Pods[i]
+		if p.UID != "" {
+			known[strings.ToLower(p.UID)] = true
+		}
 		if opts.Pod != nil && !samePod(p, opts.Pod) {
 			continue
 		}
@@ -316,7 +320,7 @@ func judge(inv *node.Inventory, opts Options, strict bool) (*judgement, error) {
 	// running several nodes, such as kind, show every node's processes).
 	roots := map[string]bool{}
 	for _, p := range procs {
-		if r := byUID[strings.ToLower(p.PodUID)]; r != nil && p.PodUID != "" {
+		if p.PodUID != "" && known[strings.ToLower(p.PodUID)] {
 			if root := kubepodsRoot(p.Cgroup); root != "" {
 				roots[root] = true
 			}
@@ -335,6 +339,9 @@ func judge(inv *node.Inventory, opts Options, strict bool) (*judgement, error) {
 		netnsOnly := false
 		if p.PodUID != "" {
 			r = byUID[strings.ToLower(p.PodUID)]
+			if r == nil && known[strings.ToLower(p.PodUID)] {
+				continue // a pod of the inventory that opts.Pod leaves out
+			}
 			if r == nil {
 				if !roots[kubepodsRoot(p.Cgroup)] {
 					continue // another node's pod

@@ -8,9 +8,8 @@ var arpOps = map[uint16]string{
 }
 
 var arpHrd = map[uint16]string{
-	1: "Ethernet", 6: "IEEE 802", 7: "ARCNET", 15: "Frame Relay", 16: "ATM", 17: "HDLC",
-	18: "Fibre Channel", 19: "ATM (RFC 2225)", 20: "Serial Line", 31: "IPsec tunnel",
-	32: "InfiniBand", 24: "IEEE 1394", 0x0304: "Loopback", 0xffff: "Void",
+	1: "Ethernet", 6: "TokenRing", 7: "ArcNet", 15: "FrameRelay", 23: "Strip",
+	24: "IEEE 1394", 19: "ATM", 32: "InfiniBand",
 }
 
 func (p *Printer) arp(b []byte, length int) {

@@ -139,7 +139,7 @@ func (p *Printer) ip(b []byte, length int) {
 		trunc := false
 		if hlen > 20 {
 			p.s(", options (")
-			if !p.ipOptions(b[20:min(hlen, len(b))], hlen-20) {
+			if !p.ipOptions(b[20:], hlen-20) {
 				// ND_TCHECK in ip_optprint.
 				p.s(" [truncated-option]")
 				trunc = true
@@ -527,8 +527,9 @@ func (p *Printer) ip6(b []byte, length int) {
 			offlg := p.be16(b, cp+2)
 			fl := 40 + payloadLen - cp - 8
 			if p.opts.Verbose > 0 {
+				id := p.be32(b, cp+4)
 				p.s("frag (0x")
-				p.hexw(uint64(p.be32(b, cp+4)), 8)
+				p.hexw(uint64(id), 8)
 				p.c(':')
 			} else {
 				p.s("frag (")

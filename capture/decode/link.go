@@ -80,17 +80,12 @@ func (p *Printer) link(data []byte, length int) int {
 		}
 		p.ipN(data, length)
 		return 0
-	case pcapio.LinkTypeIPv4:
+	case pcapio.LinkTypeIPv4, pcapio.LinkTypeIPv6:
+		// tcpdump prints both as DLT_RAW.
 		if p.opts.LinkHeader {
 			p.s("ip: ")
 		}
-		p.ip(data, length)
-		return 0
-	case pcapio.LinkTypeIPv6:
-		if p.opts.LinkHeader {
-			p.s("ip: ")
-		}
-		p.ip6(data, length)
+		p.ipN(data, length)
 		return 0
 	case pcapio.LinkTypeNull, pcapio.LinkTypeLoop:
 		return p.null(data, length)
@@ -122,10 +117,7 @@ var bsdAF = map[uint32]string{2: "IPv4", 24: "IPv6", 28: "IPv6", 30: "IPv6", 7: 
 
 func (p *Printer) null(b []byte, length int) int {
 	p.proto = "null"
-	if len(b) < 4 {
-		p.s(" [|null]")
-		return len(b)
-	}
+	p.need(b, 4)
 	var family uint32
 	p.hdrlen = 4
 	if p.lt == pcapio.LinkTypeLoop {

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -65,7 +66,11 @@ func mutated(t testing.TB, seed uint64, perPacket int) map[pcapio.LinkType][][]b
 func TestCompareMutated(t *testing.T) {
 	testlab.RequireTool(t, "tcpdump")
 	dir := t.TempDir()
-	for lt, pkts := range mutated(t, 1, 3) {
+	seed := uint64(1)
+	if v := os.Getenv("NETDIAG_MUTATE_SEED"); v != "" {
+		fmt.Sscan(v, &seed)
+	}
+	for lt, pkts := range mutated(t, seed, 3) {
 		path := filepath.Join(dir, lt.String()+".pcap")
 		writeSynth(t, path, synthCapture{lt: lt, pkts: pkts})
 		t.Run(lt.String(), func(t *testing.T) {
@@ -135,6 +140,9 @@ func foreignType(t uint16, b []byte) bool {
 	switch {
 	case t <= 1500:
 		return true // LLC
+	case t == 0x0806 || t == 0x8035:
+		// ATM and Frame Relay ARP have their own printers.
+		return len(b) >= 2 && (binary.BigEndian.Uint16(b) == 19 || binary.BigEndian.Uint16(b) == 15)
 	case t == 0x0800 || t == 0x86dd:
 		return foreignIP(b)
 	}

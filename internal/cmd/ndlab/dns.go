@@ -212,7 +212,7 @@ func dnsRace(fs *flag.FlagSet, args []string) error {
 	close(j1)
 	close(j2)
 	if err, ok := sendErr.Load().(error); ok {
-		fmt.Fprintf(os.Stderr, "labtool dns-race: a send failed: %v\n", err)
+		fmt.Fprintf(os.Stderr, "ndlab dns-race: a send failed: %v\n", err)
 	}
 	fmt.Printf("%d rounds\n", n)
 	return nil

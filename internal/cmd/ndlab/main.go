@@ -1,16 +1,16 @@
-// Command labtool is the traffic and service helper of scripts/lab.sh's fault
+// Command ndlab is the traffic and service helper of scripts/lab.sh's fault
 // injection: kube-proxy rules from internal/kpgen, a DNS server that can be
 // made slow, a listener with a chosen backlog, bounded connect and UDP bursts,
 // and the parallel A/AAAA race behind conntrack insert_failed. Each runs in
 // whatever netns lab.sh starts it in, and every loop is bounded in count and
 // time.
 //
-//	labtool kprules [--dns IP,IP] [--web IP] [--stale] [--nolocal]
-//	labtool dns-server --addr IP:PORT [--delay D]
-//	labtool listen --addr IP:PORT --backlog N
-//	labtool connect --count N --timeout D [--src IP] IP:PORT
-//	labtool udpsend --src IP --dst IP:PORT --rate N --duration D
-//	labtool dns-race --server IP:PORT --duration D
+//	ndlab kprules [--dns IP,IP] [--web IP] [--stale] [--nolocal]
+//	ndlab dns-server --addr IP:PORT [--delay D]
+//	ndlab listen --addr IP:PORT --backlog N
+//	ndlab connect --count N --timeout D [--src IP] IP:PORT
+//	ndlab udpsend --src IP --dst IP:PORT --rate N --duration D
+//	ndlab dns-race --server IP:PORT --duration D
 package main
 
 import (
@@ -42,12 +42,12 @@ func main() {
 		usage()
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "labtool %s: %v\n", os.Args[1], err)
+		fmt.Fprintf(os.Stderr, "ndlab %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: labtool kprules|dns-server|listen|connect|udpsend|dns-race [flags]")
+	fmt.Fprintln(os.Stderr, "usage: ndlab kprules|dns-server|listen|connect|udpsend|dns-race [flags]")
 	os.Exit(2)
 }

@@ -1,0 +1,561 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/netdiag/netdiag/kmsg"
+	"github.com/netdiag/netdiag/kubeproxy"
+	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/nsutil"
+)
+
+// Bounds on item counts, so that nothing is read without limit before the
+// byte caps apply.
+const (
+	maxSockets  = 50000
+	maxSysctls  = 20000
+	maxCNIFile  = 1 << 20
+	maxCNIFiles = 64
+)
+
+// podSysctls are the per-netns sysctls that matter for a pod's traffic;
+// IFACE stands for the pod's interface.
+var podSysctls = []string{
+	"net.core.somaxconn", "net.ipv4.ip_forward", "net.ipv4.ip_local_port_range",
+	"net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range",
+	"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter", "net.ipv4.conf.IFACE.rp_filter",
+	"net.ipv4.conf.all.arp_ignore", "net.ipv4.conf.all.arp_announce",
+	"net.ipv4.tcp_syncookies", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.tcp_timestamps",
+	"net.ipv4.tcp_tw_reuse", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_time",
+	"net.ipv4.tcp_mtu_probing", "net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.IFACE.disable_ipv6",
+	"net.netfilter.nf_conntrack_count",
+}
+
+func (c *collector) node(ns *nsutil.NetNS) {
+	what := "the node"
+	cp := caps{text: c.share(shareIPText), json: c.share(shareIPJSON)}
+	c.netnsMembers(ns, "node/", what, cp, nil)
+	if c.interrupted("node/iptables") {
+		return
+	}
+	sets := c.iptables(ns)
+	c.nft(ns)
+	c.ipvs(ns)
+	c.services(ns, sets)
+	c.conntrack(ns)
+}
+
+// socketOwners maps socket inodes to processes; walked once per bundle.
+func (c *collector) socketOwners() map[uint32][]netstate.SocketProcess {
+	if c.owners == nil {
+		c.owners = netstate.SocketOwners("/proc")
+	}
+	return c.owners
+}
+
+func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *IPState) {
+	descText := "TCP and UDP sockets of " + what + " in every state, with owning processes (ss -tunap)"
+	descJSON := "TCP and UDP sockets of " + what + " as JSON (netdiag sockets -a -o json)"
+	socks, err := netstate.ListSockets(ns, netstate.SocketFilter{All: true, NoProcesses: true})
+	if err != nil {
+		c.a.missing(dir+"sockets.txt", descText, err.Error())
+		c.a.missing(dir+"sockets.json", descJSON, err.Error())
+		return
+	}
+	total := len(socks)
+	note := ""
+	if total > maxSockets {
+		socks = socks[:maxSockets]
+		note = fmt.Sprintf("only the first %d of %d sockets were kept", maxSockets, total)
+	}
+	if len(socks) > 0 {
+		owners := c.socketOwners()
+		for i := range socks {
+			socks[i].Processes = owners[socks[i].Inode]
+		}
+	}
+	names := map[uint32]string{}
+	if ip != nil {
+		for _, l := range ip.Links {
+			names[uint32(l.Index)] = l.Name
+		}
+	}
+	c.a.addText(dir+"sockets.txt", descText, cp.text, note, nil, func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "Netid\tState\tRecv-Q\tSend-Q\tLocal Address:Port\tPeer Address:Port\tProcess")
+		for _, s := range socks {
+			ifname := ""
+			if s.Interface != 0 {
+				ifname = names[s.Interface]
+				if ifname == "" {
+					ifname = strconv.Itoa(int(s.Interface))
+				}
+			}
+			dual := !s.V6Only
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", s.Netid, s.State, s.RecvQ, s.SendQ,
+				netstate.SocketAddress(s.Local, ifname, false, dual),
+				netstate.SocketAddress(s.Peer, "", true, dual),
+				netstate.SocketUsers(s.Processes))
+		}
+		return tw.Flush()
+	})
+	c.a.addJSONList(dir+"sockets.json", descJSON, cp.json, note, len(socks), func(n int) any {
+		out := socks[:n]
+		if out == nil {
+			out = []netstate.Socket{}
+		}
+		return struct {
+			Sockets   []netstate.Socket `json:"sockets"`
+			Total     int               `json:"total"`
+			Truncated bool              `json:"truncated,omitempty"`
+		}{out, total, n < total}
+	})
+}
+
+func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
+	desc := "net.* sysctls of " + what + " (sysctl -a -r '^net\\.'); values of secret-looking names are redacted"
+	var vals []netstate.Sysctl
+	note := ""
+	if pod == nil {
+		var err error
+		vals, err = netstate.ReadSysctls(ns)
+		if err != nil {
+			c.a.missing(dir+"sysctl.txt", desc, err.Error())
+			return
+		}
+		if len(vals) > maxSysctls {
+			note = fmt.Sprintf("only the first %d of %d sysctls were kept", maxSysctls, len(vals))
+			vals = vals[:maxSysctls]
+		}
+	} else {
+		desc = "the net.* sysctls of " + what + " that shape a pod's traffic (the rest follow the netns defaults)"
+		iface := "eth0"
+		if pod.Interface != nil && pod.Interface.Name != "" {
+			iface = pod.Interface.Name
+		}
+		var missing []string
+		for _, name := range podSysctls {
+			name = strings.ReplaceAll(name, "IFACE", strings.ReplaceAll(iface, ".", "/"))
+			v, err := netstate.ReadSysctls(ns, name)
+			if err != nil {
+				missing = append(missing, name)
+				continue
+			}
+			vals = append(vals, v...)
+		}
+		if len(missing) > 0 {
+			note = "not present in this netns: " + strings.Join(missing, ", ")
+		}
+	}
+	redacted := 0
+	for i := range vals {
+		if SecretKey(vals[i].Name) {
+			vals[i].Value = Redacted
+			redacted++
+		}
+	}
+	if redacted > 0 {
+		note = joinNote(note, fmt.Sprintf("%d secret-looking values redacted", redacted))
+	}
+	c.a.addText(dir+"sysctl.txt", desc, cp.text, note, nil, func(w io.Writer) error {
+		for _, v := range vals {
+			fmt.Fprintf(w, "%s = %s\n", v.Name, v.Value)
+		}
+		return nil
+	})
+}
+
+func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, nonZero bool) {
+	desc := "SNMP and netstat counters of " + what + " since boot (nstat -az)"
+	note := ""
+	if nonZero {
+		desc = "the non-zero SNMP and netstat counters of " + what + " since the netns was made (nstat -a)"
+	}
+	cs, err := netstate.ReadCounters(ns)
+	if err != nil {
+		c.a.missing(dir+"counters.txt", desc, err.Error())
+		return
+	}
+	c.a.addText(dir+"counters.txt", desc, min(cp.text, c.share(shareCounters)+4096), note, nil, func(w io.Writer) error {
+		for _, ctr := range cs {
+			if nonZero && ctr.Value == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "%s %d\n", ctr.Name, ctr.Value)
+		}
+		return nil
+	})
+}
+
+// iptablesCloser ends a table left open by truncation, so the text still
+// parses as iptables-save output.
+func iptablesCloser(kept []byte) []byte {
+	open := false
+	for _, l := range bytes.Split(kept, []byte("\n")) {
+		switch {
+		case bytes.HasPrefix(l, []byte("*")):
+			open = true
+		case bytes.Equal(l, []byte("COMMIT")):
+			open = false
+		}
+	}
+	if open {
+		return []byte("COMMIT\n")
+	}
+	return nil
+}
+
+func (c *collector) iptables(ns *nsutil.NetNS) map[netstate.IPTablesBackend]*netstate.IPTablesRuleset {
+	sets := map[netstate.IPTablesBackend]*netstate.IPTablesRuleset{}
+	var sts []netstate.IPTablesBackendStatus
+	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesLegacy, netstate.IPTablesNFT} {
+		name := "node/iptables-" + string(b) + ".txt"
+		desc := "iptables rules with counters in the " + string(b) + " backend of the node (iptables-" + string(b) + "-save -c)"
+		st := netstate.IPTablesBackendStatus{Backend: b}
+		out, bin, err := netstate.IPTablesSave(ns, c.o.HostRoot, b)
+		st.Binary = bin
+		if err != nil {
+			st.Error = err.Error()
+			reason := err.Error()
+			if errors.Is(err, netstate.ErrIPTablesNoBinary) {
+				reason += "; the nf_tables side is in node/nft.txt"
+			}
+			c.a.missing(name, desc, reason)
+			sts = append(sts, st)
+			continue
+		}
+		note := ""
+		if rs, err := netstate.ParseIPTablesSave(bytes.NewReader(out)); err != nil {
+			st.Error = "parse: " + err.Error()
+			note = "the output did not parse: " + err.Error()
+		} else {
+			rs.Backend = b
+			sets[b] = rs
+			st.Rules = rs.RuleCount()
+			note = fmt.Sprintf("%d rules", st.Rules)
+		}
+		sts = append(sts, st)
+		c.a.addText(name, desc, c.share(shareIPTables), note, iptablesCloser, func(w io.Writer) error {
+			_, err := w.Write(out)
+			return err
+		})
+	}
+	var notes []string
+	if len(sets) == 2 && sets[netstate.IPTablesLegacy].RuleCount() > 0 && sets[netstate.IPTablesNFT].RuleCount() > 0 {
+		notes = append(notes, "rules in both iptables backends: check which one the node's components use")
+	}
+	c.a.addJSON("node/iptables-backends.json", "how many rules each iptables backend holds, as iptables-wrappers counts them", 64<<10, "", struct {
+		Backends []netstate.IPTablesBackendStatus `json:"backends"`
+		Notes    []string                         `json:"notes,omitempty"`
+	}{sts, notes})
+	return sets
+}
+
+func (c *collector) nft(ns *nsutil.NetNS) {
+	const name, desc = "node/nft.txt", "the nftables ruleset of the node, read over netlink (nft list ruleset)"
+	rs, err := netstate.NFTDump(ns, "", "")
+	if err != nil {
+		c.a.missing(name, desc, err.Error())
+		return
+	}
+	note := fmt.Sprintf("%d tables", len(rs.Tables))
+	c.a.addText(name, desc, c.share(shareNFT), note, nil, rs.WriteText)
+}
+
+func (c *collector) ipvs(ns *nsutil.NetNS) {
+	const name, desc = "node/ipvs.txt", "IPVS virtual and real servers of the node (ipvsadm -Ln)"
+	st, err := netstate.IPVSDump(ns)
+	if errors.Is(err, netstate.ErrIPVSNotLoaded) {
+		msg := err.Error()
+		c.a.addText(name, desc, c.share(shareIPVS), "IPVS is not loaded", nil, func(w io.Writer) error {
+			_, werr := fmt.Fprintln(w, msg)
+			return werr
+		})
+		return
+	}
+	if err != nil {
+		c.a.missing(name, desc, err.Error())
+		return
+	}
+	c.a.addText(name, desc, c.share(shareIPVS), fmt.Sprintf("%d virtual servers", len(st.Services)), nil, st.WriteText)
+}
+
+func (c *collector) services(ns *nsutil.NetNS, sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset) {
+	const name, desc = "node/services.json", "kube-proxy's services and endpoints decoded from its rules (netdiag services -o json)"
+	if len(sets) == 0 {
+		sets = nil // let Load try again and say why
+	}
+	res, err := kubeproxy.Load(ns, c.o.HostRoot, "auto", sets)
+	if err != nil {
+		c.a.missing(name, desc, err.Error())
+		return
+	}
+	note := ""
+	if c.inv != nil && len(c.inv.Sources) > 0 {
+		l := kubeproxy.Liveness{LiveIPs: map[netip.Addr]bool{}, PodRanges: kubeproxy.PodRanges(ns)}
+		for _, p := range c.inv.Pods {
+			for _, s := range p.IPs {
+				if ip, err := netip.ParseAddr(s); err == nil {
+					l.LiveIPs[ip] = true
+				}
+			}
+		}
+		l.Mark(res.Services)
+	} else {
+		kubeproxy.Liveness{}.Mark(res.Services)
+		note = "no pod list: every endpoint is shown as live"
+	}
+	c.a.addJSONList(name, desc, c.share(shareServices), note, len(res.Services), func(n int) any {
+		return struct {
+			Mode      kubeproxy.Mode      `json:"mode"`
+			Services  []kubeproxy.Service `json:"services"`
+			Total     int                 `json:"total"`
+			Truncated bool                `json:"truncated,omitempty"`
+		}{res.Mode, res.Services[:n], len(res.Services), n < len(res.Services)}
+	})
+}
+
+func (c *collector) conntrack(ns *nsutil.NetNS) {
+	const statsName, statsDesc = "node/conntrack-stats.json", "conntrack table size, limit and per-CPU statistics of the node (conntrack -S, -C)"
+	const sampleName = "node/conntrack-sample.txt"
+	sampleDesc := fmt.Sprintf("the first %d conntrack entries of the node in kernel order (conntrack -L)", max(c.o.ConntrackSample, 0))
+	st, err := netstate.ReadConntrackStats(ns)
+	if errors.Is(err, netstate.ErrConntrackUnavailable) {
+		c.a.addJSON(statsName, statsDesc, 64<<10, "conntrack is not loaded", struct {
+			Available bool   `json:"available"`
+			Message   string `json:"message"`
+		}{false, netstate.ErrConntrackUnavailable.Error()})
+		c.a.missing(sampleName, sampleDesc, netstate.ErrConntrackUnavailable.Error())
+		return
+	}
+	if err != nil {
+		c.a.missing(statsName, statsDesc, err.Error())
+	} else {
+		totals := map[string]uint64{}
+		for _, n := range netstate.ConntrackStatNames {
+			totals[n] = st.Total(n)
+		}
+		var maxp *uint64
+		if st.HasMax {
+			maxp = &st.Max
+		}
+		c.a.addJSON(statsName, statsDesc, capMin(c.share(shareConntrack)/4, 64<<10), "", struct {
+			Available bool                         `json:"available"`
+			Count     uint64                       `json:"count"`
+			Max       *uint64                      `json:"max"`
+			Totals    map[string]uint64            `json:"totals"`
+			Source    string                       `json:"source"`
+			CPUs      []netstate.ConntrackCPUStats `json:"cpus"`
+		}{true, st.Count, maxp, totals, st.Source, st.CPUs})
+	}
+	if c.o.ConntrackSample < 0 {
+		c.a.missing(sampleName, sampleDesc, "not asked for (--conntrack-sample 0)")
+		return
+	}
+	var lines [][]byte
+	seen := 0
+	err = netstate.ConntrackDump(ns, netstate.ConntrackFilter{}, func(e netstate.ConntrackEntry) error {
+		if seen >= c.o.ConntrackSample {
+			return netstate.ConntrackStop
+		}
+		seen++
+		lines = append(lines, append(e.AppendText(nil), '\n'))
+		return nil
+	})
+	if err != nil {
+		c.a.missing(sampleName, sampleDesc, err.Error())
+		return
+	}
+	note := fmt.Sprintf("%d entries", len(lines))
+	c.a.addText(sampleName, sampleDesc, c.share(shareConntrack), note, nil, func(w io.Writer) error {
+		for _, l := range lines {
+			w.Write(l)
+		}
+		return nil
+	})
+}
+
+func capMin(v, floor int64) int64 { return max(v, floor) }
+
+func (c *collector) cni() {
+	dir := filepath.Join(c.o.HostRoot, "etc/cni/net.d")
+	const desc = "CNI network configuration from /etc/cni/net.d, secret-looking values redacted"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		c.a.missing("cni/", desc, fmt.Sprintf("read %s: %v", dir, err))
+		return
+	}
+	var skipped []string
+	kept := 0
+	for _, e := range ents {
+		name := e.Name()
+		ext := filepath.Ext(name)
+		if ext != ".conf" && ext != ".conflist" && ext != ".json" {
+			skipped = append(skipped, name)
+			continue
+		}
+		member := "cni/" + safeName(name)
+		if kept >= maxCNIFiles {
+			c.a.missing(member, desc, fmt.Sprintf("more than %d CNI files", maxCNIFiles))
+			continue
+		}
+		kept++
+		b, err := c.readCNI(dir, name)
+		if err != nil {
+			c.a.missing(member, desc, err.Error())
+			continue
+		}
+		red, n, err := RedactJSON(b)
+		if err != nil {
+			c.a.missing(member, desc, fmt.Sprintf("%s: %v: left out whole, since secrets in it could not be found", name, err))
+			continue
+		}
+		note := ""
+		if n > 0 {
+			note = fmt.Sprintf("%d values redacted", n)
+		}
+		// A cut would break the JSON, so the file goes whole or not at all.
+		c.a.addJSONList(member, desc, c.share(shareCNI), note, 0, func(int) any { return json.RawMessage(red) })
+	}
+	if len(skipped) > 0 {
+		c.a.man.Notes = append(c.a.man.Notes, fmt.Sprintf("cni: %d files in %s left out (only *.conf, *.conflist and *.json are collected): %s", len(skipped), dir, strings.Join(skipped, ", ")))
+	}
+}
+
+// readCNI reads one CNI file without following symlinks out of the host
+// root: a link is resolved once, inside the host root, and must end at a
+// regular file.
+func (c *collector) readCNI(dir, name string) ([]byte, error) {
+	p := filepath.Join(dir, name)
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, err := os.Readlink(p)
+		if err != nil {
+			return nil, err
+		}
+		if filepath.IsAbs(target) {
+			p = filepath.Join(c.o.HostRoot, target)
+		} else {
+			p = filepath.Join(dir, target)
+		}
+		if fi, err = os.Lstat(p); err != nil {
+			return nil, err
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", p)
+	}
+	return readFileCapped(p, maxCNIFile)
+}
+
+func (c *collector) kernel() {
+	const evName, evDesc = "kernel/events.json", "network failure lines in the kernel log, counted by kind with the last one seen (conntrack table full, unregister_netdevice, neighbour table overflow, …)"
+	const lnName = "kernel/network-lines.txt"
+	lnDesc := fmt.Sprintf("the last %d network-related kernel log lines (dmesg; time is seconds since boot)", max(c.o.KernelLines, 0))
+	evs, err := kmsg.Scan(c.o.KmsgPath, 0)
+	if err != nil {
+		c.a.missing(evName, evDesc, err.Error())
+	} else {
+		if evs == nil {
+			evs = []kmsg.Event{}
+		}
+		c.a.addJSONList(evName, evDesc, c.share(shareKernel)/4, "", len(evs), func(n int) any {
+			return struct {
+				Events []kmsg.Event `json:"events"`
+			}{evs[:n]}
+		})
+	}
+	if c.o.KernelLines < 0 {
+		c.a.missing(lnName, lnDesc, "not asked for")
+		return
+	}
+	lines, seen, err := readKernelLog(c.o.KmsgPath, c.o.KernelLines)
+	if err != nil && len(lines) == 0 {
+		c.a.missing(lnName, lnDesc, err.Error())
+		return
+	}
+	note := fmt.Sprintf("%d of %d network-related lines in the buffer", len(lines), seen)
+	if err != nil {
+		note = joinNote(note, err.Error())
+	}
+	c.a.addText(lnName, lnDesc, c.share(shareKernel), note, nil, func(w io.Writer) error {
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+		return nil
+	})
+}
+
+// podDirs names each pod's directory NAMESPACE_NAME, unique in the bundle.
+func podDirs(pods []node.Pod) []string {
+	used := map[string]int{}
+	out := make([]string, len(pods))
+	for i, p := range pods {
+		base := ""
+		switch {
+		case p.Name != "":
+			base = p.Namespace + "_" + p.Name
+		case p.UID != "":
+			base = "uid-" + p.UID
+		default:
+			base = "netns-" + strconv.FormatUint(p.NetNS.Inode, 10)
+		}
+		base = safeName(base)
+		used[base]++
+		if n := used[base]; n > 1 {
+			base += "-" + strconv.Itoa(n)
+		}
+		out[i] = "pods/" + base + "/"
+	}
+	return out
+}
+
+func (c *collector) podNetns() {
+	if c.inv == nil || len(c.inv.Pods) == 0 {
+		return
+	}
+	pods := c.inv.Pods
+	per := c.share(sharePodNetns) / int64(len(pods))
+	// Small members (routes, sysctls) rarely use their cap; a pod's sockets may.
+	cp := caps{text: max(per/3, 16<<10), json: max(per/2, 16<<10)}
+	seen := map[uint64]string{}
+	dirs := podDirs(pods)
+	for i := range pods {
+		p := &pods[i]
+		dir := dirs[i]
+		what := "pod " + p.FullName()
+		if c.interrupted(dir) {
+			return
+		}
+		if p.HostNetwork || (p.NetNS.Inode != 0 && p.NetNS.Same(c.inv.NodeNetNS)) {
+			c.a.man.Notes = append(c.a.man.Notes, fmt.Sprintf("%s uses the host network: see node/", what))
+			continue
+		}
+		if other, ok := seen[p.NetNS.Inode]; ok && p.NetNS.Inode != 0 {
+			c.a.man.Notes = append(c.a.man.Notes, fmt.Sprintf("%s shares its netns with %s", what, other))
+			continue
+		}
+		seen[p.NetNS.Inode] = dir
+		ns, err := p.OpenNetNS()
+		if err != nil {
+			c.a.missing(dir, "the network namespace of "+what, err.Error())
+			continue
+		}
+		c.netnsMembers(ns, dir, what, cp, p)
+		ns.Close()
+	}
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# bench.sh: every benchmark of BENCHMARKS.md, each side by side with its
+# reference tool in the same run. Root; builds ./netdiag first (make bench).
+# Sections can be picked: scripts/bench.sh startup pods capture read …
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ND=$PWD/netdiag
+WORK=$(mktemp -d /tmp/ndbench.XXXXXX)
+LAB=bench$$
+trap 'scripts/lab.sh down --name "$LAB" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+[ "$(id -u)" = 0 ] || { echo "bench.sh: run as root" >&2; exit 1; }
+
+# ms CMD…: mean wall milliseconds of N runs of CMD (N from $RUNS, default 20).
+ms() {
+	local n=${RUNS:-20} start end
+	start=$(date +%s%N)
+	for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 || true; done
+	end=$(date +%s%N)
+	echo "scale=2; ($end - $start) / $n / 1000000" | bc
+}
+
+lab200() {
+	[ -e "/run/netdiag-lab/$LAB/lab.json" ] || scripts/lab.sh up --name "$LAB" --pods 200 >/dev/null
+	NODE=(--node-netns "/var/run/netns/ndlab-$LAB" --host-root "/run/netdiag-lab/$LAB/root")
+}
+
+section() { printf '\n## %s\n' "$*"; }
+
+startup() {
+	section "binary size and start-up"
+	echo "netdiag binary: $(stat -c %s "$ND") bytes (target < 25 MB)"
+	echo "netdiag version: $(RUNS=200 ms "$ND" version) ms per run; tcpdump --version: $(RUNS=200 ms tcpdump --version) ms per run"
+}
+
+pods() {
+	section "--pod-ip resolution, 200 simulated pods"
+	lab200
+	ip=$(jq -r '.pods[150].ip' "/run/netdiag-lab/$LAB/lab.json")
+	echo "netdiag pods --pod-ip $ip: $(ms "$ND" "${NODE[@]}" pods --pod-ip "$ip") ms per run (target < 50 ms)"
+	echo "netdiag exec --pod-ip $ip -- true: $(ms "$ND" "${NODE[@]}" exec --pod-ip "$ip" -- true) ms; ip netns exec … true: $(ms ip netns exec "ndlab-$LAB-p150" true) ms"
+	CGO_ENABLED=0 go test ./node/ -run '^$' -bench ResolvePodIP -benchtime 20x 2>/dev/null | grep -E '^Benchmark' || true
+}
+
+doctor() {
+	section "doctor, 200 simulated pods (includes the 2 s sample)"
+	lab200
+	s=$(date +%s%N); "$ND" "${NODE[@]}" doctor >/dev/null 2>&1 || true; e=$(date +%s%N)
+	echo "netdiag doctor: $(( (e - s) / 1000000 )) ms (target < 5000 ms)"
+}
+
+stale() {
+	section "stale-container scan, 200 simulated pods"
+	lab200
+	echo "netdiag stale-container scan: $(RUNS=5 ms "$ND" "${NODE[@]}" stale-container scan) ms per run (target < 1000 ms)"
+	CGO_ENABLED=0 go test ./stale/ -run '^$' -bench . -benchtime 3x 2>/dev/null | grep -E '^Benchmark' || true
+}
+
+filter() {
+	section "filter compile time and program length"
+	CGO_ENABLED=0 go test ./capture/filter/ -run '^$' -bench Compile -benchtime 3000x | grep -E '^Benchmark'
+	CGO_ENABLED=0 go test ./capture/filter/ -run Differential -v -count=1 | grep -iE 'length|median|p90|longer' || true
+}
+
+capture() {
+	section "live capture against tcpdump (3,000,000 64-byte frames at 300 kpps)"
+	scripts/bench-capture.sh 3000000 300000
+}
+
+read() {
+	section "reading a 1,000,000-packet capture against tcpdump -r"
+	go run ./internal/cmd/ndpcapgen -n 1000000 -o "$WORK/big.pcap" capture/decode/testdata/lab-ether.pcap
+	for args in "-nn" "-nn -v" "-nn tcp"; do
+		# shellcheck disable=SC2086
+		t1=$(RUNS=3 ms tcpdump -r "$WORK/big.pcap" $args)
+		# shellcheck disable=SC2086
+		t2=$(RUNS=3 ms "$ND" capture -r "$WORK/big.pcap" $args)
+		echo "-r $args to text: tcpdump $t1 ms, netdiag $t2 ms"
+	done
+	t1=$(RUNS=3 ms tcpdump -r "$WORK/big.pcap" -w "$WORK/t.pcap" tcp port 8080)
+	t2=$(RUNS=3 ms "$ND" capture -r "$WORK/big.pcap" -w "$WORK/n.pcap" tcp port 8080)
+	echo "-r with filter 'tcp port 8080' to a file: tcpdump $t1 ms, netdiag $t2 ms ($(stat -c %s "$WORK/t.pcap") vs $(stat -c %s "$WORK/n.pcap") bytes)"
+}
+
+conntrack() {
+	section "conntrack list, 200,000 entries, against conntrack -L"
+	NETDIAG_BENCH_BIN=$ND CGO_ENABLED=0 go test -run TestConntrackListBench -v -timeout 10m ./netstate/ | grep -vE '^(=== RUN|--- PASS|PASS|ok)' || true
+}
+
+services() {
+	section "services over 5,000 services and 20,000 endpoints (iptables)"
+	CGO_ENABLED=0 go test ./kubeproxy/ -run '^$' -bench ServicesIPTables -benchtime 10x | grep -E '^Benchmark'
+}
+
+all=(startup pods doctor stale filter capture read conntrack services)
+for s in "${@:-${all[@]}}"; do "$s"; done
