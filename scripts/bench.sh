@@ -26,13 +26,13 @@ lab200() {
 
 section() { printf '\n## %s\n' "$*"; }
 
-startup() {
+bench_startup() {
 	section "binary size and start-up"
 	echo "netdiag binary: $(stat -c %s "$ND") bytes (target < 25 MB)"
 	echo "netdiag version: $(RUNS=200 ms "$ND" version) ms per run; tcpdump --version: $(RUNS=200 ms tcpdump --version) ms per run"
 }
 
-pods() {
+bench_pods() {
 	section "--pod-ip resolution, 200 simulated pods"
 	lab200
 	ip=$(jq -r '.pods[150].ip' "/run/netdiag-lab/$LAB/lab.json")
@@ -41,32 +41,32 @@ pods() {
 	CGO_ENABLED=0 go test ./node/ -run '^$' -bench ResolvePodIP -benchtime 20x 2>/dev/null | grep -E '^Benchmark' || true
 }
 
-doctor() {
+bench_doctor() {
 	section "doctor, 200 simulated pods (includes the 2 s sample)"
 	lab200
 	s=$(date +%s%N); "$ND" "${NODE[@]}" doctor >/dev/null 2>&1 || true; e=$(date +%s%N)
 	echo "netdiag doctor: $(( (e - s) / 1000000 )) ms (target < 5000 ms)"
 }
 
-stale() {
+bench_stale() {
 	section "stale-container scan, 200 simulated pods"
 	lab200
 	echo "netdiag stale-container scan: $(RUNS=5 ms "$ND" "${NODE[@]}" stale-container scan) ms per run (target < 1000 ms)"
 	CGO_ENABLED=0 go test ./stale/ -run '^$' -bench . -benchtime 3x 2>/dev/null | grep -E '^Benchmark' || true
 }
 
-filter() {
+bench_filter() {
 	section "filter compile time and program length"
 	CGO_ENABLED=0 go test ./capture/filter/ -run '^$' -bench Compile -benchtime 3000x | grep -E '^Benchmark'
 	CGO_ENABLED=0 go test ./capture/filter/ -run Differential -v -count=1 | grep -iE 'length|median|p90|longer' || true
 }
 
-capture() {
+bench_capture() {
 	section "live capture against tcpdump (3,000,000 64-byte frames at 300 kpps)"
 	scripts/bench-capture.sh 3000000 300000
 }
 
-read() {
+bench_read() {
 	section "reading a 1,000,000-packet capture against tcpdump -r"
 	go run ./internal/cmd/ndpcapgen -n 1000000 -o "$WORK/big.pcap" capture/decode/testdata/lab-ether.pcap
 	for args in "-nn" "-nn -v" "-nn tcp"; do
@@ -81,15 +81,15 @@ read() {
 	echo "-r with filter 'tcp port 8080' to a file: tcpdump $t1 ms, netdiag $t2 ms ($(stat -c %s "$WORK/t.pcap") vs $(stat -c %s "$WORK/n.pcap") bytes)"
 }
 
-conntrack() {
+bench_conntrack() {
 	section "conntrack list, 200,000 entries, against conntrack -L"
 	NETDIAG_BENCH_BIN=$ND CGO_ENABLED=0 go test -run TestConntrackListBench -v -timeout 10m ./netstate/ | grep -vE '^(=== RUN|--- PASS|PASS|ok)' || true
 }
 
-services() {
+bench_services() {
 	section "services over 5,000 services and 20,000 endpoints (iptables)"
 	CGO_ENABLED=0 go test ./kubeproxy/ -run '^$' -bench ServicesIPTables -benchtime 10x | grep -E '^Benchmark'
 }
 
 all=(startup pods doctor stale filter capture read conntrack services)
-for s in "${@:-${all[@]}}"; do "$s"; done
+for s in "${@:-${all[@]}}"; do "bench_$s"; done

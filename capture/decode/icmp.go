@@ -195,7 +195,7 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 	if p.opts.Verbose > 0 && icmpErrType(t) {
 		p.s("\n\t")
 		ipLen := int(p.be16(inner, 2))
-		p.ip(inner[:min(len(inner), ipLen)], ipLen)
+		p.sub(func() { p.ip(inner[:min(len(inner), ipLen)], ipLen) })
 		p.proto = "icmp"
 	}
 	if p.opts.Verbose > 0 && plen > 136 && (t == 3 || t == 11 || t == 12) {

@@ -253,7 +253,10 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 				return false
 			}
 			if len(cp) < l {
-				p.s(" [|tcp]>")
+				p.s(" [|tcp]")
+				if ch != 0 {
+					p.c('>')
+				}
 				panic(stopLine{})
 			}
 			return true

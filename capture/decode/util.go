@@ -271,3 +271,16 @@ func (p *Printer) tcheck(b []byte, n int) {
 		panic(stopLine{})
 	}
 }
+
+// sub runs a nested printer; its "goto trunc" (stopLine) returns to the
+// caller, which may print more, as in C.
+func (p *Printer) sub(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(stopLine); !ok {
+				panic(r)
+			}
+		}
+	}()
+	fn()
+}
