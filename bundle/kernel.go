@@ -24,7 +24,7 @@ var netWords = []string{
 }
 
 // netIfaceName matches interface names in messages ("eth0: link up").
-var netIfaceName = regexp.MustCompile(`\b(eth|ens|enp|eno|bond|wlan|cali|lxc|tap|tun)[0-9a-f]`)
+var netIfaceName = regexp.MustCompile(`\b((eth|ens|enp|eno|bond|wlan|tap|tun)[0-9]|(cali|lxc)[0-9a-f]{6})`)
 
 // networkLine reports whether a kernel log message is about networking.
 func networkLine(msg string) bool {

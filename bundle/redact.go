@@ -30,7 +30,8 @@ func SecretKey(name string) bool {
 			return true
 		}
 	}
-	return false
+	// kubeconfig's certificate-authority-data and the like.
+	return strings.Contains(n, "data") && (strings.Contains(n, "cert") || strings.Contains(n, "authority"))
 }
 
 // secretValue reports whether a string value is secret material whatever
@@ -159,7 +160,11 @@ func (r *redactor) value(depth int) error {
 	return nil
 }
 
+// writeString writes s as a JSON string, leaving <, > and & as they are.
 func writeString(w *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always encodes
-	w.Write(b)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/netdiag/netdiag/capture"
 	"github.com/netdiag/netdiag/capture/decode"
+	"github.com/netdiag/netdiag/capture/filter"
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
@@ -448,7 +449,7 @@ func filterSource(c *ucli.Context) (filterProgram, error) {
 		if err != nil {
 			return filterProgram{}, fmt.Errorf("capture: read --bpf-file: %w", err)
 		}
-		prog, err := capture.ParseDDD(string(b))
+		prog, err := filter.ParseDDD(string(b))
 		if err != nil {
 			return filterProgram{}, fmt.Errorf("capture: %s: %w", file, err)
 		}

@@ -170,8 +170,8 @@ func TestDNSCommand(t *testing.T) {
 		Answer  []struct{ Type, Data string }
 		Server  string
 	}
-	var stderr string
-	parse := func(out string) report {
+	parse := func(out, stderr string) report {
+		t.Helper()
 		var r report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("json: %v\n%s%s", err, out, stderr)
@@ -186,9 +186,8 @@ func TestDNSCommand(t *testing.T) {
 		return out
 	}
 
-	code, out, stderr := 0, "", ""
-	code, out, stderr = run(t, "", append(jbase, "--resolv-conf", conf, "kubernetes.default")...)
-	r := parse(out)
+	code, out, stderr := run(t, "", append(jbase, "--resolv-conf", conf, "kubernetes.default")...)
+	r := parse(out, stderr)
 	want := []string{"kubernetes.default.default.svc.cluster.local. NXDOMAIN", "kubernetes.default.svc.cluster.local. NOERROR"}
 	if diff := cmp.Diff(want, names(r)); code != ExitOK || diff != "" || r.Status != "NOERROR" ||
 		len(r.Answer) != 1 || r.Answer[0].Data != "10.96.0.1" || r.Server != dst.IP+":53" {
@@ -203,14 +202,14 @@ func TestDNSCommand(t *testing.T) {
 	}
 
 	code, out, stderr = run(t, "", append(jbase, "--resolv-conf", conf, "nosuch")...)
-	if r := parse(out); code != ExitError || r.Status != "NXDOMAIN" || len(r.Queries) != 4 || !strings.Contains(stderr, "NXDOMAIN") {
+	if r := parse(out, stderr); code != ExitError || r.Status != "NXDOMAIN" || len(r.Queries) != 4 || !strings.Contains(stderr, "NXDOMAIN") {
 		t.Errorf("nxdomain: exit %d, %+v\n%s", code, r, stderr)
 	}
 
 	// @SERVER: the name as given, one query; the resolv.conf is the pod's
 	// own, which in the lab is the host's /etc/resolv.conf.
 	code, out, stderr = run(t, "", append(jbase, "@"+dst.IP, "kubernetes.default.svc.cluster.local")...)
-	r = parse(out)
+	r = parse(out, stderr)
 	hostConf, err := probe.ReadResolvConfFile("/etc/resolv.conf")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/netdiag/netdiag/nsutil"
 )
 
 // ErrPermission means netdiag lacks the privilege to read other processes'
@@ -170,6 +172,19 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 		return nil, fmt.Errorf("list pods: %w", procsErr)
 	}
 	ok(SourceCgroup)
+	// Details only for processes that may be this node's: in the node netns,
+	// in a netns attached to it, or in a pod a runtime reported.
+	runtimeUIDs := map[string]bool{}
+	for _, rp := range f.runtime {
+		runtimeUIDs[strings.ToLower(rp.UID)] = true
+	}
+	for i := range procs {
+		p := &procs[i]
+		id := nsutil.ID{Dev: p.NetNS.Dev, Ino: p.NetNS.Inode}
+		if f.scan == nil || p.NetNS.Same(inv.NodeNetNS) || f.scan.Attached[id] || runtimeUIDs[strings.ToLower(p.PodUID)] {
+			procDetails(o.ProcRoot, p)
+		}
+	}
 	f.procs = procs
 	for src := range answered {
 		if src == SourceCRI || src == SourceDocker {

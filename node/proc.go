@@ -54,18 +54,25 @@ func scanProcs(procRoot string) ([]Process, error) {
 		}
 		ref.Path = ""
 		p.NetNS = ref
-		if b, err := readInto(buf, filepath.Join(dir, "stat")); err == nil {
-			p.Comm, p.PPID, p.StartTime = parseStat(b)
-			buf = b
-		}
-		if b, err := readInto(buf, filepath.Join(dir, "cmdline")); err == nil {
-			p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
-			buf = b
-		}
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out, nil
+}
+
+// procDetails fills in Comm, PPID, StartTime and Cmdline. It runs only for
+// the processes Load keeps: a host that runs other nodes (kind, labs) can have
+// thousands of pod processes that are not this node's.
+func procDetails(procRoot string, p *Process) {
+	dir := filepath.Join(procRoot, strconv.Itoa(p.PID))
+	buf := make([]byte, 0, 1024)
+	if b, err := readInto(buf, filepath.Join(dir, "stat")); err == nil {
+		p.Comm, p.PPID, p.StartTime = parseStat(b)
+		buf = b
+	}
+	if b, err := readInto(buf, filepath.Join(dir, "cmdline")); err == nil {
+		p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
+	}
 }
 
 // readInto reads a small file (procfs reports size 0) reusing buf. Raw
@@ -82,6 +89,7 @@ func readInto(buf []byte, path string) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
+		room := cap(buf) - len(buf)
 		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
 		if err == unix.EINTR {
 			continue
@@ -89,10 +97,12 @@ func readInto(buf []byte, path string) ([]byte, error) {
 		if err != nil {
 			return buf, err
 		}
-		if n == 0 {
+		buf = buf[:len(buf)+n]
+		// procfs fills the buffer unless the file ended: a short read is the
+		// end, and saves a second read per file on nodes with many processes.
+		if n == 0 || n < room {
 			return buf, nil
 		}
-		buf = buf[:len(buf)+n]
 	}
 }
 

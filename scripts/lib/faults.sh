@@ -32,10 +32,13 @@
 #                             92) of nf_conntrack_max, or to the max and past it
 #                             until the kernel logs "nf_conntrack: table full"
 #                             (the kernel log is global: every netns sees it)
-#   conntrack-insert-failed   parallel A/AAAA queries from one UDP socket,
-#                             from pod 0 to the kube-dns VIP, in the background
-#                             (bounded: 10 min), until insert_failed grows (or
-#                             says it did not within 30 s)
+#   conntrack-insert-failed   from pod 0 to the kube-dns VIP, in the background
+#                             (10 min at most): parallel A/AAAA queries from one
+#                             UDP socket (kernel 6.x resolves these clashes:
+#                             clash_resolve grows) and the same TCP SYN sent
+#                             from two CPUs at once (an unresolvable clash:
+#                             insert_failed and drop grow); fails when
+#                             insert_failed has not grown within 30 s
 #   listen-overflow [POD]     pod POD (default 1): somaxconn 4 and a listener on
 #                             :8080 that never accepts, filled by 12 connects
 #   stale-container [POD]     containerd task state for every lab container,
@@ -353,7 +356,15 @@ fault_conntrack-insert-failed() {
 	rules_begin
 	local before now i
 	before=$(insert_failed)
-	spawn "$1" "$(pod_field 0 netns)" "$(pod_field 0 cgroup)" "$(ndlab_bin)" dns-race --server "$DNS_VIP:53" --duration 10m --rate 500
+	# The A/AAAA race from one socket; kernels since 5.x resolve its clashes
+	# (clash_resolve grows, insert_failed does not), so also the same TCP SYN
+	# from two CPUs at once, a clash TCP cannot resolve: insert_failed and
+	# drop grow.
+	local ns cg
+	ns=$(pod_field 0 netns)
+	cg=$(pod_field 0 cgroup)
+	spawn "$1" "$ns" "$cg" "$(ndlab_bin)" dns-race --server "$DNS_VIP:53" --duration 10m --rate 200
+	spawn "$1" "$ns" "$cg" "$(ndlab_bin)" syn-race --src "$(pod_field 0 ip)" --dst "$DNS_VIP:53" --duration 10m --rate 200
 	for ((i = 0; i < 60; i++)); do
 		sleep 0.5
 		now=$(insert_failed)
@@ -362,7 +373,7 @@ fault_conntrack-insert-failed() {
 			return 0
 		fi
 	done
-	log "conntrack-insert-failed: insert_failed did not grow in 30 s of racing (clash_resolve $(ct_stat clash_resolve)): this kernel resolves the A/AAAA clash"
+	log "conntrack-insert-failed: insert_failed did not grow in 30 s of racing (clash_resolve $(ct_stat clash_resolve))"
 	return 1
 }
 heal_conntrack-insert-failed() { stop_spawned "$1"; }

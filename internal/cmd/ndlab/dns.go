@@ -217,3 +217,118 @@ func dnsRace(fs *flag.FlagSet, args []string) error {
 	fmt.Printf("%d rounds\n", n)
 	return nil
 }
+
+// synRace sends the same TCP SYN (one raw packet, --src to --dst, a new
+// source port each round) from two threads pinned to different CPUs at the
+// same instant. Both copies reach the node netns's conntrack at once; TCP
+// does not allow clashes, so the loser is dropped and counted in
+// insert_failed. Kernels since 5.x resolve the UDP A/AAAA clash instead
+// (clash_resolve), which dns-race shows.
+func synRace(fs *flag.FlagSet, args []string) error {
+	src := fs.String("src", "", "source IP (the pod's)")
+	dst := fs.String("dst", "", "IP:PORT (a service VIP)")
+	duration := fs.Duration("duration", 10*time.Second, "stop after this long")
+	rounds := fs.Int("rounds", 200000, "stop after this many rounds")
+	rate := fs.Int("rate", 500, "rounds per second at most")
+	fs.Parse(args)
+	if runtime.NumCPU() < 2 {
+		return errors.New("needs two CPUs: the race is between two CPUs confirming the same tuple")
+	}
+	from, err := sockaddr(*src + ":0")
+	if err != nil {
+		return err
+	}
+	to, err := sockaddr(*dst)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+	if err != nil {
+		return fmt.Errorf("raw socket: %w", err)
+	}
+	defer unix.Close(fd)
+
+	type job struct {
+		pkt []byte
+		wg  *sync.WaitGroup
+	}
+	var sendErr atomic.Value
+	sender := func(cpu int, flag *atomic.Int64, jobs <-chan job) {
+		runtime.LockOSThread()
+		var set unix.CPUSet
+		set.Set(cpu)
+		unix.SchedSetaffinity(0, &set)
+		for j := range jobs {
+			for flag.Load() == 0 {
+			}
+			if err := unix.Sendto(fd, j.pkt, 0, to); err != nil {
+				sendErr.Store(err)
+			}
+			flag.Store(0)
+			j.wg.Done()
+		}
+	}
+	var f1, f2 atomic.Int64
+	j1, j2 := make(chan job), make(chan job)
+	go sender(0, &f1, j1)
+	go sender(1, &f2, j2)
+	deadline := time.Now().Add(*duration)
+	tick := time.NewTicker(time.Second / time.Duration(max(*rate, 1)))
+	defer tick.Stop()
+	n := 0
+	for ; n < *rounds && time.Now().Before(deadline); n++ {
+		<-tick.C
+		pkt := synPacket(from.Addr, to.Addr, uint16(20000+n%40000), uint16(to.Port), uint32(n)*7919)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		j1 <- job{pkt, &wg}
+		j2 <- job{pkt, &wg}
+		f1.Store(1)
+		f2.Store(1)
+		wg.Wait()
+	}
+	close(j1)
+	close(j2)
+	if err, ok := sendErr.Load().(error); ok {
+		fmt.Fprintf(os.Stderr, "ndlab syn-race: a send failed: %v\n", err)
+	}
+	fmt.Printf("%d rounds\n", n)
+	return nil
+}
+
+// synPacket is an IPv4 TCP SYN with correct checksums.
+func synPacket(src, dst [4]byte, sport, dport uint16, seq uint32) []byte {
+	b := make([]byte, 40)
+	b[0] = 0x45
+	binary.BigEndian.PutUint16(b[2:], 40)
+	b[6] = 0x40 // DF
+	b[8] = 64
+	b[9] = unix.IPPROTO_TCP
+	copy(b[12:], src[:])
+	copy(b[16:], dst[:])
+	binary.BigEndian.PutUint16(b[10:], checksum(b[:20], 0))
+	t := b[20:]
+	binary.BigEndian.PutUint16(t[0:], sport)
+	binary.BigEndian.PutUint16(t[2:], dport)
+	binary.BigEndian.PutUint32(t[4:], seq)
+	t[12] = 5 << 4
+	t[13] = 0x02 // SYN
+	binary.BigEndian.PutUint16(t[14:], 64240)
+	var pseudo uint32
+	for i := 0; i < 4; i += 2 {
+		pseudo += uint32(binary.BigEndian.Uint16(src[i:])) + uint32(binary.BigEndian.Uint16(dst[i:]))
+	}
+	pseudo += unix.IPPROTO_TCP + 20
+	binary.BigEndian.PutUint16(t[16:], checksum(t, pseudo))
+	return b
+}
+
+func checksum(b []byte, sum uint32) uint16 {
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(b[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}

@@ -11,6 +11,7 @@
 //	ndlab connect --count N --timeout D [--src IP] IP:PORT
 //	ndlab udpsend --src IP --dst IP:PORT --rate N --duration D
 //	ndlab dns-race --server IP:PORT --duration D
+//	ndlab syn-race --src IP --dst IP:PORT --duration D
 package main
 
 import (
@@ -36,6 +37,8 @@ func main() {
 		err = connect(fs, os.Args[2:])
 	case "udpsend":
 		err = udpSend(fs, os.Args[2:])
+	case "syn-race":
+		err = synRace(fs, os.Args[2:])
 	case "dns-race":
 		err = dnsRace(fs, os.Args[2:])
 	default:
@@ -48,6 +51,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ndlab kprules|dns-server|listen|connect|udpsend|dns-race [flags]")
+	fmt.Fprintln(os.Stderr, "usage: ndlab kprules|dns-server|listen|connect|udpsend|dns-race|syn-race [flags]")
 	os.Exit(2)
 }
