@@ -77,11 +77,14 @@ func (w *capWriter) finish(closer func(kept []byte) []byte) (out []byte, ok bool
 // even build(0) fits.
 func fitJSON(total int, limit int64, build func(n int) any) (out []byte, n int, ok bool, err error) {
 	enc := func(n int) ([]byte, error) {
-		b, err := json.MarshalIndent(build(n), "", "  ")
-		if err != nil {
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false) // "<redacted>", not "\u003credacted\u003e"
+		e.SetIndent("", "  ")
+		if err := e.Encode(build(n)); err != nil {
 			return nil, fmt.Errorf("encode json: %w", err)
 		}
-		return append(b, '\n'), nil
+		return b.Bytes(), nil
 	}
 	b, err := enc(total)
 	if err != nil {

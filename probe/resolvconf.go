@@ -30,7 +30,7 @@ type ResolvConf struct {
 	// Source is where the file was read from ("" when parsed from a reader).
 	Source string `json:"source,omitempty"`
 	// Nameservers in file order, at most MaxNameservers; when the file names
-	// none, glibc uses 127.0.0.1 and so does this (Defaulted says so).
+	// none, glibc uses 127.0.0.1 and so does this (DefaultNameserver says so).
 	Nameservers []netip.Addr `json:"nameservers"`
 	// DefaultNameserver is true when no nameserver line was usable.
 	DefaultNameserver bool `json:"defaultNameserver,omitempty"`

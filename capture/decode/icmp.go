@@ -150,7 +150,7 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 				p.u(uint64(p.u8(b, 4)))
 			}
 		case 18:
-			m := p.be32(b, 12)
+			m := p.be32(b, 8)
 			p.s("address mask is 0x")
 			p.hexw(uint64(m), 8)
 		case 13:
@@ -437,8 +437,9 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 			}
 		}
 	case 2:
+		mtu := p.be32(b, 4)
 		p.s(", mtu ")
-		p.u(uint64(p.be32(b, 4)))
+		p.u(uint64(mtu))
 	case 3:
 		switch code {
 		case 0:
@@ -454,6 +455,7 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		}
 	case 4:
 		p.tcheck(oip, 40)
+		ptr := p.be32(b, 4)
 		switch code {
 		case 0:
 			p.s(", erroneous - octet ")
@@ -468,7 +470,7 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 			p.u(uint64(code))
 		}
 		if code <= 3 {
-			p.u(uint64(p.be32(b, 4)))
+			p.u(uint64(ptr))
 		}
 	case 128, 129:
 		id := p.be16(b, 4)

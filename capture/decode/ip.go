@@ -395,7 +395,20 @@ func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
 	case protoNone:
 		p.s("no next header")
 	case protoIGMP:
+		if info.v6 {
+			p.s("[IGMP requires IPv4] (invalid)")
+			return
+		}
 		p.igmp(b, length)
+	case 77:
+		p.s(" nd ")
+		p.i(length)
+	case 143:
+		if !info.v6 {
+			p.s("[Ethernet requires IPv6] (invalid)")
+			return
+		}
+		p.innerEther(b, length)
 	default:
 		if n := protocolName(nh); !p.opts.NumericHosts && n != "" {
 			p.c(' ')

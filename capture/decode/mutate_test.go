@@ -92,8 +92,8 @@ var (
 		0x6004: true, 0x6007: true, 0x6002: true, 0x6001: true, 0x893a: true, 0x88e5: true,
 		0x8870: true, 0xd28b: true}
 	foreignIPProtos = map[uint8]bool{51: true, 50: true, 108: true, 132: true, 33: true, 9: true,
-		88: true, 77: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
-		113: true, 143: true, 135: true, 62: true}
+		88: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
+		113: true, 135: true, 62: true}
 	foreignUDPPorts = map[uint16]bool{525: true, 69: true, 67: true, 68: true, 520: true, 654: true,
 		500: true, 4500: true, 7500: true, 8500: true, 161: true, 162: true, 123: true, 88: true,
 		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true, 546: true,

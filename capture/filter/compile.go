@@ -72,7 +72,7 @@ func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []b
 	patch(c.t, accept)
 	patch(c.f, reject)
 	root := c.entry
-	if !o.noOptimize {
+	if !o.noOptimize && !g.noOptimize {
 		root = optimize(root)
 		if root.leaf && root.ret.K == 0 {
 			return nil, ErrRejectsAll
@@ -116,7 +116,7 @@ func (g *gen) other(n *nOther) cond {
 			if g.lt != EN10MB {
 				g.fail(t, "not a broadcast link")
 			}
-			return and(cmp(2, 4, 0xffffffff), cmp(0, 2, 0xffff))
+			return g.withLinkHeader(and(cmp(g.linkHdr(2), 4, 0xffffffff), cmp(g.linkHdr(0), 2, 0xffff)))
 		case "ip":
 			return and(g.linktype(t, 0x0800), or(cmp(g.linkPL(16), 4, 0), cmp(g.linkPL(16), 4, 0xffffffff)))
 		}
@@ -127,7 +127,7 @@ func (g *gen) other(n *nOther) cond {
 			if g.lt != EN10MB {
 				g.fail(t, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel")
 			}
-			return newTest([]bpf.RawInstruction{ldAbs(1, g.offLinkHdr)}, jJSET, 1)
+			return g.withLinkHeader(newTest(load(1, g.linkHdr(0)), jJSET, 1))
 		case "ip":
 			return and(g.linktype(t, 0x0800), cmpOp(g.linkPL(16), 1, jJGE, 224))
 		case "ip6":
@@ -141,11 +141,11 @@ func (g *gen) other(n *nOther) cond {
 	case "byte":
 		switch n.op {
 		case "=":
-			return cmp(g.offLinkHdr+int(n.num), 1, n.num2)
+			return cmp(g.linkHdr(int(n.num)), 1, n.num2)
 		case "<":
-			return not(cmpOp(g.offLinkHdr+int(n.num), 1, jJGE, n.num2))
+			return not(cmpOp(g.linkHdr(int(n.num)), 1, jJGE, n.num2))
 		case ">":
-			return cmpOp(g.offLinkHdr+int(n.num), 1, jJGT, n.num2)
+			return cmpOp(g.linkHdr(int(n.num)), 1, jJGT, n.num2)
 		case "|":
 			// libpcap 1.10 emits the operation without loading the byte, so
 			// it tests A=0: true exactly when the value is non-zero.
@@ -157,11 +157,11 @@ func (g *gen) other(n *nOther) cond {
 		var c cond
 		switch g.lt {
 		case LINUX_SLL:
-			c = cmp(g.offLinkHdr, 2, packetOutgoing)
+			c = cmp(g.linkHdr(0), 2, packetOutgoing)
 		case LINUX_SLL2:
-			c = cmp(g.offLinkHdr+10, 1, packetOutgoing)
+			c = cmp(g.linkHdr(10), 1, packetOutgoing)
 		default:
-			c = cmp(g.offLinkHdr+skfAdOff+skfAdPktType, 2, packetOutgoing)
+			c = cmp(g.linkHdr(skfAdOff+skfAdPktType), 2, packetOutgoing)
 		}
 		if n.kind == "inbound" {
 			return not(c)
@@ -170,9 +170,9 @@ func (g *gen) other(n *nOther) cond {
 	case "ifindex":
 		switch g.lt {
 		case LINUX_SLL2:
-			return cmp(g.offLinkHdr+4, 4, n.num)
+			return cmp(g.linkHdr(4), 4, n.num)
 		}
-		return cmp(g.offLinkHdr+skfAdOff+skfAdIfIndex, 4, n.num)
+		return cmp(g.linkHdr(skfAdOff+skfAdIfIndex), 4, n.num)
 	case "vlan":
 		if g.labelDepth > 0 {
 			g.fail(t, "no VLAN match after MPLS")
@@ -187,14 +187,14 @@ func (g *gen) other(n *nOther) cond {
 			}
 			b = and(b, mcmp(g.linkPL(0), 2, n.num, 0xfff))
 		}
-		g.offLinkPL += 4
-		g.offLinkType += 4
+		g.offLinkPL = g.offLinkPL.add(4)
+		g.offLinkType = g.offLinkType.add(4)
 		g.vlanDepth++
 		return b
 	case "mpls":
 		var b cond
 		if g.labelDepth > 0 {
-			b = mcmp(g.linkPL(-4)+2, 1, 0, 1)
+			b = mcmp(g.linkPL(-2), 1, 0, 1)
 		} else {
 			switch g.lt {
 			case EN10MB:
@@ -229,11 +229,12 @@ func (g *gen) other(n *nOther) cond {
 		g.lt = linkPPP
 		g.offLinkHdr = hdr
 		g.offLinkType = hdr
-		g.offLinkPL = hdr + 2
+		g.offLinkPL = hdr.add(2)
 		g.offNL, g.offNLNoSnap = 0, 0
+		g.encap = false
 		return b
 	case "geneve", "vxlan":
-		g.fail(t, "%s is not supported yet by netdiag", n.kind)
+		return g.encapsulation(n)
 	}
 	g.fail(t, "syntax error")
 	return cond{}
@@ -395,10 +396,10 @@ func (e *emitter) value(a arith, reg int) []bpf.RawInstruction {
 		return append(s, ins(opLDX|mMEM, uint32(reg)), ins(opALU|op|srcX, 0))
 	case *aLoad:
 		sz := sizeCode(a.size)
-		var base int
+		var base loc
 		switch {
 		case a.proto == "link":
-			base = g.offLinkHdr
+			base = g.linkHdr(0)
 		case netProtos[a.proto]:
 			base = g.linkPL(0)
 		case a.proto == "icmp6":
@@ -406,20 +407,24 @@ func (e *emitter) value(a arith, reg int) []bpf.RawInstruction {
 		case transportProtos[a.proto]:
 			base = g.linkPL(0)
 			if c, ok := g.constOf(a.idx); ok && c <= 0xffff {
-				return []bpf.RawInstruction{ins(opLDX|szB|mMSH, uint32(base)), ins(opLD|sz|mIND, uint32(base)+c)}
+				return append(g.loadXIPHdr(), ins(opLD|sz|mIND, uint32(base.k)+c))
 			}
 			if reg >= memWords {
 				g.fail(a.tok, "too many registers needed to evaluate expression")
 			}
 			s := e.value(a.idx, reg)
-			return append(s, ins(opST, uint32(reg)), ins(opLDX|szB|mMSH, uint32(base)), ins(opLD|mMEM, uint32(reg)),
-				ins(opALU|aluADD|srcX, 0), ins(opMISC|miscTAX, 0), ins(opLD|sz|mIND, uint32(base)))
+			s = append(s, ins(opST, uint32(reg)))
+			s = append(s, g.loadXIPHdr()...)
+			return append(s, ins(opLD|mMEM, uint32(reg)), ins(opALU|aluADD|srcX, 0), ins(opMISC|miscTAX, 0), ins(opLD|sz|mIND, uint32(base.k)))
 		}
 		if c, ok := g.constOf(a.idx); ok && c <= 0xffff {
-			return []bpf.RawInstruction{ins(opLD|sz|mABS, uint32(base)+c)}
+			return load(a.size, base.add(int(c)))
 		}
 		s := e.value(a.idx, reg)
-		return append(s, ins(opMISC|miscTAX, 0), ins(opLD|sz|mIND, uint32(base)))
+		if base.variable() {
+			s = append(s, base.ldx(), ins(opALU|aluADD|srcX, 0))
+		}
+		return append(s, ins(opMISC|miscTAX, 0), ins(opLD|sz|mIND, uint32(base.k)))
 	}
 	panic(fmt.Sprintf("filter: unknown arithmetic %T", a))
 }
@@ -447,17 +452,21 @@ func (g *gen) relation(n *nRel) cond {
 	if k, ok := g.constOf(r); ok {
 		if b, isBin := l.(*aBin); isBin && b.op == "&" && op == "=" && k == 0 {
 			if m, ok := g.constOf(b.r); ok {
-				test = not(newTest(e.value(b.l, 0), jJSET, m))
+				test = not(newTest(e.value(b.l, g.nextReg), jJSET, m))
 			}
 		}
 		if test.entry == nil {
-			test = newTest(e.value(l, 0), jop[op], k)
+			test = newTest(e.value(l, g.nextReg), jop[op], k)
 		}
 	} else {
-		s := e.value(r, 0)
-		s = append(s, ins(opST, 0))
-		s = append(s, e.value(l, 1)...)
-		s = append(s, ins(opLDX|mMEM, 0))
+		reg := g.nextReg
+		if reg >= memWords {
+			g.fail(n.tok, "too many registers needed to evaluate expression")
+		}
+		s := e.value(r, reg)
+		s = append(s, ins(opST, uint32(reg)))
+		s = append(s, e.value(l, reg+1)...)
+		s = append(s, ins(opLDX|mMEM, uint32(reg)))
 		test = newTest(s, jop[op]|srcX, 0)
 	}
 	if rev {

@@ -32,6 +32,13 @@ func order(root *block) []*block {
 // conditional jump would exceed 255 instructions.
 func emit(root *block) []bpf.RawInstruction {
 	blocks := order(root)
+	// A fall-through block needs a ja unless its successor comes next.
+	needJA := map[*block]bool{}
+	for i, b := range blocks {
+		if b.fall && (i+1 == len(blocks) || blocks[i+1] != b.jt) {
+			needJA[b] = true
+		}
+	}
 	type far struct{ t, f bool }
 	need := map[*block]far{}
 	for {
@@ -39,7 +46,15 @@ func emit(root *block) []bpf.RawInstruction {
 		n := 0
 		for _, b := range blocks {
 			pos[b] = n
-			n += len(b.stmts) + 1
+			n += len(b.stmts)
+			switch {
+			case b.fall:
+				if needJA[b] {
+					n++
+				}
+				continue
+			}
+			n++
 			if fr := need[b]; fr.t || fr.f {
 				if fr.t {
 					n++
@@ -58,16 +73,14 @@ func emit(root *block) []bpf.RawInstruction {
 				continue
 			}
 			here := len(prog)
+			if b.fall {
+				if needJA[b] {
+					prog = append(prog, ins(opJMP|jJA, uint32(pos[b.jt]-(here+1))))
+				}
+				continue
+			}
 			fr := need[b]
-			extra := 0
-			if fr.t {
-				extra++
-			}
-			if fr.f {
-				extra++
-			}
-			next := here + 1 + extra
-			jt, jf := pos[b.jt]-(here+1), pos[b.jf]-(here+1)
+			var jt, jf int
 			var tramp []bpf.RawInstruction
 			if fr.t {
 				tramp = append(tramp, ins(opJMP|jJA, uint32(pos[b.jt]-(here+1+len(tramp)+1))))
@@ -81,7 +94,6 @@ func emit(root *block) []bpf.RawInstruction {
 			} else {
 				jf = pos[b.jf] - (here + 1)
 			}
-			_ = next
 			if jt > 255 && !fr.t {
 				fr.t, changed = true, true
 			}

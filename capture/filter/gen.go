@@ -9,21 +9,35 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-const offUnset = -1
+// loc is a packet offset: k bytes past the start of the packet, or past
+// the offset held in scratch word reg when reg >= 0 (after geneve and vxlan
+// the inner headers sit where only the running program knows).
+type loc struct{ reg, k int }
+
+func abs(k int) loc                   { return loc{reg: -1, k: k} }
+func (l loc) add(d int) loc           { l.k += d; return l }
+func (l loc) variable() bool          { return l.reg >= 0 }
+func (l loc) ldx() bpf.RawInstruction { return ins(opLDX|mMEM, uint32(l.reg)) }
 
 // gen holds libpcap's compiler state: the current link type and the offsets
-// that vlan, mpls and pppoes move as the expression is read left to right.
+// that vlan, mpls, pppoes, geneve and vxlan move as the expression is read
+// left to right.
 type gen struct {
 	lt          LinkType
-	offLinkHdr  int
-	offLinkType int
-	offLinkPL   int
+	offLinkHdr  loc
+	offLinkType loc
+	offLinkPL   loc
 	offNL       int
 	offNLNoSnap int
+	hasLinkType bool
 	vlanDepth   int
 	labelDepth  int
 	snaplen     uint32
 	names       *resolver
+
+	nextReg    int  // scratch words below it hold encapsulation offsets
+	encap      bool // inside geneve/vxlan, until pppoes
+	noOptimize bool // libpcap does not optimize programs with geneve
 }
 
 type genError struct{ err *Error }
@@ -37,16 +51,17 @@ func (g *gen) fail(t token, format string, args ...any) {
 }
 
 func newGen(lt LinkType, snaplen uint32, r *resolver) *gen {
-	g := &gen{lt: lt, snaplen: snaplen, names: r}
+	g := &gen{lt: lt, snaplen: snaplen, names: r, offLinkHdr: abs(0), hasLinkType: true}
 	switch lt {
 	case EN10MB:
-		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = 12, 14, 0, 3
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(12), abs(14), 0, 3
 	case LINUX_SLL:
-		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = 14, 16, 0, 3
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(14), abs(16), 0, 3
 	case LINUX_SLL2:
-		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = 0, 20, 0, 3
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(0), abs(20), 0, 3
 	default:
-		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = offUnset, 0, 0, 0
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(0), abs(0), 0, 0
+		g.hasLinkType = false
 	}
 	return g
 }
@@ -67,23 +82,43 @@ func ldAbs(size uint32, off int) bpf.RawInstruction {
 	return ins(opLD|sizeCode(size)|mABS, uint32(off))
 }
 
-func (g *gen) linkPL(off int) int   { return g.offLinkPL + g.offNL + off }
-func (g *gen) linkType(off int) int { return g.offLinkType + off }
+func (g *gen) linkPL(off int) loc   { return g.offLinkPL.add(g.offNL + off) }
+func (g *gen) linkType(off int) loc { return g.offLinkType.add(off) }
+func (g *gen) linkHdr(off int) loc  { return g.offLinkHdr.add(off) }
 
-func cmp(off int, size uint32, v uint32) cond {
-	return newTest([]bpf.RawInstruction{ldAbs(size, off)}, jJEQ, v)
+// load returns statements leaving size bytes at l in A.
+func load(size uint32, l loc) []bpf.RawInstruction {
+	if !l.variable() {
+		return []bpf.RawInstruction{ldAbs(size, l.k)}
+	}
+	return []bpf.RawInstruction{l.ldx(), ins(opLD|sizeCode(size)|mIND, uint32(l.k))}
 }
 
-func mcmp(off int, size uint32, v, mask uint32) cond {
-	s := []bpf.RawInstruction{ldAbs(size, off)}
+// loadXIPHdr leaves in X the IPv4 header length plus the variable part of
+// the link-layer payload's offset, for loads at [x + linkPL(0).k + …].
+func (g *gen) loadXIPHdr() []bpf.RawInstruction {
+	pl := g.linkPL(0)
+	if !pl.variable() {
+		return []bpf.RawInstruction{ins(opLDX|szB|mMSH, uint32(pl.k))}
+	}
+	return []bpf.RawInstruction{pl.ldx(), ins(opLD|szB|mIND, uint32(pl.k)), ins(opALU|aluAND|srcK, 0xf),
+		ins(opALU|aluLSH|srcK, 2), ins(opALU|aluADD|srcX, 0), ins(opMISC|miscTAX, 0)}
+}
+
+func cmp(l loc, size uint32, v uint32) cond {
+	return newTest(load(size, l), jJEQ, v)
+}
+
+func mcmp(l loc, size uint32, v, mask uint32) cond {
+	s := load(size, l)
 	if mask != 0xffffffff {
 		s = append(s, ins(opALU|aluAND|srcK, mask))
 	}
 	return newTest(s, jJEQ, v)
 }
 
-func cmpOp(off int, size uint32, op uint16, v uint32) cond {
-	return newTest([]bpf.RawInstruction{ldAbs(size, off)}, op, v)
+func cmpOp(l loc, size uint32, op uint16, v uint32) cond {
+	return newTest(load(size, l), op, v)
 }
 
 func gtrue() cond  { return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0)}, jJEQ, 0) }
@@ -155,9 +190,9 @@ func (g *gen) linktype(t token, p uint32) cond {
 	case RAW:
 		switch p {
 		case 0x0800:
-			return mcmp(0, 1, 0x40, 0xf0)
+			return mcmp(abs(0), 1, 0x40, 0xf0)
 		case 0x86dd:
-			return mcmp(0, 1, 0x60, 0xf0)
+			return mcmp(abs(0), 1, 0x60, 0xf0)
 		}
 		return gfalse()
 	case IPV4:
@@ -332,7 +367,7 @@ func (g *gen) portop(port uint32, proto uint32, dir string, v6 bool, lo, hi uint
 	} else {
 		atom = func(off int) cond {
 			mk := func(op uint16, v uint32) cond {
-				return newTest([]bpf.RawInstruction{ins(opLDX|szB|mMSH, uint32(g.linkPL(0))), ins(opLD|szH|mIND, uint32(g.linkPL(off)))}, op, v)
+				return newTest(append(g.loadXIPHdr(), ins(opLD|szH|mIND, uint32(g.linkPL(off).k))), op, v)
 			}
 			if rng {
 				return and(mk(jJGE, lo), not(mk(jJGT, hi)))
@@ -361,7 +396,7 @@ func (g *gen) portop(port uint32, proto uint32, dir string, v6 bool, lo, hi uint
 }
 
 func (g *gen) ipfrag() cond {
-	return not(newTest([]bpf.RawInstruction{ldAbs(2, g.linkPL(6))}, jJSET, 0x1fff))
+	return not(newTest(load(2, g.linkPL(6)), jJSET, 0x1fff))
 }
 
 func (g *gen) port(t token, proto uint32, dir string, lo, hi uint32, rng bool) cond {
@@ -591,17 +626,31 @@ func (g *gen) ehost(mac [6]byte, dir string, t token) cond {
 	}
 	at := func(off int) cond {
 		w := uint32(mac[2])<<24 | uint32(mac[3])<<16 | uint32(mac[4])<<8 | uint32(mac[5])
-		return and(cmp(off+2, 4, w), cmp(off, 2, uint32(mac[0])<<8|uint32(mac[1])))
+		return and(cmp(g.linkHdr(off+2), 4, w), cmp(g.linkHdr(off), 2, uint32(mac[0])<<8|uint32(mac[1])))
 	}
+	var b cond
 	switch dir {
 	case "src":
-		return at(6)
+		b = at(6)
 	case "dst":
-		return at(0)
+		b = at(0)
 	case "and":
-		return and(at(6), at(0))
+		b = and(at(6), at(0))
+	default:
+		b = or(at(6), at(0))
 	}
-	return or(at(6), at(0))
+	return g.withLinkHeader(b)
+}
+
+// withLinkHeader guards a test of Ethernet header fields inside geneve or
+// vxlan with a check that the encapsulated packet has an Ethernet header:
+// its link header and payload offsets differ.
+func (g *gen) withLinkHeader(b cond) cond {
+	if !g.encap {
+		return b
+	}
+	s := []bpf.RawInstruction{ins(opLD|mMEM, uint32(g.offLinkHdr.reg)), g.offLinkPL.ldx()}
+	return and(not(newTest(s, jJEQ|srcX, 0)), b)
 }
 
 func (g *gen) scode(q qual, t token) cond {
@@ -619,7 +668,7 @@ func (g *gen) scode(q qual, t token) cond {
 			g.fail(t, "resolve host '%s': %v", name, err)
 		}
 		tp, tp6 := q.proto, q.proto
-		if g.offLinkType == offUnset && tp == "" {
+		if !g.hasLinkType && tp == "" {
 			tp, tp6 = "ip", "ip6"
 		}
 		var b *cond

@@ -87,6 +87,7 @@ type block struct {
 	jt    *block
 	jf    *block
 	leaf  bool
+	fall  bool               // no test: continue at jt (== jf), with a ja unless laid out next
 	ret   bpf.RawInstruction // BPF_RET instruction when leaf
 
 	// Set by the optimizer and emitter.

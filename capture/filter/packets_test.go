@@ -82,6 +82,8 @@ func baseL3() []l3 {
 	hop6 := append([]byte{6, 0, 1, 4, 0, 0, 0, 0}, l4(80, 1234, 24)...)
 	icmp := []byte{8, 0, 0, 0, 0, 1, 0, 1}
 	icmp6 := []byte{128, 0, 0, 0, 0, 1, 0, 1}
+	m1ether := [6]byte{0, 0x11, 0x22, 0x33, 0x44, 0x55}
+	m2ether := [6]byte{0x02, 0, 0, 0, 0, 2}
 	var out []l3
 	add4 := func(p []byte) { out = append(out, l3{0x0800, p}) }
 	add6 := func(p []byte) { out = append(out, l3{0x86dd, p}) }
@@ -98,6 +100,30 @@ func baseL3() []l3 {
 	add4(ipv4(51, 5, make([]byte, 12), a, b, 0))
 	add4(ipv4(17, 5, l4(68, 67, 16), [4]byte{}, bc, 0))
 	add4(ipv4(17, 5, l4(4789, 4789, 24), a, mc, 0))
+	// Tunnels: Geneve (with and without options, over Ethernet or carrying
+	// IPv4 directly) and VXLAN, inner Ethernet with IPv4 TCP or IPv6 UDP.
+	innerTCP := ether(m2ether, m1ether, 0x0800, ipv4(6, 5, l4(1234, 80, 24), b, a, 0))
+	innerUDP6 := ether(m2ether, m1ether, 0x86dd, ipv6(17, l4(53, 5353, 16), v6a, v6b))
+	gen := func(proto uint16, optWords int, vni uint32, inner []byte) []byte {
+		h := make([]byte, 8+4*optWords)
+		h[0] = byte(optWords)
+		binary.BigEndian.PutUint16(h[2:], proto)
+		binary.BigEndian.PutUint32(h[4:], vni<<8)
+		return append(l4(5000, 6081, 8), append(h, inner...)...)
+	}
+	vx := func(vni uint32, inner []byte) []byte {
+		h := make([]byte, 8)
+		h[0] = 0x08
+		binary.BigEndian.PutUint32(h[4:], vni<<8)
+		return append(l4(5000, 4789, 8), append(h, inner...)...)
+	}
+	add4(ipv4(17, 5, gen(0x6558, 0, 10, innerTCP), a, b, 0))
+	add4(ipv4(17, 6, gen(0x6558, 2, 20, innerUDP6), b, a, 0))
+	add4(ipv4(17, 5, gen(0x0800, 0, 10, innerTCP[14:]), a, b, 0))
+	add6(ipv6(17, gen(0x6558, 1, 10, innerTCP), v6a, v6b))
+	add4(ipv4(17, 5, vx(10, innerTCP), a, b, 0))
+	add4(ipv4(17, 6, vx(30, innerUDP6), b, a, 0))
+	add6(ipv6(17, vx(10, innerTCP), v6b, v6a))
 	add6(ipv6(6, tcp, v6a, v6b))
 	add6(ipv6(17, udp, v6b, v6a))
 	add6(ipv6(58, icmp6, v6b, v6m))

@@ -29,7 +29,7 @@
 #                             veth 1500
 #   conntrack-table [PCT|full] the node netns's own conntrack table filled with
 #                             ASSURED UDP entries (conntrack -R) to PCT % (default
-#                             92) of nf_conntrack_max, or to the max and past it
+#                             95) of nf_conntrack_max, or to the max and past it
 #                             until the kernel logs "nf_conntrack: table full"
 #                             (the kernel log is global: every netns sees it)
 #   conntrack-insert-failed   from pod 0 to the kube-dns VIP, in the background
@@ -231,13 +231,30 @@ fault_bridge-nf-call-iptables() {
 }
 heal_bridge-nf-call-iptables() { restore_sysctls "$1"; }
 
+# wait_oper NETNS-NAME DEV UP|DOWN: until DEV's operational state is that
+# (5 s): the kernel reports carrier changes through linkwatch, up to 1 s late.
+wait_oper() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$1" -o link show "$2" | grep -q " state $3 " && return 0
+		sleep 0.05
+	done
+	die "$2 in $1 is not $3 after 5 s"
+}
+
 fault_bridge-down() {
 	local br
 	br=$(state_get .bridge)
 	fset "$1" link "$br"
 	ip -n "$NODE_NS" link set "$br" down
+	wait_oper "$NODE_NS" "$br" DOWN
 }
-heal_bridge-down() { ip -n "$NODE_NS" link set "$(fget "$1" link)" up; }
+heal_bridge-down() {
+	local br
+	br=$(fget "$1" link)
+	ip -n "$NODE_NS" link set "$br" up
+	wait_oper "$NODE_NS" "$br" UP
+}
 
 fault_veth-down() {
 	local i veth
@@ -245,8 +262,14 @@ fault_veth-down() {
 	veth=$(pod_field "$i" hostVeth)
 	fset "$1" link "$veth"
 	ip -n "$NODE_NS" link set "$veth" down
+	wait_oper "$NODE_NS" "$veth" DOWN
 }
-heal_veth-down() { ip -n "$NODE_NS" link set "$(fget "$1" link)" up; }
+heal_veth-down() {
+	local veth
+	veth=$(fget "$1" link)
+	ip -n "$NODE_NS" link set "$veth" up
+	wait_oper "$NODE_NS" "$veth" UP
+}
 
 # node2_up FAULT ADDR PEER-ADDR: the second node netns joined by veth
 # "uplink" (MTU 1500) with ADDR in the node netns and PEER-ADDR in node 2.
@@ -314,7 +337,7 @@ heal_mtu-veth() {
 
 fault_conntrack-table() {
 	need_tools conntrack awk
-	local arg=${2:-92} max count want full=0
+	local arg=${2:-95} max count want full=0
 	if [[ $arg == full ]]; then
 		full=1
 		arg=100
@@ -412,7 +435,12 @@ fault_stale-container() {
 	# containerd's task state for the lab's containers: what stale/ judges
 	# by when no runtime can be asked.
 	if [[ ! -d $root/$TASKS ]]; then
-		fset "$1" taskdir "$root/run/containerd"
+		# Remember the first directory made, to remove it all in heal.
+		local d=$root
+		for d in run run/containerd run/containerd/io.containerd.runtime.v2.task "$TASKS"; do
+			[[ -e $root/$d ]] || break
+		done
+		fset "$1" taskdir "$root/$d"
 		for id in $(state_get '.pods[] | .sandboxId, .containerId'); do mkdir -p "$root/$TASKS/$id"; done
 	fi
 	cid=$(random_hex 32)
