@@ -79,6 +79,16 @@ func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []b
 		}
 	}
 	prog = emit(root)
+	if g.nextReg > 0 && checkMemInit(prog) != nil {
+		// After `geneve or …` the other branch reads the tunnel's offset
+		// words unwritten; the kernel refuses that, so start them at 0,
+		// the value libpcap's and this package's interpreters give them.
+		init := []bpf.RawInstruction{ins(opLD|mIMM, 0)}
+		for r := 0; r < g.nextReg; r++ {
+			init = append(init, ins(opST, uint32(r)))
+		}
+		prog = append(init, prog...)
+	}
 	if len(prog) > maxInsns {
 		return nil, fmt.Errorf("compile filter: program has %d instructions, more than the kernel's %d", len(prog), maxInsns)
 	}
