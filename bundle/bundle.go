@@ -218,10 +218,13 @@ func Write(ctx context.Context, w io.Writer, o Options) (*Manifest, error) {
 // collector runs the sections in order of importance, so that when the
 // budget runs out the tail goes first.
 type collector struct {
-	a   *archive
-	o   Options
-	ctx context.Context
-	inv *node.Inventory
+	a      *archive
+	o      Options
+	ctx    context.Context
+	inv    *node.Inventory
+	invErr error
+	// stopped is set once the context is done and that is noted.
+	stopped bool
 	// owners maps socket inodes to processes, walked once per bundle.
 	owners map[uint32][]netstate.SocketProcess
 }
@@ -233,15 +236,20 @@ func (c *collector) interrupted(what string) bool {
 	if c.ctx.Err() == nil {
 		return false
 	}
-	c.a.missing(what, "everything from here on", "interrupted: "+c.ctx.Err().Error())
+	if !c.stopped {
+		c.stopped = true
+		c.a.missing(what, "everything from here on", "interrupted: "+c.ctx.Err().Error())
+	}
 	return true
 }
 
 func (c *collector) run() {
-	inv, invErr := node.Load(c.ctx, node.Options{HostRoot: c.o.HostRoot, NodeNetNS: c.o.NodeNetNS, RuntimeEndpoint: c.o.RuntimeEndpoint})
-	c.inv = inv
-	c.doctor()
-	c.pods(invErr)
+	c.guard("pods.json", func() {
+		inv, err := node.Load(c.ctx, node.Options{HostRoot: c.o.HostRoot, NodeNetNS: c.o.NodeNetNS, RuntimeEndpoint: c.o.RuntimeEndpoint})
+		c.inv, c.invErr = inv, err
+	})
+	c.guard("doctor.json", c.doctor)
+	c.guard("pods.json", c.pods)
 	if c.interrupted("node/") {
 		return
 	}
@@ -258,9 +266,20 @@ func (c *collector) run() {
 	if c.interrupted("cni/") {
 		return
 	}
-	c.cni()
-	c.kernel()
+	c.guard("cni/", c.cni)
+	c.guard("kernel/", c.kernel)
 	c.podNetns()
+}
+
+// guard turns a panic in one collector into a manifest entry, so that one
+// bug costs one section, not the bundle.
+func (c *collector) guard(what string, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.a.missing(what, "a section that failed", fmt.Sprintf("internal error (please report it): %v", r))
+		}
+	}()
+	fn()
 }
 
 func (c *collector) doctor() {
@@ -288,10 +307,14 @@ type podsFile struct {
 	Runtime   string        `json:"runtime,omitempty"`
 }
 
-func (c *collector) pods(loadErr error) {
+func (c *collector) pods() {
 	const name, desc = "pods.json", "the pods on this node, their netns, interfaces and containers (netdiag pods -o json)"
-	if loadErr != nil {
-		c.a.missing(name, desc, loadErr.Error())
+	if c.invErr != nil || c.inv == nil {
+		reason := "the pod list could not be read"
+		if c.invErr != nil {
+			reason = c.invErr.Error()
+		}
+		c.a.missing(name, desc, reason)
 		return
 	}
 	inv := c.inv

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -45,15 +46,16 @@ var podSysctls = []string{
 func (c *collector) node(ns *nsutil.NetNS) {
 	what := "the node"
 	cp := caps{text: c.share(shareIPText), json: c.share(shareIPJSON)}
-	c.netnsMembers(ns, "node/", what, cp, nil)
+	c.guard("node/", func() { c.netnsMembers(ns, "node/", what, cp, nil) })
 	if c.interrupted("node/iptables") {
 		return
 	}
-	sets := c.iptables(ns)
-	c.nft(ns)
-	c.ipvs(ns)
-	c.services(ns, sets)
-	c.conntrack(ns)
+	var sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset
+	c.guard("node/iptables", func() { sets = c.iptables(ns) })
+	c.guard("node/nft.txt", func() { c.nft(ns) })
+	c.guard("node/ipvs.txt", func() { c.ipvs(ns) })
+	c.guard("node/services.json", func() { c.services(ns, sets) })
+	c.guard("node/conntrack", func() { c.conntrack(ns) })
 }
 
 // socketOwners maps socket inodes to processes; walked once per bundle.
@@ -134,6 +136,9 @@ func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *no
 			c.a.missing(dir+"sysctl.txt", desc, err.Error())
 			return
 		}
+		// Thousands of per-interface entries (one set per veth) go last, so
+		// a cut loses those rather than net.netfilter.* or net.ipv6.*.
+		sort.SliceStable(vals, func(i, j int) bool { return !perInterface(vals[i].Name) && perInterface(vals[j].Name) })
 		if len(vals) > maxSysctls {
 			note = fmt.Sprintf("only the first %d of %d sysctls were kept", maxSysctls, len(vals))
 			vals = vals[:maxSysctls]
@@ -174,6 +179,20 @@ func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *no
 		}
 		return nil
 	})
+}
+
+// perInterface reports whether a sysctl belongs to one interface
+// (net.ipv4.conf.veth1.rp_filter), not to all, default or lo.
+func perInterface(name string) bool {
+	parts := strings.Split(name, ".")
+	if len(parts) < 5 || (parts[2] != "conf" && parts[2] != "neigh") {
+		return false
+	}
+	switch parts[3] {
+	case "all", "default", "lo":
+		return false
+	}
+	return true
 }
 
 func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, nonZero bool) {
@@ -452,6 +471,9 @@ func (c *collector) readCNI(dir, name string) ([]byte, error) {
 		} else {
 			p = filepath.Join(dir, target)
 		}
+		if rel, err := filepath.Rel(c.o.HostRoot, p); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return nil, fmt.Errorf("%s links to %s, outside the host root", name, target)
+		}
 		if fi, err = os.Lstat(p); err != nil {
 			return nil, err
 		}
@@ -555,7 +577,7 @@ func (c *collector) podNetns() {
 			c.a.missing(dir, "the network namespace of "+what, err.Error())
 			continue
 		}
-		c.netnsMembers(ns, dir, what, cp, p)
+		c.guard(dir, func() { c.netnsMembers(ns, dir, what, cp, p) })
 		ns.Close()
 	}
 }

@@ -264,3 +264,37 @@ func TestArchiveBudget(t *testing.T) {
 		t.Errorf("gone.txt: reason %q", missing["gone.txt"])
 	}
 }
+
+func TestPerInterface(t *testing.T) {
+	for name, want := range map[string]bool{
+		"net.ipv4.conf.veth1234.rp_filter":    true,
+		"net.ipv6.conf.eth0/100.disable_ipv6": true,
+		"net.ipv4.neigh.cbr0.gc_stale_time":   true,
+		"net.ipv4.conf.all.rp_filter":         false,
+		"net.ipv4.conf.default.rp_filter":     false,
+		"net.ipv6.neigh.lo.retrans_time":      false,
+		"net.ipv4.tcp_syncookies":             false,
+		"net.netfilter.nf_conntrack_max":      false,
+		"net.ipv4.route.gc_timeout":           false,
+	} {
+		if got := perInterface(name); got != want {
+			t.Errorf("perInterface(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestGuard(t *testing.T) {
+	var buf bytes.Buffer
+	man := &Manifest{MaxSize: 1000}
+	c := &collector{a: &archive{tw: tar.NewWriter(&buf), dir: "b", left: 1000, man: man}}
+	ran := false
+	c.guard("x.json", func() { panic("boom") })
+	c.guard("y.json", func() { ran = true })
+	if !ran {
+		t.Error("a panic stopped the next section")
+	}
+	want := []Missing{{Name: "x.json", Description: "a section that failed", Reason: "internal error (please report it): boom"}}
+	if diff := cmp.Diff(want, man.NotCollected); diff != "" {
+		t.Errorf("manifest (-want +got):\n%s", diff)
+	}
+}

@@ -20,24 +20,7 @@ import (
 // bundle only reads.
 func bundleDoctor(c *ucli.Context) func(ctx context.Context, inv *node.Inventory) (any, error) {
 	return func(ctx context.Context, inv *node.Inventory) (any, error) {
-		g := globals(c)
-		snap, err := checks.Collect(ctx, checks.CollectOptions{
-			Node:      node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint},
-			Inventory: inv,
-			Stale:     doctorHooks.stale,
-		})
-		if err != nil {
-			return nil, err
-		}
-		cs := checks.All()
-		rep := doctorReport{Checks: []string{}, Findings: checks.Run(snap, cs)}
-		for _, ch := range cs {
-			rep.Checks = append(rep.Checks, ch.ID)
-		}
-		if rep.Findings == nil {
-			rep.Findings = []checks.Finding{}
-		}
-		return rep, nil
+		return doctorRun(ctx, doctorOptions(c, inv, nil), checks.All())
 	}
 }
 
@@ -95,6 +78,9 @@ func runBundle(c *ucli.Context) error {
 		name = bundle.FileName(host, now)
 	}
 	if name == "-" {
+		if isTerminal(e.stdout) {
+			return usageErrorf("refusing to write a tar.gz to a terminal: redirect stdout or give -w FILE")
+		}
 		cw := &countWriter{w: e.stdout}
 		man, err := bundle.Write(ctx, cw, o)
 		if err != nil {

@@ -66,36 +66,15 @@ func runDoctor(c *ucli.Context) error {
 	} else if inv, err = loadInventory(c); err != nil {
 		return err
 	}
-	g := globals(c)
-	opts := checks.CollectOptions{
-		Node:            node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint},
-		Inventory:       inv,
-		Pod:             pod,
-		Sample:          c.Duration("sample"),
-		KernelLogWindow: c.Duration("kernel-log-window"),
-		Stale:           doctorHooks.stale,
-	}
+	opts := doctorOptions(c, inv, pod)
+	opts.Sample = c.Duration("sample")
+	opts.KernelLogWindow = c.Duration("kernel-log-window")
 	if doctorHooks.dns != nil {
 		opts.DNS = doctorHooks.dns(c)
 	}
-	ctx := c.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	snap, err := checks.Collect(ctx, opts)
+	rep, err := doctorRun(contextOf(c), opts, cs)
 	if err != nil {
 		return err
-	}
-	findings := checks.Run(snap, cs)
-	if pod != nil {
-		findings = forPod(findings, pod)
-	}
-	rep := doctorReport{Checks: []string{}, Findings: findings}
-	for _, ch := range cs {
-		rep.Checks = append(rep.Checks, ch.ID)
-	}
-	if rep.Findings == nil {
-		rep.Findings = []checks.Finding{}
 	}
 	e := envOf(c)
 	if isJSON(c) {
@@ -106,10 +85,42 @@ func runDoctor(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	if checks.Problems(findings) {
+	if checks.Problems(rep.Findings) {
 		return problemsFound()
 	}
 	return nil
+}
+
+// doctorOptions are the collect options of the global flags, without DNS
+// probes (they send queries; the caller adds them).
+func doctorOptions(c *ucli.Context, inv *node.Inventory, pod *node.Pod) checks.CollectOptions {
+	g := globals(c)
+	return checks.CollectOptions{
+		Node:      node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint},
+		Inventory: inv,
+		Pod:       pod,
+		Stale:     doctorHooks.stale,
+	}
+}
+
+// doctorRun collects one snapshot and runs the checks on it.
+func doctorRun(ctx context.Context, opts checks.CollectOptions, cs []checks.Check) (doctorReport, error) {
+	snap, err := checks.Collect(ctx, opts)
+	if err != nil {
+		return doctorReport{}, err
+	}
+	findings := checks.Run(snap, cs)
+	if opts.Pod != nil {
+		findings = forPod(findings, opts.Pod)
+	}
+	rep := doctorReport{Checks: []string{}, Findings: findings}
+	for _, ch := range cs {
+		rep.Checks = append(rep.Checks, ch.ID)
+	}
+	if rep.Findings == nil {
+		rep.Findings = []checks.Finding{}
+	}
+	return rep, nil
 }
 
 // forPod keeps node-wide findings and those about the selected pod.

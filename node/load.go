@@ -70,8 +70,29 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 		mu.Unlock()
 	}
 
-	// The process scan runs first-thing in its own goroutine; CRI waits for
-	// it only to decide which ContainerStatus calls it can skip.
+	// The netns scan runs first: it lists every process's netns, so the
+	// process scan then reads the cgroups of only the processes that can be
+	// this node's (on hosts running several nodes most are not). CRI waits for
+	// the processes only to decide which ContainerStatus calls it can skip.
+	scanDone := make(chan struct{})
+	go func() {
+		defer close(scanDone)
+		if o.NoNetNSScan {
+			return
+		}
+		scan, err := scanNetNS(o.ProcRoot, o.HostRoot, nodeNS)
+		if err != nil {
+			warn(err)
+			return
+		}
+		for _, w := range scan.Warnings {
+			warn(errors.New(w))
+		}
+		ok(SourceNetNS)
+		mu.Lock()
+		f.scan = scan
+		mu.Unlock()
+	}()
 	procsDone := make(chan struct{})
 	var (
 		procs    []Process
@@ -80,7 +101,12 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 	)
 	go func() {
 		defer close(procsDone)
-		procs, procsErr = scanProcs(o.ProcRoot)
+		<-scanDone
+		var only map[int]nsutil.ID
+		if f.scan != nil {
+			only = f.scan.NodePIDs
+		}
+		procs, procsErr = scanProcs(o.ProcRoot, only)
 		procCIDs = make(map[string]bool, len(procs))
 		for _, p := range procs {
 			procCIDs[p.ContainerID] = true
@@ -134,24 +160,6 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 				}
 			}()
 		}
-	}
-	if !o.NoNetNSScan {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			scan, err := scanNetNS(o.ProcRoot, o.HostRoot, nodeNS)
-			if err != nil {
-				warn(err)
-				return
-			}
-			for _, w := range scan.Warnings {
-				warn(errors.New(w))
-			}
-			ok(SourceNetNS)
-			mu.Lock()
-			f.scan = scan
-			mu.Unlock()
-		}()
 	}
 	wg.Add(1)
 	go func() {

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/nsutil"
 )
@@ -35,6 +36,9 @@ type netnsScan struct {
 	// Attached holds every netns with a veth peer in the node netns, whether or
 	// not it has an eth0; others (and the node's own) are not this node's pods.
 	Attached map[nsutil.ID]bool
+	// NodePIDs maps every process in the node netns or an attached netns to
+	// its netns: the processes that can be this node's.
+	NodePIDs map[int]nsutil.ID
 	Warnings []string
 }
 
@@ -52,7 +56,7 @@ var bindDirs = []string{
 // assigns a peer netns id to each while dumping), so namespaces of other
 // nodes on the same host are never entered.
 func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error) {
-	res := &netnsScan{Pods: map[nsutil.ID]*scannedNS{}, Attached: map[nsutil.ID]bool{}}
+	res := &netnsScan{Pods: map[nsutil.ID]*scannedNS{}, Attached: map[nsutil.ID]bool{}, NodePIDs: map[int]nsutil.ID{}}
 	dirs := make([]string, len(bindDirs))
 	for i, d := range bindDirs {
 		dirs[i] = filepath.Join(hostRoot, d)
@@ -96,19 +100,29 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 	var jobs []job
 	nodeID := node.ID()
 	for _, e := range entries {
-		if e.ID == nodeID || len(peers) == 0 {
+		if e.ID == nodeID {
+			for _, pid := range e.PIDs {
+				res.NodePIDs[pid] = e.ID
+			}
+			continue
+		}
+		if len(peers) == 0 {
+			continue
+		}
+		// Ask the node netns which id it has for this netns over a raw fd
+		// (nsutil.Open's checks cost more, for every netns of the host).
+		nsid := peerID(nh, e)
+		if nsid < 0 || peers[nsid] == nil {
 			continue
 		}
 		ns := openEntry(e)
 		if ns == nil {
 			continue
 		}
-		nsid, err := nh.GetNetNsIdByFd(ns.Fd())
-		if err != nil || nsid < 0 || peers[nsid] == nil {
-			ns.Close()
-			continue
-		}
 		res.Attached[e.ID] = true
+		for _, pid := range e.PIDs {
+			res.NodePIDs[pid] = e.ID
+		}
 		jobs = append(jobs, job{e, ns, peers[nsid]})
 	}
 
@@ -139,6 +153,33 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 	wg.Wait()
 	sort.Strings(res.Warnings)
 	return res, nil
+}
+
+// peerID returns the id the node netns (nh) has for netns e, or -1.
+func peerID(nh *netlink.Handle, e nsutil.Entry) int {
+	path := ""
+	switch {
+	case len(e.PIDs) > 0:
+		path = "/proc/" + strconv.Itoa(e.PIDs[0]) + "/ns/net"
+	case len(e.Paths) > 0:
+		path = e.Paths[0]
+	default:
+		return -1
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || uint64(st.Ino) != e.ID.Ino || uint64(st.Dev) != e.ID.Dev {
+		return -1 // the process exited and its PID was reused
+	}
+	id, err := nh.GetNetNsIdByFd(fd)
+	if err != nil {
+		return -1
+	}
+	return id
 }
 
 // openEntry opens a listed netns by a bind mount, else by a process.

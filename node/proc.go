@@ -10,29 +10,42 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/nsutil"
 )
 
-// scanProcs reads the cgroup of every process under procRoot and returns the
-// processes that run in a pod or container cgroup, sorted by PID. Processes
-// that exit during the scan are skipped.
-func scanProcs(procRoot string) ([]Process, error) {
-	d, err := os.Open(procRoot)
-	if err != nil {
-		return nil, fmt.Errorf("read processes: %w", err)
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return nil, fmt.Errorf("read processes: %w", err)
+// scanProcs reads the cgroup of every process under procRoot, or only of
+// the processes in only (with their netns) when the netns scan gave that
+// list, and returns the processes that run in a pod or container cgroup,
+// sorted by PID. Processes that exit during the scan are skipped.
+func scanProcs(procRoot string, only map[int]nsutil.ID) ([]Process, error) {
+	var pids []int
+	if only != nil {
+		pids = make([]int, 0, len(only))
+		for pid := range only {
+			pids = append(pids, pid)
+		}
+	} else {
+		d, err := os.Open(procRoot)
+		if err != nil {
+			return nil, fmt.Errorf("read processes: %w", err)
+		}
+		names, err := d.Readdirnames(-1)
+		d.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read processes: %w", err)
+		}
+		for _, name := range names {
+			if pid, err := strconv.Atoi(name); err == nil && pid > 0 {
+				pids = append(pids, pid)
+			}
+		}
 	}
 	var out []Process
 	buf := make([]byte, 0, 4096)
-	for _, name := range names {
-		pid, err := strconv.Atoi(name)
-		if err != nil || pid <= 0 {
-			continue
-		}
-		dir := filepath.Join(procRoot, name)
+	for _, pid := range pids {
+		dir := filepath.Join(procRoot, strconv.Itoa(pid))
+		var err error
 		buf, err = readInto(buf, filepath.Join(dir, "cgroup"))
 		if err != nil {
 			continue
@@ -48,12 +61,16 @@ func scanProcs(procRoot string) ([]Process, error) {
 			continue
 		}
 		p := Process{PID: pid, PodUID: info.PodUID, ContainerID: info.ContainerID, Runtime: info.Runtime}
-		ref, err := statNetNS(filepath.Join(dir, "ns", "net"))
-		if err != nil {
-			continue // exited, or a zombie: it holds no netns
+		if id, ok := only[pid]; ok {
+			p.NetNS = NetNSRef{Inode: id.Ino, Dev: id.Dev}
+		} else {
+			ref, err := statNetNS(filepath.Join(dir, "ns", "net"))
+			if err != nil {
+				continue // exited, or a zombie: it holds no netns
+			}
+			ref.Path = ""
+			p.NetNS = ref
 		}
-		ref.Path = ""
-		p.NetNS = ref
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })

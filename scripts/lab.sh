@@ -47,6 +47,7 @@ BRIDGE=cbr0
 POD_NAMESPACE=default
 POD_BASENAME=web
 CONTAINER_NAME=app
+NO_DNS='# lab.sh: no cluster DNS; `lab.sh dns up` writes it here'
 
 usage() {
 	cat >&2 <<-EOF
@@ -106,7 +107,7 @@ uuid4() {
 
 cmd_up() {
 	need_root
-	need_tools ip nsenter setsid sleep od awk find
+	need_tools ip nsenter setsid sleep od awk find unshare mount
 	[[ ! -e $LEDGER ]] || die "lab '$NAME' exists: run 'lab.sh down --name $NAME' first"
 	if [[ -e $HOSTROOT ]] && [[ -n $(ls -A "$HOSTROOT") ]]; then
 		die "host root $HOSTROOT is not empty: choose a new --dir"
@@ -178,13 +179,22 @@ cmd_up() {
 	# One long-running process per pod: the subshell moves itself into the
 	# container's cgroups, then becomes (via setsid and nsenter, both exec
 	# without forking here) `sleep infinity` in the pod's netns.
+	# Like a container, each has its own mount namespace with its own
+	# /etc/resolv.conf, a bind mount of $STATE_DIR/pods/pI/resolv.conf that
+	# `dns up` fills (propagation slave: netns unmounted on the host are
+	# unmounted here too, so no netns is kept alive).
 	local -a pid=()
+	for ((i = 0; i < PODS; i++)); do
+		mkdir -p "$STATE_DIR/pods/p$i"
+		printf '%s\n' "$NO_DNS" >"$STATE_DIR/pods/p$i/resolv.conf"
+	done
 	for ((i = 0; i < PODS; i++)); do
 		(
 			for h in "${hier[@]}"; do
 				echo "$BASHPID" >"$h$CGROUP_REL/kubepods/besteffort/pod${uid[i]}/${cid[i]}/cgroup.procs"
 			done
-			exec setsid nsenter --net="/var/run/netns/${pns[i]}" sleep infinity
+			exec setsid unshare --mount --propagation slave sh -c 'mount --bind "$1" /etc/resolv.conf && exec nsenter --net="$2" sleep infinity' \
+				sh "$STATE_DIR/pods/p$i/resolv.conf" "/var/run/netns/${pns[i]}"
 		) </dev/null >/dev/null 2>&1 &
 		pid[i]=$!
 		ledger_add "$LEDGER" pid "${pid[i]}"

@@ -72,6 +72,10 @@ func (p *Printer) arp(b []byte, length int) {
 		p.ip4(b[off:])
 	}
 	haddr := func(off int) {
+		if hln == 6 {
+			p.mac(b[off:])
+			return
+		}
 		for i := 0; i < hln; i++ {
 			if i > 0 {
 				p.c(':')

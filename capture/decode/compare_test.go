@@ -44,6 +44,10 @@ var flagSets = []flagSet{
 	{"nn-XX", []string{"-nn", "-XX"}, with(nn, func(o *Options) { o.ASCII = 2 })},
 	{"nn-ev", []string{"-nn", "-e", "-v"}, with(nn, func(o *Options) { o.LinkHeader = true; o.Verbose = 1 })},
 	{"n", []string{"-n"}, Options{NumericHosts: true}},
+	// Without -n tcpdump looks names up; the lab's 198.18.0.0/15 and
+	// link-local addresses have none, and netdiag never resolves.
+	{"plain", nil, Options{}},
+	{"plain-e", []string{"-e"}, Options{LinkHeader: true}},
 }
 
 // tcpdumpLines runs the oracle: `tcpdump FLAGS -r FILE` with TZ=UTC.

@@ -66,11 +66,19 @@ func mutated(t testing.TB, seed uint64, perPacket int) map[pcapio.LinkType][][]b
 func TestCompareMutated(t *testing.T) {
 	testlab.RequireTool(t, "tcpdump")
 	dir := t.TempDir()
-	seed := uint64(1)
+	seeds := []uint64{1, 2, 3}
 	if v := os.Getenv("NETDIAG_MUTATE_SEED"); v != "" {
-		fmt.Sscan(v, &seed)
+		var s uint64
+		fmt.Sscan(v, &s)
+		seeds = []uint64{s}
 	}
-	for lt, pkts := range mutated(t, seed, 3) {
+	all := map[pcapio.LinkType][][]byte{}
+	for _, seed := range seeds {
+		for lt, pkts := range mutated(t, seed, 3) {
+			all[lt] = append(all[lt], pkts...)
+		}
+	}
+	for lt, pkts := range all {
 		path := filepath.Join(dir, lt.String()+".pcap")
 		writeSynth(t, path, synthCapture{lt: lt, pkts: pkts})
 		t.Run(lt.String(), func(t *testing.T) {
@@ -121,6 +129,17 @@ func foreign(lt pcapio.LinkType, b []byte) bool {
 	case pcapio.LinkTypeLinuxSLL2:
 		return len(b) >= 20 && foreignType(binary.BigEndian.Uint16(b), b[20:])
 	case pcapio.LinkTypeNull, pcapio.LinkTypeLoop:
+		if len(b) >= 4 {
+			f := binary.NativeEndian.Uint32(b)
+			if lt == pcapio.LinkTypeLoop {
+				f = binary.BigEndian.Uint32(b)
+			} else if f&0xffff0000 != 0 {
+				f = f>>24 | f>>8&0xff00 | f<<8&0xff0000 | f<<24
+			}
+			if f == 7 || f == 16 || f == 23 {
+				return true
+			}
+		}
 		return len(b) >= 4 && foreignIP(b[4:])
 	}
 	return foreignIP(b)
@@ -213,6 +232,20 @@ func foreignIP(b []byte) bool {
 		}
 		sp, dp := binary.BigEndian.Uint16(l4), binary.BigEndian.Uint16(l4[2:])
 		if proto == 6 {
+			// MPTCP options have their own printer.
+			if len(l4) >= 20 {
+				opts := l4[20:max(20, min(len(l4), int(l4[12]>>4)*4))]
+				for i := 0; i < len(opts); {
+					if opts[i] == 30 {
+						return true
+					}
+					if opts[i] <= 1 || i+1 >= len(opts) || opts[i+1] < 2 {
+						i++
+						continue
+					}
+					i += int(opts[i+1])
+				}
+			}
 			return foreignTCPPorts[sp] || foreignTCPPorts[dp]
 		}
 		if foreignUDPPorts[sp] || foreignUDPPorts[dp] || (sp >= 7000 && sp <= 7009) || (dp >= 7000 && dp <= 7009) {

@@ -53,6 +53,9 @@ type Printer struct {
 	proto string
 	// hdrlen is the link header length known so far, for -x.
 	hdrlen int
+	// tcpPayloadCaptured tells the TCP option printer (md5) whether the
+	// segment's payload is all in the capture.
+	tcpPayloadCaptured bool
 	pkt pcapio.Packet
 }
 

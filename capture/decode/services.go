@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bufio"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -93,4 +94,43 @@ func protocolName(proto uint8) string {
 		}
 	})
 	return protocols[proto]
+}
+
+var (
+	ethersOnce sync.Once
+	ethers     map[[6]byte]string
+)
+
+// etherName returns the /etc/ethers name of a MAC address, or "Broadcast".
+func etherName(a [6]byte) string {
+	ethersOnce.Do(func() {
+		ethers = map[[6]byte]string{}
+		f, err := os.Open("/etc/ethers")
+		if err == nil {
+			defer f.Close()
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				line := sc.Text()
+				if i := strings.IndexByte(line, '#'); i >= 0 {
+					line = line[:i]
+				}
+				fields := strings.Fields(line)
+				if len(fields) < 2 {
+					continue
+				}
+				hw, err := net.ParseMAC(fields[0])
+				if err != nil || len(hw) != 6 {
+					continue
+				}
+				if _, dup := ethers[[6]byte(hw)]; !dup {
+					ethers[[6]byte(hw)] = fields[1]
+				}
+			}
+		}
+		bc := [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+		if _, ok := ethers[bc]; !ok {
+			ethers[bc] = "Broadcast"
+		}
+	})
+	return ethers[a]
 }

@@ -181,6 +181,9 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		p.u(uint64(urp))
 	}
 	if hlen > 20 {
+		// For md5 the option printer needs to know whether the payload was
+		// captured.
+		p.tcpPayloadCaptured = len(b) >= hlen+length
 		if !p.tcpOptions(b[20:min(len(b), hlen)], hlen-20, rev, thseq, thack) {
 			return
 		}
@@ -330,6 +333,55 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 			p.s(" ecr ")
 			p.u(uint64(binary.BigEndian.Uint32(cp[4:])))
 		case 0, 1, 4:
+		case 19:
+			datalen = 16
+			if !lencheck(16) {
+				return bad()
+			}
+			p.c(' ')
+			if !p.tcpPayloadCaptured {
+				p.s("snaplen too short, ")
+			} else {
+				p.s("shared secret not supplied with -M, ")
+			}
+			p.s("can't check - ")
+			for _, c := range cp[:16] {
+				p.hexw(uint64(c), 2)
+			}
+		case 20:
+			datalen = 2
+			if !lencheck(2) {
+				return bad()
+			}
+			p.s(" cap ")
+			p.hexw(uint64(cp[0]), 2)
+			p.s(" id ")
+			p.u(uint64(cp[1]))
+		case 29:
+			datalen = olen - 2
+			if datalen < 2 {
+				p.s(" (invalid)")
+				break
+			}
+			if !lencheck(1) {
+				return bad()
+			}
+			p.s(" keyid ")
+			p.u(uint64(cp[0]))
+			if !lencheck(2) {
+				return bad()
+			}
+			p.s(" rnextkeyid ")
+			p.u(uint64(cp[1]))
+			if datalen > 2 {
+				p.s(" mac 0x")
+				for i := 2; i < datalen; i++ {
+					if !lencheck(i + 1) {
+						return bad()
+					}
+					p.hexw(uint64(cp[i]), 2)
+				}
+			}
 		case 34, 254:
 			datalen = olen - 2
 			if !lencheck(datalen) {

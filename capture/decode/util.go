@@ -108,13 +108,30 @@ func (p *Printer) addr6(b []byte) {
 	}
 }
 
+// mac is tcpdump's etheraddr_string: with -n the bare address, otherwise
+// an /etc/ethers name, "Broadcast", or the address and its OUI's name.
 func (p *Printer) mac(b []byte) {
 	p.need(b, 6)
+	if !p.opts.NumericHosts {
+		if name := etherName([6]byte(b[:6])); name != "" {
+			p.s(name)
+			return
+		}
+	}
 	for i := 0; i < 6; i++ {
 		if i > 0 {
 			p.c(':')
 		}
 		p.hexw(uint64(b[i]), 2)
+	}
+	if !p.opts.NumericHosts {
+		p.s(" (oui ")
+		if n, ok := ouiNames[uint32(b[0])<<16|uint32(b[1])<<8|uint32(b[2])]; ok {
+			p.s(n)
+		} else {
+			p.s("Unknown")
+		}
+		p.c(')')
 	}
 }
 

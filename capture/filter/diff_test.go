@@ -49,7 +49,7 @@ var genPrims = []string{
 	"less 60", "greater 100", "len > 64", "tcp[13] & 2 != 0", "tcp[tcpflags] & tcp-ack != 0",
 	"icmp[icmptype] = icmp-echo", "udp[0:2] = 53", "ip[8] > 32", "ip6[6] = 17", "ether[0] & 1 = 1",
 	"ip[2:2] > 100", "tcp[2:2] = 80", "icmp6[0] = 128", "vlan", "vlan 10", "mpls", "mpls 100",
-	"pppoes", "pppoes 0x11", "pppoed", "inbound", "outbound", "ifindex 2", "stp", "decnet",
+	"pppoes", "pppoes 0x11", "pppoed", "inbound", "outbound", "ifindex 2", "stp", "decnet", "geneve", "geneve 10",
 }
 
 func generatedCorpus() []string {
@@ -153,9 +153,9 @@ func oracleCases(t *testing.T) []diffCase {
 }
 
 // unsupported lists constructs netdiag rejects on purpose although libpcap
-// accepts them; see the report in docs/bench/filter.md.
+// accepts them, and vxlan, which libpcap 1.10 lacks; see docs/bench/filter.md.
 func unsupported(expr string) bool {
-	for _, s := range []string{"protochain", "geneve", "byte ", "gateway", "atalk", "aarp", "ipx", "esis", "isis", "clnp"} {
+	for _, s := range []string{"vxlan", "byte ", "gateway", "atalk", "aarp", "ipx", "esis", "isis", "clnp"} {
 		if strings.Contains(expr, s) {
 			return true
 		}
@@ -166,7 +166,7 @@ func unsupported(expr string) bool {
 func TestDifferentialLibpcap(t *testing.T) {
 	cases := oracleCases(t)
 	exprs := map[string]bool{}
-	var fails, accepted, rejected, packets, tolerated, rejectAllDiffers int
+	var fails, accepted, rejected, packets, tolerated, rejectAllDiffers, longChains, staleRegs int
 	var ratios []float64
 	worst := ""
 	worstRatio := 0.0
@@ -214,6 +214,14 @@ func TestDifferentialLibpcap(t *testing.T) {
 		// the reference is libpcap's unoptimized program (tcpdump -O).
 		var unopt *oracleResult
 		tolerate := func(p testPacket, rb uint32) bool {
+			switch libpcapQuirk(c.expr, c.oracle.prog, p) {
+			case "protochain":
+				longChains++
+				return true
+			case "geneve":
+				staleRegs++
+				return true
+			}
 			if unopt == nil {
 				u := runOracleArgs(c.lt, c.expr, "-O")
 				unopt = &u
@@ -241,6 +249,7 @@ func TestDifferentialLibpcap(t *testing.T) {
 			t.Fatal("too many differences")
 		}
 	}
+	t.Logf("tolerated: %d packets where libpcap's protochain loop steps over more than %d headers, %d where libpcap reads Geneve offset words on a path that never computed them", longChains, protochainDepth, staleRegs)
 	sort.Float64s(ratios)
 	t.Logf("%d expressions × %d link types: %d compiled by both, %d rejected by libpcap, %d packets compared, %d results equal to libpcap's unoptimized program only (loads past the packet end)", len(exprs), len(allLinkTypes), accepted, rejected, packets, tolerated)
 	if len(ratios) > 0 {
@@ -260,4 +269,33 @@ func TestDifferentialLibpcap(t *testing.T) {
 	if len(exprs) < 2000 {
 		t.Errorf("corpus has %d expressions, want at least 2000", len(exprs))
 	}
+}
+
+// libpcapQuirk names the reason libpcap's program may legitimately differ
+// from netdiag's on p: "protochain" when libpcap's loop takes more than
+// protochainDepth steps (netdiag's unrolled walk stops there and rejects),
+// "geneve" when the packet's path through libpcap's program never computes
+// the Geneve offsets, yet the tests after `geneve` read them from scratch
+// words, which then hold whatever earlier arithmetic left there (netdiag's
+// hold 0); "" otherwise.
+func libpcapQuirk(expr string, prog []bpf.RawInstruction, p testPacket) string {
+	back, geneveOffsets := 0, false
+	_, err := run(prog, p.data, p.wire, &p.meta, func(pc int) {
+		in := prog[pc]
+		switch {
+		case in.Op == opJMP|jJA && int32(in.K) < 0:
+			back++
+		case in.Op == opJMP|jJEQ && in.K == 0x6558:
+			geneveOffsets = true
+		}
+	})
+	switch {
+	case err != nil:
+		return ""
+	case strings.Contains(expr, "protochain") && back > protochainDepth:
+		return "protochain"
+	case strings.Contains(expr, "geneve") && !geneveOffsets:
+		return "geneve"
+	}
+	return ""
 }

@@ -525,7 +525,10 @@ func (g *gen) ncode(q qual, t token, v uint32, bits int, dotted bool) cond {
 		}
 		return g.proto(t, v, q.proto)
 	case "protochain":
-		g.fail(t, "protochain is not supported by netdiag")
+		if dotted {
+			g.fail(t, "syntax error: protocol number expected")
+		}
+		return g.protochain(t, v, q.proto)
 	}
 	g.fail(t, "syntax error")
 	return cond{}
@@ -741,7 +744,11 @@ func (g *gen) scode(q qual, t token) cond {
 		}
 		return g.proto(t, v, q.proto)
 	case "protochain":
-		g.fail(t, "protochain is not supported by netdiag")
+		v, ok := lookupProto(name, q.proto)
+		if !ok {
+			g.fail(t, "unknown %s protocol '%s'", map[bool]string{true: "ether", false: "ip"}[q.proto == "link"], name)
+		}
+		return g.protochain(t, v, q.proto)
 	}
 	g.fail(t, "syntax error")
 	return cond{}

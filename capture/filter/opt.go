@@ -42,6 +42,11 @@ func (b *block) constValue() (uint32, bool) {
 		switch {
 		case s.Op == opLD|mIMM:
 			a, known = s.K, true
+		case s.Op == opALU|aluAND|srcK && s.K == 0, s.Op == opALU|aluMUL|srcK && s.K == 0:
+			// Whatever was loaded, A is now 0 (libpcap folds these too,
+			// dropping the load).
+			a, known = 0, true
+		case s.Op&0x07 == opLDX, s.Op == opMISC|miscTAX, s.Op == opSTX:
 		case s.Op&0x07 == opALU && s.Op&srcX == 0 && known:
 			switch s.Op & 0xf0 {
 			case aluADD:
@@ -63,11 +68,11 @@ func (b *block) constValue() (uint32, bool) {
 			case aluNEG:
 				a = -a
 			default:
-				return 0, false
+				known = false
 			}
 		case s.Op == opST:
 		default:
-			return 0, false
+			known = false
 		}
 	}
 	return a, known
@@ -185,7 +190,7 @@ func thread(root *block) bool {
 				if s.leaf {
 					break
 				}
-				if s.jt == s.jf && !s.loadsPacket() {
+				if s.jt == s.jf {
 					*edge = s.jt
 					changed = true
 					continue
@@ -249,7 +254,7 @@ func intern(root *block) (*block, bool) {
 func optimize(root *block) *block {
 	for i := 0; i < 20; i++ {
 		c1 := thread(root)
-		for !root.leaf && root.jt == root.jf && !root.loadsPacket() {
+		for !root.leaf && root.jt == root.jf {
 			root = root.jt
 			c1 = true
 		}

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"encoding/binary"
+	"errors"
 	"hash/fnv"
 
 	"golang.org/x/net/bpf"
@@ -486,6 +487,10 @@ func explore(lt LinkType, a, b []bpf.RawInstruction, limit int, tolerate func(p 
 		seen[p.key()] = true
 		n++
 		ra, err := Run(a, p.data, p.wire, &p.meta)
+		if errors.Is(err, ErrLoop) {
+			// libpcap's protochain loop never ends on this packet.
+			continue
+		}
 		if err != nil {
 			return &p, 0, 0, n, err
 		}

@@ -37,6 +37,12 @@ var ErrLoop = errors.New("run filter: program did not finish")
 // anything else is the number of bytes to keep. Out-of-bounds loads and
 // division by zero return 0, as in the kernel and libpcap.
 func Run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta) (uint32, error) {
+	return run(prog, pkt, wirelen, m, nil)
+}
+
+// run is Run that calls visit, when not nil, with the index of every
+// instruction it executes (tests use it to see the path a packet takes).
+func run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta, visit func(pc int)) (uint32, error) {
 	if m == nil {
 		m = &Meta{}
 	}
@@ -71,6 +77,9 @@ func Run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta) (uint32, e
 		}
 		if pc < 0 || pc >= len(prog) {
 			return 0, fmt.Errorf("run filter: jumped to %d, outside the %d-instruction program", pc, len(prog))
+		}
+		if visit != nil {
+			visit(pc)
 		}
 		in := prog[pc]
 		pc++

@@ -11,7 +11,9 @@
 #   lab.sh dns up|down         DNS servers (ndlab dns-server) on 53 in pods 1
 #                              and 2 (pod 1 only with 2 pods) behind the
 #                              kube-dns service 198.18.200.53 (kube-proxy rules
-#                              in the node netns); the dns-* faults and
+#                              in the node netns), and every pod's
+#                              /etc/resolv.conf pointing at it (cluster.local
+#                              search list, ndots:5); the dns-* faults and
 #                              conntrack-insert-failed need it
 #
 # FAULT (check ID it shows up under, when not the same):
@@ -49,7 +51,8 @@
 #   overlay-blocked           VXLAN device flannel.1 (dstport 8472) and an
 #                             iptables INPUT rule dropping UDP 8472
 #   rp-filter [POD]           rp_filter=1 (all and cbr0), a second interface
-#                             eth1 198.18.50.1/24, and pod POD sending from
+#                             eth1 198.18.50.1/24 (a veth to ndlab-NAME.n2),
+#                             and pod POD sending from
 #                             198.18.50.10 so its packets arrive on the wrong
 #                             interface (background, 10 min at most)
 #   stale-endpoints           kube-proxy rules: default/gone -> 198.18.0.250:8080,
@@ -210,7 +213,7 @@ kube_sync() {
 	active no-local-endpoints && args+=(--nolocal)
 	active iptables-mixed-backends && args+=(--web "$(pod_field 0 ip)")
 	local cur
-	cur=$(nsx iptables-nft-save)
+	cur=$(nsx iptables-nft-save 2>/dev/null)
 	if grep -q 'KUBE-' <<<"$cur"; then
 		grep -v 'KUBE-' <<<"$cur" | nsx iptables-nft-restore || die "remove kube rules (iptables-nft-restore)"
 	fi
@@ -271,28 +274,30 @@ heal_veth-down() {
 	wait_oper "$NODE_NS" "$veth" UP
 }
 
-# node2_up FAULT ADDR PEER-ADDR: the second node netns joined by veth
-# "uplink" (MTU 1500) with ADDR in the node netns and PEER-ADDR in node 2.
+# node2_up FAULT ADDR PEER-ADDR [LINK]: the second node netns joined by a
+# veth LINK (default "uplink", MTU 1500) with ADDR in the node netns and
+# PEER-ADDR in node 2. (This kernel may lack dummy devices: veths it is.)
 node2_up() {
-	local n2
+	local n2 link=${4:-$UPLINK}
 	n2=$(node2)
 	[[ ! -e /var/run/netns/$n2 ]] || die "$n2 exists: another fault uses it (heal it first)"
 	fset "$1" netns "$n2"
+	fset "$1" uplink "$link"
 	ledger_add "$LEDGER" netns "$n2"
 	ip netns add "$n2"
 	ip -n "$n2" link set lo up
-	ip -n "$NODE_NS" link add "$UPLINK" mtu 1500 type veth peer name "$UPLINK" netns "$n2" mtu 1500
-	ip -n "$NODE_NS" addr add "$2" dev "$UPLINK"
-	ip -n "$n2" addr add "$3" dev "$UPLINK"
-	ip -n "$NODE_NS" link set "$UPLINK" up
-	ip -n "$n2" link set "$UPLINK" up
+	ip -n "$NODE_NS" link add "$link" mtu 1500 type veth peer name "$link" netns "$n2" mtu 1500
+	ip -n "$NODE_NS" addr add "$2" dev "$link"
+	ip -n "$n2" addr add "$3" dev "$link"
+	ip -n "$NODE_NS" link set "$link" up
+	ip -n "$n2" link set "$link" up
 }
 
 node2_down() {
 	local n2
 	n2=$(fget "$1" netns)
 	[[ -z $n2 ]] && return 0
-	ip -n "$NODE_NS" link del "$UPLINK" 2>/dev/null || true
+	ip -n "$NODE_NS" link del "$(fget "$1" uplink)" 2>/dev/null || true
 	ip netns del "$n2" 2>/dev/null || true
 }
 
@@ -484,19 +489,24 @@ fault_rp-filter() {
 	pns=$(pod_field "$i" netnsName)
 	save_set "$1" "$NODE_NS_PATH" net/ipv4/conf/all/rp_filter 1
 	save_set "$1" "$NODE_NS_PATH" "net/ipv4/conf/$(state_get .bridge)/rp_filter" 1
-	fset "$1" link eth1
 	fset "$1" podaddr "$pns"
-	ip -n "$NODE_NS" link add eth1 type dummy
-	ip -n "$NODE_NS" addr add 198.18.50.1/24 dev eth1
-	ip -n "$NODE_NS" link set eth1 up
+	node2_up "$1" 198.18.50.1/24 198.18.50.2/24 eth1
 	ip -n "$pns" addr add 198.18.50.10/32 dev eth0
 	# To the node's bridge address, from an address routed via eth1.
+	local before n
+	before=$(rpf_drops)
 	spawn "$1" "$(pod_field "$i" netns)" "$(pod_field "$i" cgroup)" "$(ndlab_bin)" udpsend --src 198.18.50.10 --dst "$(state_get .gateway):7" --rate 50 --duration 10m
+	for ((n = 0; n < 100; n++)); do
+		(($(rpf_drops) > before)) && return 0
+		sleep 0.05
+	done
+	die "IPReversePathFilter did not grow in 5 s"
 }
+rpf_drops() { nsx awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i in k) if (k[i] == "IPReversePathFilter") print v[i] } }' /proc/net/netstat; }
 heal_rp-filter() {
 	stop_spawned "$1"
 	ip -n "$(fget "$1" podaddr)" addr del 198.18.50.10/32 dev eth0 2>/dev/null || true
-	ip -n "$NODE_NS" link del eth1 2>/dev/null || true
+	node2_down "$1"
 	restore_sysctls "$1"
 }
 
@@ -638,6 +648,7 @@ cmd_dns() {
 		for x in dns-down dns-slow conntrack-insert-failed; do
 			injected "$x" && die "heal $x first"
 		done
+		dns_resolv_off
 		stop_spawned dns
 		rm -f "$f"
 		kube_sync
@@ -659,13 +670,26 @@ cmd_dns() {
 	rules_begin
 	dns_start dns 0s
 	kube_sync
+	# Every pod's /etc/resolv.conf (written in place: it is bind-mounted).
+	for ((i = 0; i < n; i++)); do
+		printf 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver %s\noptions ndots:5\n' "$DNS_VIP" >"$STATE_DIR/pods/p$i/resolv.conf"
+	done
 	trap - EXIT
 	log "dns up: kube-system/kube-dns $DNS_VIP:53 -> $(ledger_get "$f" ip | sort | paste -sd' ')"
+}
+
+dns_resolv_off() {
+	local f
+	for f in "$STATE_DIR"/pods/p*/resolv.conf; do
+		[[ -f $f ]] && printf '%s\n' "$NO_DNS" >"$f"
+	done
+	return 0
 }
 
 dns_exit() {
 	(($1 != 0)) || return 0
 	trap - EXIT
+	dns_resolv_off
 	stop_spawned dns
 	rm -f "$(fdir)/dns"
 	kube_sync || true
