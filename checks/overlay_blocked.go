@@ -56,19 +56,25 @@ func init() {
 				if (l.Kind != "vxlan" && l.Kind != "geneve") || l.DstPort == 0 {
 					continue
 				}
+				// iptables-nft rules show up in both the iptables and the nft
+				// dump: one finding per device, listing every rule.
+				var hits []map[string]any
 				for _, r := range rules {
-					if !dropsUDPPort(r.Text, l.DstPort) {
-						continue
+					if dropsUDPPort(r.Text, l.DstPort) {
+						hits = append(hits, map[string]any{"rule": r.Text, "where": r.Where, "packets": r.Packets})
 					}
-					out = append(out, Finding{
-						Severity: Fail,
-						Summary:  fmt.Sprintf("%s device %s uses UDP %d but a rule in %s drops that port: pods on other nodes are unreachable (100%% loss)", l.Kind, l.Name, l.DstPort, r.Where),
-						Evidence: map[string]any{"device": l.Name, "udpPort": l.DstPort, "rule": r.Text, "where": r.Where, "packets": r.Packets},
-						Fix: []string{fmt.Sprintf("remove the rule, or allow UDP %d between nodes in the host firewall and the cloud firewall", l.DstPort),
-							fmt.Sprintf("test the path: netdiag probe --udp NODE-IP:%d", l.DstPort)},
-						Object: &Object{Kind: "interface", Name: l.Name},
-					})
 				}
+				if len(hits) == 0 {
+					continue
+				}
+				out = append(out, Finding{
+					Severity: Fail,
+					Summary:  fmt.Sprintf("%s device %s uses UDP %d but a rule in %s drops that port: pods on other nodes are unreachable (100%% loss)", l.Kind, l.Name, l.DstPort, hits[0]["where"]),
+					Evidence: map[string]any{"device": l.Name, "udpPort": l.DstPort, "rule": hits[0]["rule"], "rules": hits},
+					Fix: []string{fmt.Sprintf("remove the rule, or allow UDP %d between nodes in the host firewall and the cloud firewall", l.DstPort),
+						fmt.Sprintf("test the path: netdiag probe --udp NODE-IP:%d", l.DstPort)},
+					Object: &Object{Kind: "interface", Name: l.Name},
+				})
 			}
 			return out
 		},

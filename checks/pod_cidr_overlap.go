@@ -27,7 +27,9 @@ func init() {
 			}
 			var nets []netOf
 			for _, l := range s.Node.Links {
-				if podIfs[l.Name] || l.Kind == "veth" || l.Kind == "bridge" || l.Name == "lo" || overhead[l.Kind] > 0 || l.Kind == "dummy" {
+				// A veth is an uplink (kind and minikube nodes) unless it is a
+				// pod's host veth or a bridge port.
+				if podIfs[l.Name] || l.Master != "" || l.Kind == "bridge" || l.Name == "lo" || overhead[l.Kind] > 0 {
 					continue
 				}
 				for _, a := range l.Addrs {

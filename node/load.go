@@ -37,6 +37,13 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 			return nil, fmt.Errorf("list pods: %w", err)
 		}
 	}
+	var eps []string
+	if !o.NoRuntime {
+		var err error
+		if eps, err = criEndpoints(o.RuntimeEndpoint, o.HostRoot); err != nil {
+			return nil, err
+		}
+	}
 	var early []string
 	nodeNS, w, err := OpenNodeNetNS(o.NodeNetNS)
 	if err != nil {
@@ -118,10 +125,6 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 	}
 
 	if !o.NoRuntime {
-		eps, err := criEndpoints(o.RuntimeEndpoint, o.HostRoot)
-		if err != nil {
-			return nil, err
-		}
 		if len(eps) == 0 {
 			warn(fmt.Errorf("CRI: no runtime socket found under %s (--runtime-endpoint names one)", o.HostRoot))
 		}

@@ -51,8 +51,16 @@ func merge(f found) (pods []Pod, procs []Process, warnings []string) {
 	// 1. Runtime sandboxes.
 	best := map[string]*runtimePod{}
 	var order []string
+	// Every sandbox and container the runtimes know, of older sandboxes too:
+	// a process in one of them is not a stale container.
+	sandboxes := map[string]bool{}
+	known := map[string]Container{}
 	for i := range f.runtime {
 		rp := &f.runtime[i]
+		sandboxes[rp.SandboxID] = true
+		for _, c := range rp.Containers {
+			known[c.ID] = c
+		}
 		key := uidKey(rp.UID)
 		if key == "" {
 			key = "sandbox:" + rp.SandboxID
@@ -127,13 +135,21 @@ func merge(f found) (pods []Pod, procs []Process, warnings []string) {
 				}
 				continue
 			}
+			if sandboxes[pr.ContainerID] {
+				continue // the pause process of an older sandbox of this pod
+			}
 			c := findContainer(p, pr.ContainerID)
 			if c == nil {
-				state := ""
-				if answered {
-					state = StateNotInRuntime
+				nc, ok := known[pr.ContainerID]
+				switch {
+				case ok:
+					nc.PIDs = nil
+				case answered:
+					nc = Container{ID: pr.ContainerID, Name: f.containerNames[pr.ContainerID], State: StateNotInRuntime}
+				default:
+					nc = Container{ID: pr.ContainerID, Name: f.containerNames[pr.ContainerID]}
 				}
-				p.Containers = append(p.Containers, Container{ID: pr.ContainerID, Name: f.containerNames[pr.ContainerID], State: state})
+				p.Containers = append(p.Containers, nc)
 				c = &p.Containers[len(p.Containers)-1]
 			}
 			c.PIDs = appendUnique(c.PIDs, pr.PID)

@@ -45,7 +45,8 @@ var flagSets = []flagSet{
 	{"nn-ev", []string{"-nn", "-e", "-v"}, with(nn, func(o *Options) { o.LinkHeader = true; o.Verbose = 1 })},
 	{"n", []string{"-n"}, Options{NumericHosts: true}},
 	// Without -n tcpdump looks names up; the lab's 198.18.0.0/15 and
-	// link-local addresses have none, and netdiag never resolves.
+	// link-local addresses have none, and netdiag never resolves. Only the
+	// lab captures use these: other addresses can make tcpdump wait for DNS.
 	{"plain", nil, Options{}},
 	{"plain-e", []string{"-e"}, Options{LinkHeader: true}},
 }
@@ -110,7 +111,11 @@ func netdiagLines(t testing.TB, file string, opts Options) []string {
 // compareFile checks every flag set on one capture file against tcpdump.
 func compareFile(t *testing.T, file string) {
 	t.Helper()
+	lab := strings.HasPrefix(filepath.Base(file), "lab-")
 	for _, fs := range flagSets {
+		if strings.HasPrefix(fs.name, "plain") && !lab {
+			continue
+		}
 		t.Run(fs.name, func(t *testing.T) {
 			want := tcpdumpLines(t, file, fs.args)
 			got := netdiagLines(t, file, fs.opts)

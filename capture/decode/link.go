@@ -478,4 +478,3 @@ func (p *Printer) padRight(s string, w int) {
 	}
 	p.s(s)
 }
-

@@ -10,12 +10,12 @@ import (
 
 // Time formats, named after the tcpdump flag that selects them.
 const (
-	TimeDefault = iota // HH:MM:SS.ffffff in the local time zone
-	TimeNone           // -t
-	TimeEpoch          // -tt: seconds since 1970
-	TimeDelta          // -ttt: since the previous packet
-	TimeDate           // -tttt: YYYY-MM-DD HH:MM:SS.ffffff
-	TimeSinceFirst     // -ttttt: since the first packet
+	TimeDefault    = iota // HH:MM:SS.ffffff in the local time zone
+	TimeNone              // -t
+	TimeEpoch             // -tt: seconds since 1970
+	TimeDelta             // -ttt: since the previous packet
+	TimeDate              // -tttt: YYYY-MM-DD HH:MM:SS.ffffff
+	TimeSinceFirst        // -ttttt: since the first packet
 )
 
 // Options are tcpdump's text-output flags.
@@ -56,7 +56,7 @@ type Printer struct {
 	// tcpPayloadCaptured tells the TCP option printer (md5) whether the
 	// segment's payload is all in the capture.
 	tcpPayloadCaptured bool
-	pkt pcapio.Packet
+	pkt                pcapio.Packet
 }
 
 // NewPrinter returns a printer writing to w. Print buffers output; call Flush

@@ -59,54 +59,21 @@ func loadServices() {
 	}
 }
 
-var (
-	protocolsOnce sync.Once
-	protocols     map[uint8]string
-)
-
-// protocolName returns the /etc/protocols name of an IP protocol number, as
-// tcpdump's netdb_protoname (getprotobynumber(3)) does.
-func protocolName(proto uint8) string {
-	protocolsOnce.Do(func() {
-		protocols = map[uint8]string{}
-		f, err := os.Open("/etc/protocols")
-		if err != nil {
-			return
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := sc.Text()
-			if i := strings.IndexByte(line, '#'); i >= 0 {
-				line = line[:i]
-			}
-			fields := strings.Fields(line)
-			if len(fields) < 2 {
-				continue
-			}
-			n, err := strconv.ParseUint(fields[1], 10, 8)
-			if err != nil {
-				continue
-			}
-			if _, dup := protocols[uint8(n)]; !dup {
-				protocols[uint8(n)] = fields[0]
-			}
-		}
-	})
-	return protocols[proto]
-}
+// protocolName returns the name tcpdump prints for an IP protocol it does not
+// decode when run without -n (its built-in IANA keyword table).
+func protocolName(proto uint8) string { return ipProtoKeywords[proto] }
 
 var (
 	ethersOnce sync.Once
 	ethers     map[[6]byte]string
 )
 
-// etherName returns the /etc/ethers name of a MAC address, or "Broadcast".
+// etherName returns the /etc/ethers name of a MAC address, or "Broadcast",
+// as tcpdump's ether_ntohost(3) lookup and built-in names do.
 func etherName(a [6]byte) string {
 	ethersOnce.Do(func() {
 		ethers = map[[6]byte]string{}
-		f, err := os.Open("/etc/ethers")
-		if err == nil {
+		if f, err := os.Open("/etc/ethers"); err == nil {
 			defer f.Close()
 			sc := bufio.NewScanner(f)
 			for sc.Scan() {

@@ -69,7 +69,7 @@ func cat(parts ...[]byte) []byte {
 	return b
 }
 
-func be16(v int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
+func be16(v int) []byte    { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 
 func eth(typ int, payload []byte) []byte {
@@ -78,9 +78,9 @@ func eth(typ int, payload []byte) []byte {
 
 type ip4opt struct {
 	id, frag, ttl, tos int
-	options          []byte
-	badSum           bool
-	totalLen         int // 0: computed
+	options            []byte
+	badSum             bool
+	totalLen           int // 0: computed
 }
 
 func ipv4(src, dst netip.Addr, proto int, payload []byte, o ip4opt) []byte {

@@ -36,11 +36,11 @@ func (p *Printer) be32(b []byte, off int) uint32 {
 	return binary.BigEndian.Uint32(b[off:])
 }
 
-func (p *Printer) s(s string)       { p.out = append(p.out, s...) }
-func (p *Printer) c(c byte)         { p.out = append(p.out, c) }
-func (p *Printer) u(v uint64)       { p.out = strconv.AppendUint(p.out, v, 10) }
-func (p *Printer) i(v int)          { p.out = strconv.AppendInt(p.out, int64(v), 10) }
-func (p *Printer) hex(v uint64)     { p.out = strconv.AppendUint(p.out, v, 16) }
+func (p *Printer) s(s string)   { p.out = append(p.out, s...) }
+func (p *Printer) c(c byte)     { p.out = append(p.out, c) }
+func (p *Printer) u(v uint64)   { p.out = strconv.AppendUint(p.out, v, 10) }
+func (p *Printer) i(v int)      { p.out = strconv.AppendInt(p.out, int64(v), 10) }
+func (p *Printer) hex(v uint64) { p.out = strconv.AppendUint(p.out, v, 16) }
 func (p *Printer) hexw(v uint64, w int) {
 	const digits = "0123456789abcdef"
 	for i := w - 1; i >= 0; i-- {

@@ -94,6 +94,38 @@ func evalTest(op uint16, a, k uint32) bool {
 
 type factSet map[fact]bool
 
+// Value sets: fact{val, opOneOf, k} says k is one of the values val can
+// have, and fact{val, opOneOfKnown, 0} that this list is complete (from
+// paths that met, each knowing val by an equality).
+const (
+	opOneOf      = 0x100
+	opOneOfKnown = 0x200
+	maxOneOf     = 16
+)
+
+// possible returns the values val can have, when the facts limit them.
+func possible(fs factSet, val string) (map[uint32]bool, bool) {
+	for f, v := range fs {
+		if v && f.op == jJEQ && f.val == val {
+			return map[uint32]bool{f.k: true}, true
+		}
+	}
+	if !fs[fact{val: val, op: opOneOfKnown}] {
+		return nil, false
+	}
+	set := map[uint32]bool{}
+	for f, v := range fs {
+		if !v || f.op != opOneOf || f.val != val {
+			continue
+		}
+		if eq, ok := fs[fact{val: val, op: jJEQ, k: f.k}]; ok && !eq {
+			continue // ruled out by a failed equality since
+		}
+		set[f.k] = true
+	}
+	return set, true
+}
+
 // decide tells whether b's test outcome is known from facts.
 func decide(b *block, fs factSet) (bool, bool) {
 	if b.leaf {
@@ -111,10 +143,18 @@ func decide(b *block, fs factSet) (bool, bool) {
 	if v, ok := fs[p]; ok {
 		return v, true
 	}
-	// A known equality decides any other test of the same value.
-	for f, v := range fs {
-		if v && f.op == jJEQ && f.val == p.val {
-			return evalTest(p.op, f.k, p.k), true
+	// A known equality decides another equality test of the same value.
+	// Like libpcap, do not go further (A == 0x800 also decides A > 1500):
+	// dropping a test drops its load, and where a load past the end of a
+	// short packet rejects it, netdiag must reject it too.
+	if p.op == jJEQ {
+		if set, ok := possible(fs, p.val); ok {
+			switch {
+			case !set[p.k]:
+				return false, true
+			case len(set) == 1:
+				return true, true
+			}
 		}
 	}
 	return false, false
@@ -167,6 +207,34 @@ func thread(root *block) bool {
 				}
 				if all {
 					fs[f] = v
+				}
+			}
+			// Where every path knows a value among a few, it is one of
+			// their union.
+			vals := map[string]bool{}
+			for f := range ins[0] {
+				if f.op == jJEQ || f.op == opOneOfKnown {
+					vals[f.val] = true
+				}
+			}
+			for val := range vals {
+				union := map[uint32]bool{}
+				for _, o := range ins {
+					set, ok := possible(o, val)
+					if !ok {
+						union = nil
+						break
+					}
+					for k := range set {
+						union[k] = true
+					}
+				}
+				if union == nil || len(union) > maxOneOf {
+					continue
+				}
+				fs[fact{val: val, op: opOneOfKnown}] = true
+				for k := range union {
+					fs[fact{val: val, op: opOneOf, k: k}] = true
 				}
 			}
 		} else {
@@ -255,7 +323,14 @@ func optimize(root *block) *block {
 	for i := 0; i < 20; i++ {
 		c1 := thread(root)
 		for !root.leaf && root.jt == root.jf {
-			root = root.jt
+			// Like libpcap's opt_root, keep the skipped root's
+			// statements, where a load still rejects a packet too short
+			// for it, unless all that is left is a return.
+			next := root.jt
+			if !next.leaf {
+				next.stmts = append(append([]bpf.RawInstruction{}, root.stmts...), next.stmts...)
+			}
+			root = next
 			c1 = true
 		}
 		if !root.leaf {

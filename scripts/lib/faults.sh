@@ -641,7 +641,7 @@ cmd_dns() {
 	need_tools jq ip nsenter ss
 	[[ -f $STATE ]] || die "no lab '$NAME' (no $STATE)"
 	mkdir -p "$(fdir)"
-	local f
+	local f x
 	f=$(fdir)/dns
 	if [[ $1 == down ]]; then
 		[[ -f $f ]] || return 0
