@@ -113,7 +113,7 @@ func setUsageHandler(cmd *ucli.Command) {
 // Main runs the app and turns its error into one line on stderr and an exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := NewApp(stdin, stdout, stderr)
-	err := app.Run(args)
+	err := app.Run(hoistGlobals(app, args))
 	if name, ok := app.Metadata["notFound"].(string); ok && err == nil {
 		err = usageErrorf("no command %q", name)
 	}

@@ -43,3 +43,23 @@ func TestVersionJSON(t *testing.T) {
 		t.Fatalf("exit %d, output %q", code, out)
 	}
 }
+
+func TestHoistGlobals(t *testing.T) {
+	app := NewApp(nil, nil, nil)
+	for _, tt := range []struct{ in, want string }{
+		{"netdiag pods -o json", "netdiag -o json pods"},
+		{"netdiag -v pods --output=json --pod-ip 198.18.0.1", "netdiag --output=json -v pods --pod-ip 198.18.0.1"},
+		{"netdiag capture -v -nn --host-root /x", "netdiag --host-root /x capture -v -nn"},
+		{"netdiag exec --pod-ip 198.18.0.1 -- ip -o addr", "netdiag exec --pod-ip 198.18.0.1 -- ip -o addr"},
+		{"netdiag conntrack list -o json", "netdiag -o json conntrack list"},
+		{"netdiag --node-netns /n version", "netdiag --node-netns /n version"},
+	} {
+		got := strings.Join(hoistGlobals(app, strings.Fields(tt.in)), " ")
+		if got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if code, out, _ := run(t, "", "version", "-o", "json"); code != 0 || !strings.Contains(out, `"version"`) {
+		t.Errorf("version -o json: exit %d, %q", code, out)
+	}
+}

@@ -25,8 +25,8 @@ type Globals struct {
 	Verbose         bool
 }
 
-// globals reads the global flags. Flags given after the command name are
-// accepted too, since urfave/cli looks them up through the lineage.
+// globals reads the global flags; Main moves those written after the
+// command name in front of it (hoistGlobals).
 func globals(c *ucli.Context) Globals {
 	g := Globals{
 		NodeNetNS:       c.String("node-netns"),

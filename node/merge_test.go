@@ -81,9 +81,23 @@ func TestMergeSandboxChoice(t *testing.T) {
 			{Source: SourceCRI, SandboxID: "old-ready", UID: uid, Name: "a", Namespace: "n", State: "ready", CreatedAt: 100},
 		},
 	}
+	f.runtime[2].Containers = []Container{{ID: "c-old", Name: "app", State: "exited"}}
+	f.procs = []Process{
+		{PID: 10, PodUID: uid, ContainerID: "ready"},
+		{PID: 11, PodUID: uid, ContainerID: "old-ready"}, // older sandbox's pause, lingering
+		{PID: 12, PodUID: uid, ContainerID: "c-old"},     // container of the older sandbox
+		{PID: 13, PodUID: uid, ContainerID: "c-stale"},   // no runtime knows it
+	}
 	pods, _, _ := merge(f)
 	if len(pods) != 1 || pods[0].SandboxID != "ready" {
-		t.Errorf("merge chose %+v, want the newest ready sandbox", pods)
+		t.Fatalf("merge chose %+v, want the newest ready sandbox", pods)
+	}
+	want := []Container{
+		{ID: "c-old", Name: "app", State: "exited", PIDs: []int{12}},
+		{ID: "c-stale", State: StateNotInRuntime, PIDs: []int{13}},
+	}
+	if diff := cmp.Diff(want, pods[0].Containers); diff != "" || pods[0].PID != 10 {
+		t.Errorf("pid %d, containers (-want +got):\n%s", pods[0].PID, diff)
 	}
 }
 

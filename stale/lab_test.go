@@ -48,12 +48,13 @@ type spawner struct {
 	lab   *testlab.Lab
 	dirs  []string     // cgroup directories holding what it started
 	not   map[int]bool // processes that were there before
+	seen  map[string]bool
 	cmds  []*exec.Cmd
 	procs int // processes started, the shells' children included
 }
 
 func newSpawner(tb testing.TB, lab *testlab.Lab) *spawner {
-	s := &spawner{tb: tb, lab: lab, not: map[int]bool{}}
+	s := &spawner{tb: tb, lab: lab, not: map[int]bool{}, seen: map[string]bool{}}
 	tb.Cleanup(s.stop)
 	return s
 }
@@ -70,6 +71,11 @@ func (s *spawner) start(pod testlab.LabPod, id string, n int) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			s.tb.Fatal(err)
 		}
+		if s.seen[dir] {
+			files = append(files, filepath.Join(dir, "cgroup.procs"))
+			continue
+		}
+		s.seen[dir] = true
 		s.dirs = append(s.dirs, dir)
 		b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 		for _, f := range strings.Fields(string(b)) {
@@ -272,20 +278,24 @@ func waitListening(t *testing.T, pid int) {
 func BenchmarkScan(b *testing.B) {
 	testlab.RequireRoot(b)
 	testlab.RequireTool(b, "nsenter", "sh", "sleep")
+	b.Logf("%s: start", time.Now().Format(time.TimeOnly))
 	lab := testlab.NewLab(b, 200)
 	sp := newSpawner(b, lab)
 	var ids []string
+	b.Logf("%s: lab up", time.Now().Format(time.TimeOnly))
 	for i, p := range lab.Pods {
 		ids = append(ids, p.ContainerID)
-		sp.start(p, p.ContainerID, 8)
 		if i%10 == 0 {
+			sp.start(p, p.ContainerID, 8)
 			sp.start(p, randomID(b), 1)
 		} else {
-			sp.start(p, p.ContainerID, 1)
+			sp.start(p, p.ContainerID, 9)
 		}
 	}
 	giveTaskState(b, lab.HostRoot, ids...)
 	sp.wait()
+	b.Logf("%s: %d processes started", time.Now().Format(time.TimeOnly), sp.procs)
+	b.Cleanup(func() { b.Logf("%s: cleaning up", time.Now().Format(time.TimeOnly)) })
 	check := func(res *Result) {
 		if n := len(res.Stale); n != 20 || res.ProcsChecked != 2000 {
 			b.Fatalf("Scan: %d stale groups of %d processes, want 20 of 2000", n, res.ProcsChecked)

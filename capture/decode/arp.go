@@ -65,11 +65,14 @@ func (p *Printer) arp(b []byte, length int) {
 	}
 	p.c(' ')
 	paddr := func(off int) {
-		if (pro != etherTypeIPv4 && pro != 0x1000) || pln != 4 {
+		switch {
+		case pro != etherTypeIPv4 && pro != 0x1000:
 			p.s("<wrong proto type>")
-			return
+		case pln != 4:
+			p.s("<wrong len>")
+		default:
+			p.ip4(b[off:])
 		}
-		p.ip4(b[off:])
 	}
 	haddr := func(off int) {
 		if hln == 6 {

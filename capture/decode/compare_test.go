@@ -42,6 +42,7 @@ var flagSets = []flagSet{
 	{"nn-xx", []string{"-nn", "-xx"}, with(nn, func(o *Options) { o.Hex = 2 })},
 	{"nn-X", []string{"-nn", "-X"}, with(nn, func(o *Options) { o.ASCII = 1 })},
 	{"nn-XX", []string{"-nn", "-XX"}, with(nn, func(o *Options) { o.ASCII = 2 })},
+	{"nn-vvv", []string{"-nn", "-vvv"}, with(nn, func(o *Options) { o.Verbose = 3 })},
 	{"nn-ev", []string{"-nn", "-e", "-v"}, with(nn, func(o *Options) { o.LinkHeader = true; o.Verbose = 1 })},
 	{"n", []string{"-n"}, Options{NumericHosts: true}},
 	// Without -n tcpdump looks names up; the lab's 198.18.0.0/15 and
@@ -55,7 +56,9 @@ var flagSets = []flagSet{
 func tcpdumpLines(t *testing.T, file string, args []string) []string {
 	t.Helper()
 	cmd := exec.Command("tcpdump", append(append([]string{}, args...), "-r", file)...)
-	cmd.Env = append(os.Environ(), "TZ=UTC")
+	// Without -n tcpdump asks DNS for names the lab's addresses do not have;
+	// keep a slow resolver from stalling the test.
+	cmd.Env = append(os.Environ(), "TZ=UTC", "RES_OPTIONS=timeout:1 attempts:1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -426,12 +426,13 @@ func (p *Printer) fqdn(m []byte, cp int) int {
 			cp++
 			continue
 		case 0x40:
-			// Bit-string labels (RFC 2673) are obsolete; print as tcpdump
-			// does the unknown case.
-			p.s("<ELT ")
-			p.i(i & 0x3f)
-			p.c('>')
-			return -1
+			if i&0x3f != 1 {
+				p.s("<ELT ")
+				p.i(i & 0x3f)
+				p.c('>')
+				return -1
+			}
+			p.bitLabel(m, cp)
 		case 0x80:
 			p.s("<BAD LABEL TYPE>")
 			return -1
@@ -707,4 +708,28 @@ func (p *Printer) eopt(m []byte, cp int) int {
 		}
 	}
 	return cp + l
+}
+
+// bitLabel is blabel_print: an RFC 2673 bit-string label as \[xHEX/BITS].
+func (p *Printer) bitLabel(m []byte, cp int) {
+	bitlen := int(p.u8(m, cp))
+	if bitlen == 0 {
+		bitlen = 256
+	}
+	lim := cp + 1 + (bitlen+3)/4
+	p.s("\\[x")
+	bp, b := cp+1, bitlen
+	for ; bp < lim && b > 7; b, bp = b-8, bp+1 {
+		p.hexw(uint64(p.u8(m, bp)), 2)
+	}
+	if b > 4 {
+		tc := p.u8(m, bp)
+		p.hexw(uint64(tc&(0xff<<(8-b))), 2)
+	} else if b > 0 {
+		tc := p.u8(m, bp)
+		p.hexw(uint64((tc>>4)&0x0f&(0x0f<<(4-b))), 1)
+	}
+	p.c('/')
+	p.i(bitlen)
+	p.c(']')
 }

@@ -475,13 +475,14 @@ func (p *Printer) ip6(b []byte, length int) {
 		p.i(payloadLen)
 		p.s(") ")
 	}
+	origB := b
 	if len(b) > ipLen {
 		b = b[:ipLen]
 	}
 	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen)}
 	cp, adv, rem, total := 0, 40, ipLen, 0
 	var ph uint8 = 255
-	foundExt, foundHBH := false, false
+	foundExt, foundHBH, foundJumbo := false, false, false
 	for cp < len(b) && adv > 0 {
 		if rem < adv {
 			p.tcheck(nil, 1)
@@ -521,13 +522,13 @@ func (p *Printer) ip6(b []byte, length int) {
 				p.s("DSTOPT ")
 			}
 			if nh == protoHopOpts || p.opts.Verbose > 0 {
-				if !p.ip6Options(b[cp+2 : cp+hl]) {
+				if !p.ip6Options(b[cp+2:cp+hl], nh == protoHopOpts, &payloadLen, &foundJumbo) {
 					p.s(" [|" + p.proto + "]")
 					return
 				}
 			}
 			if nh == protoHopOpts {
-				if payloadLen == 0 {
+				if payloadLen == 0 && !foundJumbo {
 					p.s("[No valid Jumbo Payload Hop-by-Hop option found] (invalid)")
 					return
 				}
@@ -570,7 +571,24 @@ func (p *Printer) ip6(b []byte, length int) {
 			}
 			foundExt = true
 		default:
-			if payloadLen == 0 {
+			if foundJumbo {
+				jl := payloadLen + 40
+				if jl < total {
+					p.proto = "ip6"
+					p.tcheck(nil, 1)
+				}
+				if length < jl {
+					p.s("truncated-ip6 - ")
+					p.i(jl - length)
+					p.s(" bytes missing!")
+				}
+				if len(origB) > jl {
+					b = origB[:jl]
+				} else {
+					b = origB
+				}
+				rem = jl - total
+			} else if payloadLen == 0 {
 				if foundExt {
 					p.proto = "ip6"
 					p.tcheck(nil, 1)
@@ -587,13 +605,43 @@ func (p *Printer) ip6(b []byte, length int) {
 	}
 }
 
+// ip6SubOptions is ip6_sopt_print (inside a home address option).
+func (p *Printer) ip6SubOptions(b []byte) bool {
+	for i := 0; i < len(b); {
+		olen := 1
+		if b[i] != 0 {
+			if i+1 >= len(b) {
+				return false
+			}
+			olen = int(b[i+1]) + 2
+		}
+		if i+olen > len(b) {
+			return false
+		}
+		switch b[i] {
+		case 0:
+			p.s(", pad1")
+		case 1:
+			p.s(", padn")
+		default:
+			p.s(", sopt_type 0x")
+			p.hexw(uint64(b[i]), 2)
+			p.s(": len=")
+			p.i(olen - 2)
+		}
+		i += olen
+	}
+	return true
+}
+
 // ip6Options prints hop-by-hop and destination options (tcpdump shows them
 // only with -v); false means malformed and the line ends.
-func (p *Printer) ip6Options(b []byte) bool {
+func (p *Printer) ip6Options(b []byte, hbh bool, payloadLen *int, foundJumbo *bool) bool {
 	v := p.opts.Verbose > 0
 	if len(b) == 0 {
 		return true
 	}
+	seenJumbo := false
 	for i := 0; i < len(b); {
 		t := b[i]
 		olen := 1
@@ -646,12 +694,46 @@ func (p *Printer) ip6Options(b []byte) bool {
 				p.c(')')
 				return false
 			}
+			jl := binary.BigEndian.Uint32(b[i+2:])
+			note := ""
+			switch {
+			case seenJumbo:
+				note = " - already seen"
+			case !hbh:
+				note = " - not a hop-by-hop option"
+			case *payloadLen != 0:
+				note = " - payload len != 0"
+			case jl < 65536:
+				note = " - < 65536"
+			default:
+				*foundJumbo = true
+				*payloadLen = int(jl)
+			}
+			seenJumbo = true
 			if v {
-				// netdiag never sees jumbograms on a link with an MTU below
-				// 64 KiB; report like tcpdump does for a non-jumbo header.
 				p.s("(jumbo: ")
-				p.u(uint64(binary.BigEndian.Uint32(b[i+2:])))
-				p.s(" - payload len != 0) ")
+				p.u(uint64(jl))
+				p.s(note)
+				p.s(") ")
+			}
+		case 0xc9:
+			if len(b)-i < 18 {
+				p.s("(homeaddr: trunc)")
+				return false
+			}
+			if olen-2 < 16 {
+				p.s("(homeaddr: invalid len ")
+				p.i(olen - 2)
+				p.c(')')
+				return false
+			}
+			if v {
+				p.s("(homeaddr: ")
+				p.addr6(b[i+2:])
+				if olen-2 > 16 && !p.ip6SubOptions(b[i+18:i+olen]) {
+					return false
+				}
+				p.c(')')
 			}
 		default:
 			if len(b)-i < 2 {

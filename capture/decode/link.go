@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"net"
+	"strings"
 
 	"github.com/netdiag/netdiag/capture/pcapio"
 )
@@ -113,7 +114,7 @@ func (p *Printer) ipN(b []byte, length int) {
 	}
 }
 
-var bsdAF = map[uint32]string{2: "IPv4", 24: "IPv6", 28: "IPv6", 30: "IPv6", 7: "OSI", 16: "Appletalk", 23: "IPX"}
+var bsdAF = map[uint32]string{2: "IPv4", 6: "NS", 7: "ISO", 16: "Appletalk", 23: "IPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
 
 func (p *Printer) null(b []byte, length int) int {
 	p.proto = "null"
@@ -241,8 +242,12 @@ func (p *Printer) ether(b []byte, length int) int {
 				p.s(": ")
 			}
 		}
-		p.llc(rest, length)
-		return hdrlen
+		n := p.llc(rest, length, b[6:12], b[0:6])
+		if n < 0 {
+			p.defaultPrint(rest)
+			n = -n
+		}
+		return hdrlen + n
 	}
 	if p.opts.LinkHeader {
 		p.etherTypeShort(t)
@@ -288,36 +293,190 @@ func (p *Printer) etherTypeShort(t uint16) {
 	p.c(')')
 }
 
-// llc prints an 802.2 frame the way tcpdump does when it does not know the
-// SAPs: the header and a default dump.
-func (p *Printer) llc(b []byte, length int) {
+var llcSAPs = map[uint8]string{
+	0x00: "Null", 0xff: "Global", 0x02: "802.1B I", 0x03: "802.1B G", 0x06: "IP", 0x04: "SNA",
+	0x0e: "ProWay NM", 0x42: "STP", 0x4e: "RS511", 0x7e: "ISO8208", 0x8e: "ProWay",
+	0xaa: "SNAP", 0xe0: "IPX", 0xf0: "NetBeui", 0xfe: "OSI",
+}
+
+var llcCmds = map[uint16]string{0x03: "ui", 0xe3: "test", 0xaf: "xid", 0x63: "ua", 0x43: "disc", 0x0f: "dm", 0x6f: "sabme", 0x87: "frmr"}
+
+func llcFlags(v uint16) string {
+	switch v {
+	case 0:
+		return "Command"
+	case 1:
+		return "Response"
+	case 0x10, 0x100:
+		return "Poll"
+	case 0x11, 0x101:
+		return "Final"
+	}
+	return "?"
+}
+
+func (p *Printer) sapName(sap uint8, unknown string) {
+	if n, ok := llcSAPs[sap]; ok {
+		p.s(n)
+		return
+	}
+	p.s(unknown)
+	if strings.HasSuffix(unknown, "0x") {
+		p.hexw(uint64(sap), 2)
+	}
+}
+
+// llc is tcpdump's llc_print for the SAPs netdiag knows (IP) and the
+// generic header line for the others. src and dst are the Ethernet
+// addresses, nil for cooked captures. It returns the LLC header length,
+// negative when the payload was not decoded (the caller dumps it).
+func (p *Printer) llc(b []byte, length int, src, dst []byte) int {
 	p.proto = "llc"
-	dsap := p.u8(b, 0)
-	ssap := p.u8(b, 1)
-	ctl := p.u8(b, 2)
-	p.s("LLC, dsap Unknown (0x")
-	p.hexw(uint64(dsap&^1), 2)
-	p.s(") ")
-	if dsap&1 != 0 {
-		p.s("Group")
+	caplen := len(b)
+	if caplen < 3 || length < 3 {
+		p.s(" [|llc]")
+		p.hexASCII("\n\t", b, 0)
+		if caplen < 3 {
+			return caplen
+		}
+		return length
+	}
+	dsapField, ssapField := b[0], b[1]
+	control := uint16(b[2])
+	hdrlen := 3
+	isU := control&3 == 3
+	if !isU {
+		if caplen < 4 || length < 4 {
+			p.s(" [|llc]")
+			p.hexASCII("\n\t", b, 0)
+			if caplen < 4 {
+				return caplen
+			}
+			return length
+		}
+		control = uint16(b[2]) | uint16(b[3])<<8
+		hdrlen = 4
+	}
+	if ssapField == 0xff && dsapField == 0xff {
+		// IPX over raw 802.3: not decoded.
+		return 0
+	}
+	dsap, ssap := dsapField&^1, ssapField&^1
+	if p.opts.LinkHeader {
+		p.s("LLC, dsap ")
+		p.sapName(dsap, "Unknown")
+		p.s(" (0x")
+		p.hexw(uint64(dsap), 2)
+		p.s(") ")
+		if dsapField&1 != 0 {
+			p.s("Group")
+		} else {
+			p.s("Individual")
+		}
+		p.s(", ssap ")
+		p.sapName(ssap, "Unknown")
+		p.s(" (0x")
+		p.hexw(uint64(ssap), 2)
+		p.s(") ")
+		if ssapField&1 != 0 {
+			p.s("Response")
+		} else {
+			p.s("Command")
+		}
+		if isU {
+			p.s(", ctrl 0x")
+			p.hexw(uint64(control), 2)
+		} else {
+			p.s(", ctrl 0x")
+			p.hexw(uint64(control), 4)
+		}
+		p.s(": ")
+	}
+	rest := b[hdrlen:]
+	length -= hdrlen
+	if ssap == 0x06 && dsap == 0x06 && control == 0x03 {
+		p.sub(func() { p.ip(rest, length) })
+		return hdrlen
+	}
+	if !p.opts.LinkHeader {
+		if ssap == dsap {
+			if src != nil {
+				p.mac(src)
+				p.s(" > ")
+				p.mac(dst)
+				p.c(' ')
+			}
+			p.sapName(dsap, "Unknown DSAP 0x")
+			p.c(' ')
+		} else {
+			if src != nil {
+				p.mac(src)
+				p.c(' ')
+			}
+			p.sapName(ssap, "Unknown SSAP 0x")
+			p.s(" > ")
+			if dst != nil {
+				p.mac(dst)
+				p.c(' ')
+			}
+			p.sapName(dsap, "Unknown DSAP 0x")
+			p.c(' ')
+		}
+	}
+	gsap := uint16(ssapField & 1)
+	if isU {
+		p.s("Unnumbered, ")
+		if n, ok := llcCmds[control&0xef]; ok {
+			p.s(n)
+		} else {
+			p.hexw(uint64(control&0xef), 2)
+		}
+		p.s(", Flags [")
+		p.s(llcFlags(gsap | control&0x10))
+		p.s("], length ")
+		p.i(length + hdrlen)
+		if control&^0x10 == 0xaf {
+			if length == 0 {
+				return hdrlen
+			}
+			if len(rest) < 1 {
+				p.s(" [|llc]")
+				return hdrlen
+			}
+			if rest[0] == 0x81 {
+				if len(rest) < 3 || length < 3 {
+					p.s(" [|llc]")
+					p.hexASCII("\n\t", rest, 0)
+				} else {
+					p.s(": ")
+					p.hexw(uint64(rest[1]), 2)
+					p.c(' ')
+					p.hexw(uint64(rest[2]), 2)
+				}
+				return hdrlen
+			}
+		}
+	} else if control&1 == 1 {
+		p.s("Supervisory, ")
+		p.s([]string{"Receiver Ready", "Receiver not Ready", "Reject", "?"}[(control>>2)&3])
+		p.s(", rcv seq ")
+		p.u(uint64((control >> 9) & 0x7f))
+		p.s(", Flags [")
+		p.s(llcFlags(gsap | control&0x100))
+		p.s("], length ")
+		p.i(length + hdrlen)
+		return hdrlen
 	} else {
-		p.s("Individual")
+		p.s("Information, send seq ")
+		p.u(uint64((control >> 1) & 0x7f))
+		p.s(", rcv seq ")
+		p.u(uint64((control >> 9) & 0x7f))
+		p.s(", Flags [")
+		p.s(llcFlags(gsap | control&0x100))
+		p.s("], length ")
+		p.i(length + hdrlen)
 	}
-	p.s(", ssap Unknown (0x")
-	p.hexw(uint64(ssap&^1), 2)
-	p.s(") ")
-	if ssap&1 != 0 {
-		p.s("Response")
-	} else {
-		p.s("Command")
-	}
-	p.s(", ctrl 0x")
-	p.hexw(uint64(ctl), 2)
-	p.s(": ")
-	if len(b) > 3 {
-		p.defaultPrint(b[3:])
-	}
-	_ = length
+	return -hdrlen
 }
 
 // etherType dispatches on an ethertype; false means "not decoded".
@@ -421,7 +580,12 @@ func (p *Printer) cooked(hdr []byte, v2 bool, proto uint16, b []byte, length, hd
 		if proto <= 1500 {
 			switch proto {
 			case 4:
-				p.llc(b, length)
+				n := p.llc(b, length, nil, nil)
+				if n < 0 {
+					p.defaultPrint(b)
+				} else {
+					hdrlen += n
+				}
 			default:
 				// IPX (802.3) and unknown: a default dump.
 				p.defaultPrint(b)

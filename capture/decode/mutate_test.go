@@ -66,7 +66,7 @@ func mutated(t testing.TB, seed uint64, perPacket int) map[pcapio.LinkType][][]b
 func TestCompareMutated(t *testing.T) {
 	testlab.RequireTool(t, "tcpdump")
 	dir := t.TempDir()
-	seeds := []uint64{1, 2, 3}
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
 	if v := os.Getenv("NETDIAG_MUTATE_SEED"); v != "" {
 		var s uint64
 		fmt.Sscan(v, &s)
@@ -158,7 +158,16 @@ func foreignType(t uint16, b []byte) bool {
 	}
 	switch {
 	case t <= 1500:
-		return true // LLC
+		// LLC: netdiag knows IP and the generic header, not SNAP, STP,
+		// IPX, NetBEUI or OSI.
+		if len(b) < 3 {
+			return false
+		}
+		d, s := b[0]&^1, b[1]&^1
+		if d == 6 && s == 6 && b[2] == 3 {
+			return foreignIP(b[3:])
+		}
+		return (b[0] == 0xff && b[1] == 0xff) || (d == s && (d == 0xaa || d == 0x42 || d == 0xe0 || d == 0xf0 || d == 0xfe))
 	case t == 0x0806 || t == 0x8035:
 		// ATM and Frame Relay ARP have their own printers.
 		return len(b) >= 2 && (binary.BigEndian.Uint16(b) == 19 || binary.BigEndian.Uint16(b) == 15)

@@ -20,7 +20,10 @@ const (
 
 // Options are tcpdump's text-output flags.
 type Options struct {
-	NumericHosts bool // -n: no reverse DNS (netdiag never resolves names)
+	// NumericHosts is -n: no names for addresses (netdiag never does DNS,
+	// but without -n tcpdump adds MAC vendors, /etc/ethers names and
+	// protocol keywords) and, as in tcpdump 4.99, numeric ports too.
+	NumericHosts bool
 	NumericPorts bool // -nn: port numbers instead of /etc/services names
 	TimeFormat   int  // one of the Time* constants
 	Verbose      int  // -v, -vv, -vvv
@@ -56,7 +59,6 @@ type Printer struct {
 	// tcpPayloadCaptured tells the TCP option printer (md5) whether the
 	// segment's payload is all in the capture.
 	tcpPayloadCaptured bool
-	pkt                pcapio.Packet
 }
 
 // NewPrinter returns a printer writing to w. Print buffers output; call Flush
@@ -81,9 +83,11 @@ func (p *Printer) Flush() error { return p.w.Flush() }
 // Print writes the line(s) for one packet: the one-line summary, then the
 // hex/ASCII dump when -x/-X ask for it. It never fails on malformed packets,
 // which print as tcpdump prints them; errors come only from the writer.
+// pkt.OrigLen must be the length on the wire: 0 (like any impossible
+// length) prints tcpdump's "[Invalid header: ...]" line. Output is buffered;
+// several Printers sharing one writer must Flush after each packet.
 func (p *Printer) Print(pkt pcapio.Packet) error {
 	p.out = p.out[:0]
-	p.pkt = pkt
 	data := pkt.Data
 	if pkt.CaptureLen > 0 && pkt.CaptureLen < len(data) {
 		data = data[:pkt.CaptureLen]

@@ -290,6 +290,14 @@ func TestRecordCorpus(t *testing.T) {
 			testlab.Run(t, "ip", "-n", side.ns, "link", "set", tun.name, "up")
 		}
 	}
+	// A router path: B forwards to C over a link with MTU 1280, so A's big
+	// DF packets get "need to frag" and TTL-1 packets "time exceeded".
+	nsC := testlab.NewNetNS(t)
+	vbc, vc := testlab.VethPair(t, nsB, "198.18.20.1/24", nsC, "198.18.20.2/24")
+	testlab.Run(t, "ip", "-n", nsB, "link", "set", vbc, "mtu", "1280")
+	testlab.Run(t, "ip", "-n", nsC, "link", "set", vc, "mtu", "1280")
+	testlab.InNetNS(t, nsB, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+	testlab.Run(t, "ip", "-n", nsC, "route", "add", "198.18.0.0/24", "via", "198.18.20.1")
 	llB := linkLocal(t, nsB, vb)
 	linkLocal(t, nsA, va)
 
@@ -321,6 +329,16 @@ func TestRecordCorpus(t *testing.T) {
 	testlab.InNetNS(t, nsA, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", llB+"%"+va)
 	testlab.InNetNS(t, nsA, "ping", "-6", "-c", "1", "-s", "3000", "-W", "2", llB+"%"+va)
 
+	// The flap above removed A's routes through the veth; add this one now.
+	testlab.Run(t, "ip", "-n", nsA, "route", "add", "198.18.20.0/24", "via", "198.18.0.2")
+	testlab.InNetNS(t, nsA, "ping", "-c", "1", "-W", "2", "198.18.20.2")
+	// Need to frag (mtu 1280) from the router, and time exceeded.
+	if out, err := exec.Command("ip", "netns", "exec", nsA, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1400", "198.18.20.2").CombinedOutput(); err == nil {
+		t.Fatalf("a 1428-byte DF ping crossed a 1280-byte link:\n%s", out)
+	}
+	if out, err := exec.Command("ip", "netns", "exec", nsA, "ping", "-c", "1", "-W", "1", "-t", "1", "198.18.20.2").CombinedOutput(); err == nil {
+		t.Fatalf("a TTL-1 ping crossed a router:\n%s", out)
+	}
 	helper(t, nsB, true, "tcp-server", ":9000")
 	helper(t, nsB, true, "tcp-server", ":8080")
 	helper(t, nsB, true, "dns-server", "198.18.0.2:53")

@@ -459,6 +459,11 @@ var synthesized = func() []synthCapture {
 		cat(macB, macA, be16(0x88a8), be16(0x0010), be16(0x8100), be16(0x0020), be16(0x0806), arpPkt(1, macA, ipA, zero, ipB)),
 		cat([]byte{0x01, 0x80, 0xc2, 0, 0, 0x0e}, macA, be16(0x88b5), []byte{2, 7, 4, 2, 0, 0, 0, 0, 10, 0, 0}),
 		cat(macB, macA, be16(0x1234), []byte("payload of an unknown type")),
+		cat([]byte{0x01, 0x80, 0xc2, 0, 0, 0}, macA, be16(20), []byte{0x20, 0x21, 0x03}, make([]byte, 17)),
+		cat(macB, macA, be16(30), []byte{0x06, 0x06, 0x03}, ipv4(ipA, ipB, 17, udpv(ipA, ipB, 5, 6, nil), ip4opt{})[:27]),
+		cat(macB, macA, be16(10), []byte{0x30, 0x30, 0xaf, 0x81, 0x01, 0x02, 0, 0, 0, 0}),
+		cat(macB, macA, be16(10), []byte{0x30, 0x31, 0x05, 0x10, 0, 0, 0, 0, 0, 0}),
+		cat(macB, macA, be16(10), []byte{0x30, 0x30, 0x04, 0x11, 1, 2, 3, 4, 5, 6}),
 		cat(macB, macA),
 	}
 	add(withSnaps(synthCapture{name: "l2", lt: pcapio.LinkTypeEthernet, pkts: l2Pkts}, 16, 24, 30)...)

@@ -37,7 +37,9 @@ var ErrRejectsAll = errors.New("expression rejects all packets")
 // Compile turns a pcap-filter(7) expression into classic BPF for link type
 // lt. Accepted packets return snaplen (DefaultSnaplen when 0). An empty
 // expression accepts everything. Errors are *Error values naming the token
-// and column where possible.
+// and column where possible. As in libpcap, programs with geneve, vxlan or
+// protochain are not optimized: they carry offsets between blocks in
+// scratch words, which the optimizer does not track.
 func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []bpf.RawInstruction, err error) {
 	var o options
 	for _, f := range opts {

@@ -27,6 +27,9 @@ func ForCookedSocket(prog []bpf.RawInstruction, lt LinkType) (kernelProg []bpf.R
 	default:
 		return nil, false
 	}
+	if xFromMemory(prog) {
+		return nil, false
+	}
 	size := map[uint16]uint32{szB: 1, szH: 2, szW: 4}
 	var out []bpf.RawInstruction
 	newPos := make([]int, len(prog)+1)
@@ -46,8 +49,9 @@ func ForCookedSocket(prog []bpf.RawInstruction, lt LinkType) (kernelProg []bpf.R
 			in = ins(opLD|szW|mABS, skfAdOff+ad)
 		case code&0x07 == opLD && code&0xe0 == mIND, code == opLDX|szB|mMSH:
 			// X holds an offset relative to K (a header length or a
-			// computed index), so the load reads past the cooked header
-			// exactly when K does.
+			// computed index: xFromMemory ruled out offsets the program
+			// stored, which geneve and vxlan make absolute), so the load
+			// reads past the cooked header exactly when K does.
 			if in.K < hdr {
 				return nil, false
 			}
@@ -82,4 +86,47 @@ func ForCookedSocket(prog []bpf.RawInstruction, lt LinkType) (kernelProg []bpf.R
 		out[j].Jt, out[j].Jf = uint8(jt), uint8(jf)
 	}
 	return out, true
+}
+
+// xFromMemory reports whether an indexed load may run with X loaded from a
+// scratch word (ldx M[k]) on some path: the offsets geneve and vxlan store
+// count from the start of the packet, cooked header included (protochain's
+// are relative, but are not told apart).
+func xFromMemory(prog []bpf.RawInstruction) bool {
+	xm := make([]bool, len(prog)+1)
+	reached := make([]bool, len(prog)+1)
+	reached[0] = true
+	for i, in := range prog {
+		if !reached[i] {
+			continue
+		}
+		x := xm[i]
+		switch {
+		case in.Op&0x07 == opLD && in.Op&0xe0 == mIND:
+			if x {
+				return true
+			}
+		case in.Op == opLDX|mMEM:
+			x = true
+		case in.Op&0x07 == opLDX, in.Op == opMISC|miscTAX:
+			x = false
+		}
+		flow := func(j int) {
+			if j <= len(prog) {
+				reached[j] = true
+				xm[j] = xm[j] || x
+			}
+		}
+		switch {
+		case in.Op&0x07 == opRET:
+		case in.Op == opJMP|jJA:
+			flow(i + 1 + int(in.K))
+		case in.Op&0x07 == opJMP:
+			flow(i + 1 + int(in.Jt))
+			flow(i + 1 + int(in.Jf))
+		default:
+			flow(i + 1)
+		}
+	}
+	return false
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	gocmp "github.com/google/go-cmp/cmp"
+
 	"golang.org/x/net/bpf"
 )
 
@@ -52,6 +54,17 @@ func TestForCookedSocket(t *testing.T) {
 			compiled++
 			kprog, ok := ForCookedSocket(prog, lt)
 			if !ok {
+				// Only link-layer bytes beyond the protocol, packet type
+				// and interface index, and the offsets geneve and
+				// protochain keep in scratch words, keep a program out of
+				// the kernel.
+				expected := false
+				for _, w := range []string{"ether", "link", "pppoes", "geneve", "protochain"} {
+					expected = expected || strings.Contains(e, w)
+				}
+				if !expected {
+					t.Errorf("%s %q: cannot run in the kernel:\n%s", lt, e, dumpString(prog))
+				}
 				continue
 			}
 			rewritten++
@@ -65,9 +78,6 @@ func TestForCookedSocket(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d programs, %d run in the kernel, %d packets compared", lt, compiled, rewritten, packets)
-		if rewritten < compiled*9/10 {
-			t.Errorf("%s: only %d of %d programs can run in the kernel", lt, rewritten, compiled)
-		}
 	}
 }
 
@@ -112,6 +122,9 @@ func TestForCookedSocketCases(t *testing.T) {
 		{"link[14] = 8", LINUX_SLL, false, ""},
 		{"link[ip[0] & 3] = 8", LINUX_SLL2, false, ""},
 		{"tcp port 80", EN10MB, false, ""},
+		// Inner offsets stored by vxlan count the cooked header.
+		{"vxlan and tcp[20] = 1", LINUX_SLL, false, ""},
+		{"vxlan", LINUX_SLL, true, ""},
 	}
 	for _, tc := range tests {
 		prog, err := Compile(tc.expr, tc.lt, 0)
@@ -123,12 +136,16 @@ func TestForCookedSocketCases(t *testing.T) {
 			t.Errorf("%s %q: ok %v, want %v", tc.lt, tc.expr, ok, tc.ok)
 			continue
 		}
-		if ok {
-			var sb strings.Builder
-			_ = Dump(&sb, k, DumpAsm)
-			if sb.String() != tc.want {
-				t.Errorf("%s %q: got\n%s\nwant\n%s", tc.lt, tc.expr, sb.String(), tc.want)
+		if ok && tc.want != "" {
+			if diff := gocmp.Diff(tc.want, dumpString(k)); diff != "" {
+				t.Errorf("%s %q: kernel program (-want +got):\n%s", tc.lt, tc.expr, diff)
 			}
 		}
 	}
+}
+
+func dumpString(prog []bpf.RawInstruction) string {
+	var sb strings.Builder
+	_ = Dump(&sb, prog, DumpAsm)
+	return sb.String()
 }

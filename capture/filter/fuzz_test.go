@@ -13,6 +13,8 @@ import (
 func FuzzCompile(f *testing.F) {
 	f.Add("tcp port 80 and host 198.18.0.1", uint8(0))
 	f.Add("vlan 10 and mpls and ip[0] & 0xf != 5", uint8(0))
+	f.Add("geneve 10 or vxlan and tcp[ip[0] & 3] = 1", uint8(3))
+	f.Add("ip6 protochain 17 and not geneve", uint8(1))
 	f.Fuzz(func(t *testing.T, expr string, lti uint8) {
 		lt := allLinkTypes[int(lti)%len(allLinkTypes)]
 		for _, opts := range [][]Option{nil, {NoOptimize()}} {

@@ -106,8 +106,12 @@ func TestKernelAgreesWithVM(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	open := func(ifindex int, proto uint16) int {
-		fd, err := netns.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(proto)))
+	open := func(ifindex int, proto uint16, typ ...int) int {
+		st := unix.SOCK_RAW
+		if len(typ) > 0 {
+			st = typ[0]
+		}
+		fd, err := netns.Socket(unix.AF_PACKET, st, int(htons(proto)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,6 +127,8 @@ func TestKernelAgreesWithVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	capfd := open(rxIdx, unix.ETH_P_ALL)
+	// What `-i any` uses: the kernel filters the network-layer packet.
+	dgram := open(rxIdx, unix.ETH_P_ALL, unix.SOCK_DGRAM)
 
 	buf := make([]byte, 65536)
 	// awaitRef waits for the next frame on the reference socket equal to p,
@@ -162,7 +168,11 @@ func TestKernelAgreesWithVM(t *testing.T) {
 	}
 	// Ancillary loads: what the kernel knows besides the bytes.
 	exprs = append(exprs, "inbound", "outbound", "inbound and ether multicast", "not inbound or ip",
-		fmt.Sprintf("ifindex %d", rxIdx), fmt.Sprintf("ifindex %d", rxIdx+1), fmt.Sprintf("ifindex %d and tcp", rxIdx))
+		fmt.Sprintf("ifindex %d", rxIdx), fmt.Sprintf("ifindex %d", rxIdx+1), fmt.Sprintf("ifindex %d and tcp", rxIdx),
+		// Programs libpcap cannot give the kernel (protochain loops) or
+		// that keep offsets in scratch words.
+		"protochain 6", "ip6 protochain 17 or ip protochain 6", "geneve", "geneve 10 and tcp port 80",
+		"udp or geneve and ip6", "vxlan and ip", "vxlan 10 or udp port 53")
 	programs, frames := 0, 0
 	accepted := 0
 	start := time.Now()
@@ -209,8 +219,102 @@ func TestKernelAgreesWithVM(t *testing.T) {
 		}
 	}
 	t.Logf("%d programs, %d frames through the kernel, %d accepted, in %v", programs, frames, accepted, time.Since(start).Round(time.Millisecond))
-	if programs < 207 {
-		t.Errorf("only %d expressions compiled for EN10MB, want 200 from the corpus and 7 more", programs)
+	// ForCookedSocket's programs on the SOCK_DGRAM socket deliver exactly
+	// what the LINUX_SLL2 program accepts of the cooked packet libpcap
+	// builds from the payload and the socket address.
+	attach := func(fd int, prog []bpf.RawInstruction) error {
+		return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(prog)), Filter: &toSockFilter(prog)[0]})
+	}
+	if err := attach(capfd, []bpf.RawInstruction{ins(opRET|retK, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	cookedPrograms, cookedFrames := 0, 0
+	for i, e := range exprs {
+		if cookedPrograms == 100 && i < 200 {
+			continue
+		}
+		snaplen := uint32(0)
+		if i%5 == 0 {
+			snaplen = 60
+		}
+		prog, err := Compile(e, LINUX_SLL2, snaplen, HostsFile("testdata/hosts"))
+		if err != nil {
+			continue
+		}
+		kprog, ok := ForCookedSocket(prog, LINUX_SLL2)
+		if !ok {
+			continue
+		}
+		cookedPrograms++
+		if err := attach(dgram, kprog); err != nil {
+			t.Fatalf("%q: the kernel refuses the rewritten program: %v", e, err)
+		}
+		for {
+			if _, _, err := unix.Recvfrom(dgram, buf, unix.MSG_DONTWAIT); err != nil {
+				break
+			}
+		}
+		eprog, err := Compile(e, EN10MB, 0, HostsFile("testdata/hosts"))
+		if err != nil {
+			continue
+		}
+		for _, p := range kernelPackets(eprog, 100) {
+			m := kernelMeta(p, rxIdx)
+			cooked := make([]byte, 20, 20+len(p))
+			binary.BigEndian.PutUint16(cooked[0:], m.Protocol)
+			binary.BigEndian.PutUint32(cooked[4:], uint32(rxIdx))
+			binary.BigEndian.PutUint16(cooked[8:], unix.ARPHRD_ETHER)
+			cooked[10], cooked[11] = m.PktType, 6
+			copy(cooked[12:], p[6:12])
+			cooked = append(cooked, p[14:]...)
+			want, err := Run(prog, cooked, len(cooked), &m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantLen := -1
+			if want > 0 {
+				wantLen = min(len(p)-14, int(want))
+			}
+			if err := unix.Sendto(tx, p, 0, &unix.SockaddrLinklayer{Ifindex: txIdx}); err != nil {
+				t.Fatalf("send frame %x: %v", p, err)
+			}
+			awaitRef(p)
+			got := -1
+			for {
+				n, from, err := unix.Recvfrom(dgram, buf, unix.MSG_DONTWAIT)
+				if err != nil {
+					break
+				}
+				ll, _ := from.(*unix.SockaddrLinklayer)
+				if got < 0 && n <= len(p)-14 && bytes.Equal(buf[:n], p[14:14+n]) && ll != nil {
+					got = n
+					if ll.Protocol != htons(m.Protocol) || ll.Pkttype != m.PktType || ll.Ifindex != rxIdx {
+						t.Errorf("frame %x: socket address %+v, cooked header says protocol %#x, type %d, ifindex %d", p, ll, m.Protocol, m.PktType, rxIdx)
+					}
+				}
+			}
+			if got != wantLen {
+				t.Errorf("%q on cooked packet %x (meta %+v): kernel captures %d payload bytes, the LINUX_SLL2 program returns %d (want %d bytes; -1 means rejected)", e, cooked, m, got, want, wantLen)
+			}
+			cookedFrames++
+		}
+		if t.Failed() {
+			break
+		}
+	}
+	t.Logf("cooked: %d rewritten programs, %d frames through a SOCK_DGRAM socket", cookedPrograms, cookedFrames)
+	if cookedPrograms < 100 {
+		t.Errorf("only %d programs rewritten for the kernel, want at least 100", cookedPrograms)
+	}
+
+	// libpcap's own protochain program, with its backward jump, is refused.
+	if lib := runOracle(EN10MB, "protochain 6"); lib.err == "" {
+		if err := attach(capfd, lib.prog); err == nil {
+			t.Error("the kernel accepts libpcap's looping protochain program")
+		}
+	}
+	if programs < 214 {
+		t.Errorf("only %d expressions compiled for EN10MB, want 200 from the corpus and 14 more", programs)
 	}
 }
 

@@ -9,11 +9,17 @@ import (
 
 // The optimizer works in two phases. Every block the code generator makes
 // computes its test from the packet alone (it never relies on registers set
-// by an earlier block), so the first phase may freely re-route edges:
-// it threads jumps whose outcome is implied by tests already made on the way,
-// drops tests whose branches meet, and merges identical blocks. The second
-// phase, on the final graph, deletes loads of values a register already
-// holds on every path, and dead register moves.
+// by an earlier block; programs with geneve, vxlan or protochain do, and
+// like libpcap Compile does not optimize them), so the first phase may
+// freely re-route edges. It threads jumps whose outcome the facts true on
+// every path decide: the same test made before, an equality deciding another
+// equality of the same value, or a value known to be one of a few. It drops
+// tests whose branches meet, and merges identical blocks. Dropping a test
+// drops its load, so on a packet too short for that load the program no
+// longer rejects: libpcap's optimizer does the same, and the inference is
+// kept no stronger than libpcap's where that would drop loads libpcap keeps.
+// The second phase, on the final graph, deletes loads of values a register
+// already holds on every path, and dead register moves.
 
 type fact struct {
 	val string // the computation of A
@@ -608,21 +614,4 @@ func removeDead(order []*block) {
 		b.stmts = kept
 		liveIn[b] = live
 	}
-}
-
-// loadsPacket reports whether the block reads packet bytes; such a block
-// must run even when both branches meet, since a load past the end of the
-// packet rejects it.
-func (b *block) loadsPacket() bool {
-	for _, s := range b.stmts {
-		switch {
-		case s.Op&0x07 == opLD && (s.Op&0xe0 == mABS || s.Op&0xe0 == mIND) && s.K < skfAdOff:
-			return true
-		case s.Op&0x07 == opLD && s.Op&0xe0 == mIND:
-			return true
-		case s.Op == opLDX|szB|mMSH:
-			return true
-		}
-	}
-	return false
 }

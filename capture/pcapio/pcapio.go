@@ -125,8 +125,8 @@ type Interface struct {
 type Reader interface {
 	// Next returns the next packet, or io.EOF at the end. Packet.Data is valid
 	// until the next call. A record cut short (a capture killed mid-write)
-	// returns an error wrapping io.ErrUnexpectedEOF: treat it as the end, as
-	// tcpdump does after printing what it read.
+	// returns a *TruncatedError, which wraps io.ErrUnexpectedEOF: treat it
+	// as the end, as tcpdump does after printing what it read.
 	Next() (Packet, error)
 	// Interfaces lists the interfaces of the current pcapng section, or the one
 	// pseudo-interface of a pcap file.

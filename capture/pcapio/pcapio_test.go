@@ -181,8 +181,9 @@ func TestTruncatedFile(t *testing.T) {
 			for {
 				p, err := rd.Next()
 				if err != nil {
-					if !errors.Is(err, io.ErrUnexpectedEOF) {
-						t.Errorf("%s cut at %d: after %d packets got %v, want io.ErrUnexpectedEOF", name, cut, n, err)
+					var te *TruncatedError
+					if !errors.Is(err, io.ErrUnexpectedEOF) || !errors.As(err, &te) {
+						t.Errorf("%s cut at %d: after %d packets got %v, want a *TruncatedError", name, cut, n, err)
 					}
 					break
 				}
@@ -195,6 +196,13 @@ func TestTruncatedFile(t *testing.T) {
 				t.Errorf("%s cut at %d: read %d of %d packets", name, cut, n, len(all))
 			}
 		}
+	}
+	full, _ := os.ReadFile("testdata/tcpdump-nano.pcap")
+	first := 24 + 16 + int(binary.LittleEndian.Uint32(full[32:]))
+	rd, _ := NewReader(bytes.NewReader(full[:first+10]))
+	rd.Next()
+	if _, err := rd.Next(); err == nil || err.Error() != "truncated dump file; tried to read 16 header bytes, only got 10" {
+		t.Errorf("libpcap wording: got %v", err)
 	}
 	if _, err := NewReader(bytes.NewReader(nil)); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("empty file: %v", err)
@@ -488,4 +496,33 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLinkTypeNames checks the names against tcpdump 4.99.3's
+// "reading from file F, link-type NAME (DESCRIPTION), ..." line.
+func TestLinkTypeNames(t *testing.T) {
+	want := map[LinkType]string{
+		LinkTypeEthernet:  "EN10MB (Ethernet)",
+		LinkTypeLinuxSLL:  "LINUX_SLL (Linux cooked v1)",
+		LinkTypeLinuxSLL2: "LINUX_SLL2 (Linux cooked v2)",
+		LinkTypeRaw:       "RAW (Raw IP)",
+		LinkTypeIPv4:      "IPV4 (Raw IPv4)",
+		LinkTypeIPv6:      "IPV6 (Raw IPv6)",
+		LinkTypeNull:      "NULL (BSD loopback)",
+		LinkTypeLoop:      "LOOP (OpenBSD loopback)",
+		LinkType(147):     "LINKTYPE_147 (LINKTYPE_147)",
+	}
+	for lt, w := range want {
+		if got := lt.String() + " (" + lt.Description() + ")"; got != w {
+			t.Errorf("%d: got %q, want %q", uint32(lt), got, w)
+		}
+		if lt != 147 {
+			if p, err := ParseLinkType(strings.ToLower(lt.String())); err != nil || p != lt {
+				t.Errorf("ParseLinkType(%q) = %v, %v", lt.String(), p, err)
+			}
+		}
+	}
+	if _, err := ParseLinkType("FDDI"); err == nil {
+		t.Error("ParseLinkType(FDDI) succeeded")
+	}
 }

@@ -79,7 +79,7 @@ func TestPcapngBlocks(t *testing.T) {
 	opb = be.AppendUint32(opb, 1500) // 1.5 s
 	opb = be.AppendUint32(opb, 3)
 	opb = be.AppendUint32(opb, 3)
-	opb = append(opb, pad4(data[:3])...)
+	opb = append(opb, pad4(append([]byte(nil), data[:3]...))...)
 	f = append(f, craftBlock(be, blockObsoletePkt, opb)...)
 	f = append(f, craftBlock(be, 0x40000BAD, []byte{9, 9, 9, 9})...)
 

@@ -63,12 +63,39 @@ func NewReader(r io.Reader) (Reader, error) {
 	return nil, fmt.Errorf("read file header: %w", ErrUnknownFormat)
 }
 
-// readFull reads len(buf) bytes; a partial read is io.ErrUnexpectedEOF, none at
-// all is io.EOF.
+// readFull reads len(buf) bytes; a partial read is a *TruncatedError, none
+// at all is io.EOF.
 func readFull(r io.Reader, buf []byte) error {
 	n, err := io.ReadFull(r, buf)
 	if err == io.ErrUnexpectedEOF || (err == io.EOF && n > 0) {
-		return io.ErrUnexpectedEOF
+		return &TruncatedError{Want: len(buf), Got: n}
+	}
+	return err
+}
+
+// TruncatedError is a record cut short at the end of the file, as left by a
+// capture killed mid-write. It wraps io.ErrUnexpectedEOF; Error gives
+// libpcap's wording, which tcpdump prints after the packets it could read.
+type TruncatedError struct {
+	Want, Got int
+	// What is "header" or "captured" for pcap records, "" for pcapng.
+	What string
+}
+
+func (e *TruncatedError) Error() string {
+	if e.What == "" {
+		return fmt.Sprintf("truncated pcapng dump file; tried to read %d bytes, only got %d", e.Want, e.Got)
+	}
+	return fmt.Sprintf("truncated dump file; tried to read %d %s bytes, only got %d", e.Want, e.What, e.Got)
+}
+
+func (e *TruncatedError) Unwrap() error { return io.ErrUnexpectedEOF }
+
+// truncated labels a pcap TruncatedError; other errors pass through.
+func truncated(err error, what string) error {
+	if te, ok := err.(*TruncatedError); ok {
+		te.What = what
+		return te
 	}
 	return err
 }
@@ -103,10 +130,7 @@ func (p *pcapReader) Nanosecond() bool        { return p.iface.TsResolNano }
 
 func (p *pcapReader) Next() (Packet, error) {
 	if err := readFull(p.r, p.hdr[:]); err != nil {
-		if err == io.ErrUnexpectedEOF {
-			return Packet{}, fmt.Errorf("read packet header: truncated dump file: %w", err)
-		}
-		return Packet{}, err
+		return Packet{}, truncated(err, "header")
 	}
 	sec := p.order.Uint32(p.hdr[0:])
 	frac := p.order.Uint32(p.hdr[4:])
@@ -121,9 +145,9 @@ func (p *pcapReader) Next() (Packet, error) {
 	data := p.buf[:capLen]
 	if err := readFull(p.r, data); err != nil {
 		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+			err = &TruncatedError{Want: int(capLen)}
 		}
-		return Packet{}, fmt.Errorf("read packet data: truncated dump file; tried to read %d captured bytes: %w", capLen, err)
+		return Packet{}, truncated(err, "captured")
 	}
 	nsec := int64(frac)
 	if !p.iface.TsResolNano {
@@ -180,9 +204,6 @@ func newPcapngReader(r *bufio.Reader) (*pcapngReader, error) {
 // handled here: they reset the interfaces and set the byte order.
 func (p *pcapngReader) readBlock() (uint32, []byte, error) {
 	if err := readFull(p.r, p.hdr[:]); err != nil {
-		if err == io.ErrUnexpectedEOF {
-			return 0, nil, fmt.Errorf("read pcapng block header: truncated file: %w", err)
-		}
 		return 0, nil, err
 	}
 	typ := p.order.Uint32(p.hdr[0:])
@@ -213,9 +234,9 @@ func (p *pcapngReader) readBlock() (uint32, []byte, error) {
 	b := p.buf[:n]
 	if err := readFull(p.r, b); err != nil {
 		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+			err = &TruncatedError{Want: n}
 		}
-		return 0, nil, fmt.Errorf("read pcapng block: truncated file; tried to read %d bytes: %w", n, err)
+		return 0, nil, err
 	}
 	if p.order.Uint32(b[n-4:]) != total {
 		return 0, nil, fmt.Errorf("read pcapng block: trailing length does not match %d: file is corrupt", total)
