@@ -11,14 +11,17 @@ func init() { compileFilter = compileCaptureFilter }
 
 // compileCaptureFilter compiles a tcpdump expression for a live handle. On
 // cooked (-i any) handles the kernel sees packets without the SLL header the
-// program reads, so the program runs in user space there (until
-// filter.ForCookedSocket rewrites it for the kernel).
+// program reads: the program is rewritten for the kernel when it can be, and
+// runs in user space otherwise.
 func compileCaptureFilter(expr string, lt pcapio.LinkType, snaplen int) (kernel, user []bpf.RawInstruction, err error) {
 	prog, err := filter.Compile(expr, filter.LinkType(lt), uint32(snaplen))
 	if err != nil {
 		return nil, nil, err
 	}
 	if lt == pcapio.LinkTypeLinuxSLL || lt == pcapio.LinkTypeLinuxSLL2 {
+		if k, ok := filter.ForCookedSocket(prog, filter.LinkType(lt)); ok {
+			return k, nil, nil
+		}
 		return nil, prog, nil
 	}
 	return prog, nil, nil

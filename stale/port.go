@@ -91,7 +91,9 @@ func Holders(inv *node.Inventory, opts Options, port int) (*PortResult, error) {
 		for _, s := range want {
 			if hs := held[s.Inode]; len(hs) > 0 {
 				for _, v := range hs {
-					res.Holders = append(res.Holders, holderOf(v, s, unjudged))
+					h := holderOf(v, s, unjudged)
+					h.Cmdline = cmdline(j.opts.ProcRoot, v.proc)
+					res.Holders = append(res.Holders, h)
 				}
 				continue
 			}
@@ -124,7 +126,7 @@ func holderOf(v *verdict, s netstate.Socket, unjudged bool) Holder {
 		Namespace: v.pod.namespace, Pod: v.pod.name, PodUID: v.pod.uid,
 		ContainerID: v.proc.Container, ContainerName: v.pod.names[v.proc.Container],
 		RuntimeKnows: v.known, ContainerState: v.state,
-		PID: v.proc.PID, Cmdline: v.proc.Cmdline, StartTime: v.proc.StartTime,
+		PID: v.proc.PID, StartTime: v.proc.StartTime,
 		Proto: s.Netid, Address: s.Local.Addr().String(), Port: int(s.Local.Port()),
 	}
 	if !unjudged && v.reason != "" {

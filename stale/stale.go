@@ -192,7 +192,7 @@ func Scan(inv *node.Inventory, opts Options) (*Result, error) {
 		}
 		g := &groups[i]
 		g.PIDs = append(g.PIDs, v.proc.PID)
-		p := Process{PID: v.proc.PID, PPID: v.proc.PPID, Comm: v.proc.Comm, Cmdline: v.proc.Cmdline, StartTime: v.proc.StartTime, Cgroup: v.proc.Cgroup, netns: v.proc.NetNS}
+		p := Process{PID: v.proc.PID, PPID: v.proc.PPID, Comm: v.proc.Comm, Cmdline: cmdline(j.opts.ProcRoot, v.proc), StartTime: v.proc.StartTime, Cgroup: v.proc.Cgroup, netns: v.proc.NetNS}
 		if t := startedAt(j.boot, v.proc.StartTime); !t.IsZero() {
 			p.Started = t.Format(time.RFC3339)
 		}
