@@ -198,7 +198,10 @@ func runCapture(c *ucli.Context) error {
 	} else {
 		o := textOptions(c)
 		o.Nanosecond = nano
-		for _, h := range handles {
+		for i, h := range handles {
+			if h.LinkType() == pcapio.LinkTypeLinuxSLL2 {
+				o.IfName = ifNamer(targets[i].ns)
+			}
 			printers = append(printers, decode.NewPrinter(e.stdout, h.LinkType(), o))
 		}
 	}
@@ -696,4 +699,37 @@ func readCapture(c *ucli.Context, e env) error {
 		return w.Flush()
 	}
 	return printer.Flush()
+}
+
+// ifNamer names interfaces by index inside ns, for -i any's SLL2 headers
+// (tcpdump asks its own netns, which is the capture's). It re-reads the
+// links when an index is new.
+func ifNamer(ns *nsutil.NetNS) func(int) (string, bool) {
+	names := map[int]string{}
+	load := func() {
+		if ns == nil {
+			return
+		}
+		h, err := ns.NetlinkHandle()
+		if err != nil {
+			return
+		}
+		defer h.Close()
+		links, err := h.LinkList()
+		if err != nil {
+			return
+		}
+		for _, l := range links {
+			names[l.Attrs().Index] = l.Attrs().Name
+		}
+	}
+	load()
+	return func(i int) (string, bool) {
+		n, ok := names[i]
+		if !ok {
+			load()
+			n, ok = names[i]
+		}
+		return n, ok
+	}
 }

@@ -371,3 +371,33 @@ func TestCaptureCLIBothSides(t *testing.T) {
 		t.Errorf("ICMP packets per interface and type (-want +got):\n%s", diff)
 	}
 }
+
+// TestCaptureCLIAnyNamesTargetInterfaces: -i any in another netns names the
+// interfaces of that netns (not netdiag's own) and filters with a compiled
+// expression in the kernel.
+func TestCaptureCLIAnyNamesTargetInterfaces(t *testing.T) {
+	l := newCaptureLab(t)
+	cmd := exec.Command(netdiagBinary(t), "--node-netns", testlab.NetNSPath(l.nsB), "capture", "-i", "any", "-nn", "-c", "3", "udp", "dst", "port", "9")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "listening on") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	l.send(t, 3)
+	if err := waitExit(t, cmd); err != nil {
+		t.Fatalf("exit: %v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 lines, got:\n%s", stdout)
+	}
+	for _, ln := range lines {
+		if !strings.Contains(ln, " "+l.vethB+" ") || !strings.Contains(ln, "198.18.0.2.9: UDP") {
+			t.Errorf("line does not name %s: %q", l.vethB, ln)
+		}
+	}
+}

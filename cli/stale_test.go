@@ -238,6 +238,15 @@ func TestStaleRealNode(t *testing.T) {
 		t.Errorf("scan: processes %+v, want the httpd with its start time", g.Processes)
 	}
 
+	// The table says the same.
+	code, out, stderr = run(t, "", append(n.NetdiagArgs(), "stale-container", "scan")...)
+	t.Logf("table:\n%s%s", out, stderr)
+	for _, want := range []string{strconv.Itoa(left), stale.ReasonNotInRuntime, ":" + strconv.Itoa(port), sick.Name, app.ID[:12]} {
+		if code != ExitProblems || !strings.Contains(out, want) {
+			t.Errorf("scan table: exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
+
 	// The healthy pod alone: nothing, exit 0.
 	code, out, stderr = run(t, "", args("stale-container", "scan", "--pod", healthy.Namespace+"/"+healthy.Name)...)
 	if code != ExitOK || !strings.Contains(out, `"stale": []`) {
@@ -280,7 +289,8 @@ func TestStaleRealNode(t *testing.T) {
 	}
 
 	// A "no" keeps everything running.
-	code, _, stderr = run(t, "n\n", append(n.NetdiagArgs(), "stale-container", "scan", "--kill")...)
+	code, out, stderr = run(t, "n\n", append(n.NetdiagArgs(), "stale-container", "scan", "--kill")...)
+	t.Logf("--kill answered no:\n%s%s", out, stderr)
 	if code != ExitProblems || !alivePID(left) || !strings.Contains(stderr, "[y/N]") {
 		t.Fatalf("--kill answered no: exit %d, alive %v, stderr %q", code, alivePID(left), stderr)
 	}

@@ -26,7 +26,6 @@ type procInfo struct {
 	PPID      int
 	Comm      string
 	State     byte
-	Cmdline   string
 	StartTime uint64 // clock ticks after boot, field 22 of /proc/PID/stat
 	NetNS     uint64 // inode of its netns, from the /proc/PID/ns/net link
 	PodUID    string

@@ -502,8 +502,8 @@ func podNameFromLogs(hostRoot, uid string) (namespace, name string) {
 }
 
 func shortID(id string) string {
-	if len(id) > 13 {
-		return id[:13]
+	if len(id) > 12 {
+		return id[:12]
 	}
 	return id
 }

@@ -72,7 +72,7 @@ func TestScanFixture(t *testing.T) {
 	}
 	want := []Group{
 		{Namespace: "default", Pod: "app-c", PodUID: uidC, ContainerID: sbC, PIDs: []int{301}, Listening: []Listener{},
-			Reason: ReasonSandboxNotReady, Detail: "sandbox " + sbC[:13] + " is notready, but its pause process still runs",
+			Reason: ReasonSandboxNotReady, Detail: "sandbox " + sbC[:12] + " is notready, but its pause process still runs",
 			RuntimeAsked: true, NetNSInode: 4026532003,
 			Processes: []Process{{PID: 301, PPID: 70, Comm: "pause", Cmdline: "/pause", StartTime: 3000, Started: started(3000), Cgroup: cgC + "/docker-" + sbC + ".scope"}}},
 		{Namespace: "default", Pod: "redis-0", PodUID: uidD, ContainerID: ctrD, PIDs: []int{401}, Listening: []Listener{},
@@ -80,11 +80,11 @@ func TestScanFixture(t *testing.T) {
 			RuntimeAsked: true, NetNSInode: 4026532004,
 			Processes: []Process{{PID: 401, PPID: 1, Comm: "redis-server", Cmdline: "redis-server *:6379", StartTime: 4000, Started: started(4000), Cgroup: cgD + "/cri-containerd-" + ctrD + ".scope"}}},
 		{Namespace: "default", Pod: "web-a", PodUID: uidA, ContainerID: gone, PIDs: []int{103}, Listening: []Listener{},
-			Reason: ReasonNotInRuntime, Detail: "container " + gone[:13] + " is unknown to containerd 1.7.0, but its processes still run",
+			Reason: ReasonNotInRuntime, Detail: "container " + gone[:12] + " is unknown to containerd 1.7.0, but its processes still run",
 			RuntimeAsked: true, NetNSInode: 4026532001,
 			Processes: []Process{{PID: 103, PPID: 1, Comm: "httpd", Cmdline: "httpd -f -p 8080", StartTime: 1050, Started: started(1050), Cgroup: cgA + "/cri-containerd-" + gone + ".scope"}}},
 		{Namespace: "default", Pod: "worker-b", PodUID: uidB, ContainerID: ctrB, ContainerName: "worker", PIDs: []int{202, 203}, Listening: []Listener{},
-			Reason: ReasonExited, Detail: "containerd 1.7.0 lists container " + ctrB[:13] + " as exited, but its processes still run",
+			Reason: ReasonExited, Detail: "containerd 1.7.0 lists container " + ctrB[:12] + " as exited, but its processes still run",
 			RuntimeAsked: true, NetNSInode: 4026532002,
 			Processes: []Process{
 				{PID: 202, PPID: 1, Comm: "worker", Cmdline: "python3 worker.py", StartTime: 2100, Started: started(2100), Cgroup: cgB + "/crio-" + ctrB + ".scope"},
@@ -151,7 +151,7 @@ func TestScanFixtureNoRuntime(t *testing.T) {
 	}
 	want := []Group{{Namespace: "default", Pod: "web-a", PodUID: uidA, ContainerID: gone, PIDs: []int{103}, Listening: []Listener{},
 		Reason:       ReasonNoTaskState,
-		Detail:       "the runtime could not be asked; container " + gone[:13] + " has no task state in testdata/host/run/containerd/io.containerd.runtime.v2.task/k8s.io",
+		Detail:       "the runtime could not be asked; container " + gone[:12] + " has no task state in testdata/host/run/containerd/io.containerd.runtime.v2.task/k8s.io",
 		RuntimeAsked: false, NetNSInode: 4026532001,
 		Processes: []Process{{PID: 103, PPID: 1, Comm: "httpd", Cmdline: "httpd -f -p 8080", StartTime: 1050, Started: started(1050), Cgroup: cgA + "/cri-containerd-" + gone + ".scope"}}}}
 	if diff := cmp.Diff(want, res.Stale, ignoreUnexported); diff != "" {

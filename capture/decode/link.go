@@ -543,7 +543,12 @@ func (p *Printer) sll2(b []byte, length int) int {
 	p.need(b, 20)
 	// tcpdump names the interface with if_indextoname(3) in its own netns.
 	name := "?"
-	if ifi, err := net.InterfaceByIndex(int(binary.BigEndian.Uint32(b[4:]))); err == nil {
+	idx := int(binary.BigEndian.Uint32(b[4:]))
+	if p.opts.IfName != nil {
+		if n, ok := p.opts.IfName(idx); ok {
+			name = n
+		}
+	} else if ifi, err := net.InterfaceByIndex(idx); err == nil {
 		name = ifi.Name
 	}
 	p.padLeft(name, 5)

@@ -34,6 +34,10 @@ type Options struct {
 	// Location is the time zone for TimeDefault and TimeDate; nil means
 	// time.Local, as tcpdump uses the TZ environment.
 	Location *time.Location
+	// IfName names the interface of an SLL2 header's index; nil looks it up
+	// in netdiag's own netns, as tcpdump -r does. A live capture in another
+	// netns passes a lookup in that netns.
+	IfName func(index int) (string, bool)
 }
 
 // Printer prints packets of one link type. It keeps state between packets

@@ -263,7 +263,7 @@ func linkLocal(t *testing.T, ns, dev string) string {
 
 func TestRecordCorpus(t *testing.T) {
 	testlab.RequireRoot(t)
-	testlab.RequireTool(t, "tcpdump", "ip", "ping")
+	testlab.RequireTool(t, "tcpdump", "ip", "ping", "sysctl")
 	nsA, nsB := testlab.NewNetNS(t), testlab.NewNetNS(t)
 	va, vb := testlab.VethPair(t, nsA, "198.18.0.1/24", nsB, "198.18.0.2/24")
 	// Geneve needs CONFIG_GENEVE; without it the synthesized captures still
