@@ -329,6 +329,22 @@ func judge(inv *node.Inventory, opts Options, strict bool) (*judgement, error) {
 	if len(roots) == 0 {
 		roots["/kubepods"], roots["/kubepods.slice"] = true, true
 	}
+	// A runtime that answered but lists none of the pods running here is not
+	// the one kubelet uses (Docker beside a containerd with its socket in an
+	// unusual place): believing it would call every pod stale.
+	if j.runtimeAsked && !anyRuntimePod(inv) {
+		for _, p := range procs {
+			if p.PodUID != "" && roots[kubepodsRoot(p.Cgroup)] {
+				j.runtimeAsked = false
+				j.warnings = append(j.warnings, fmt.Sprintf("the runtime that answered (%s) lists none of the pods running here; is it the one kubelet uses? (--runtime-endpoint names it) Judging by task state instead", orUnknown(inv.Runtime, inv.Sources)))
+				j.tasks = findTaskState(opts.HostRoot, opts.TaskDirs)
+				if !j.tasks.usable() && strict {
+					return nil, fmt.Errorf("find stale containers: %w", ErrNoRuntimeState)
+				}
+				break
+			}
+		}
+	}
 	orphans := map[string]*podRef{}
 
 	for _, p := range procs {
@@ -368,6 +384,24 @@ func judge(inv *node.Inventory, opts Options, strict bool) (*judgement, error) {
 		j.verdicts = append(j.verdicts, j.judgeOne(p, r, netnsOnly))
 	}
 	return j, nil
+}
+
+func anyRuntimePod(inv *node.Inventory) bool {
+	for _, p := range inv.Pods {
+		for _, s := range p.Sources {
+			if s == node.SourceCRI || s == node.SourceDocker {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func orUnknown(runtime string, sources []string) string {
+	if runtime != "" {
+		return runtime
+	}
+	return strings.Join(sources, ", ")
 }
 
 // judgeOne decides whether one process of pod r is stale.

@@ -176,6 +176,27 @@ func TestScanFixtureNoRuntime(t *testing.T) {
 	}
 }
 
+// A runtime that lists none of the pods running here (Docker answering
+// beside a containerd it cannot see) must not make every pod stale.
+func TestScanFixtureWrongRuntime(t *testing.T) {
+	inv := fixtureInventory()
+	inv.Sources = []string{node.SourceDocker, node.SourceCgroup}
+	inv.Runtime = ""
+	for i := range inv.Pods {
+		inv.Pods[i].Sources = []string{node.SourceCgroup}
+	}
+	res, err := Scan(inv, Options{ProcRoot: "testdata/proc", HostRoot: "testdata/host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RuntimeAsked || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "lists none of the pods") {
+		t.Errorf("RuntimeAsked %v, warnings %q: want false and a warning", res.RuntimeAsked, res.Warnings)
+	}
+	if diff := cmp.Diff([]int{103}, pids(res.Stale)); diff != "" {
+		t.Errorf("stale PIDs (-want +got):\n%s", diff)
+	}
+}
+
 // Processes started after the runtime answered are not judged.
 func TestScanAskedAt(t *testing.T) {
 	res, err := Scan(fixtureInventory(), Options{ProcRoot: "testdata/proc", HostRoot: "testdata/host", AskedAt: 2060})
