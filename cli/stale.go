@@ -301,6 +301,9 @@ func confirmAndKill(c *ucli.Context, groups []stale.Group) ([]stale.Action, erro
 		}
 		fmt.Fprintf(e.stderr, "Send SIGTERM, then SIGKILL after %s, to %d process(es) (PID %s)? [y/N] ", grace, len(pids), strings.Join(pids, " "))
 		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		if !strings.HasSuffix(line, "\n") {
+			fmt.Fprintln(e.stderr)
+		}
 		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 			fmt.Fprintln(e.stderr, "netdiag: nothing signalled")
 			return nil, errDeclined

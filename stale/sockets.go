@@ -19,8 +19,6 @@ func newSocketLookup(procRoot string) *socketLookup {
 	return &socketLookup{procRoot: procRoot, byNetNS: map[uint64][]netstate.Socket{}, failed: map[uint64]bool{}}
 }
 
-func (l *socketLookup) close() {}
-
 // sockets returns the listening sockets of the netns process pid is in.
 func (l *socketLookup) sockets(pid int, netns uint64) ([]netstate.Socket, error) {
 	if s, ok := l.byNetNS[netns]; ok {

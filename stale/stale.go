@@ -210,7 +210,6 @@ func Scan(inv *node.Inventory, opts Options) (*Result, error) {
 				g.Listening = append(g.Listening, ls...)
 			}
 		}
-		lk.close()
 	}
 	kept := groups[:0]
 	for i, g := range groups {
