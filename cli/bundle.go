@@ -20,7 +20,8 @@ import (
 // bundle only reads.
 func bundleDoctor(c *ucli.Context) func(ctx context.Context, inv *node.Inventory) (any, error) {
 	return func(ctx context.Context, inv *node.Inventory) (any, error) {
-		return doctorRun(ctx, doctorOptions(c, inv, nil), checks.All())
+		// The bundle loaded inv itself; 0 judges every process it lists.
+		return doctorRun(ctx, doctorOptions(c, inv, nil, 0), checks.All())
 	}
 }
 

@@ -13,12 +13,15 @@ import (
 
 	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/stale"
 )
 
 // doctorHooks lets the stale-container scan and DNS probes plug into the
 // doctor from their own command files.
 var doctorHooks struct {
-	stale func(ctx context.Context, inv *node.Inventory, pod *node.Pod) ([]checks.StaleProcess, error)
+	// stale returns the scan for an inventory loaded after askedAt (a
+	// stale.BootTicks reading; 0 judges every process).
+	stale func(askedAt uint64, hostRoot string) func(ctx context.Context, inv *node.Inventory, pod *node.Pod) ([]checks.StaleProcess, error)
 	dns   func(c *ucli.Context) func(ctx context.Context, pods []*node.Pod) ([]checks.DNSResult, error)
 }
 
@@ -59,6 +62,7 @@ func runDoctor(c *ucli.Context) error {
 	}
 	var pod *node.Pod
 	var inv *node.Inventory
+	askedAt := stale.BootTicks()
 	if !selectorOf(c).Empty() {
 		if pod, inv, err = resolvePod(c); err != nil {
 			return err
@@ -66,7 +70,7 @@ func runDoctor(c *ucli.Context) error {
 	} else if inv, err = loadInventory(c); err != nil {
 		return err
 	}
-	opts := doctorOptions(c, inv, pod)
+	opts := doctorOptions(c, inv, pod, askedAt)
 	opts.Sample = c.Duration("sample")
 	opts.KernelLogWindow = c.Duration("kernel-log-window")
 	if doctorHooks.dns != nil {
@@ -93,14 +97,17 @@ func runDoctor(c *ucli.Context) error {
 
 // doctorOptions are the collect options of the global flags, without DNS
 // probes (they send queries; the caller adds them).
-func doctorOptions(c *ucli.Context, inv *node.Inventory, pod *node.Pod) checks.CollectOptions {
+func doctorOptions(c *ucli.Context, inv *node.Inventory, pod *node.Pod, askedAt uint64) checks.CollectOptions {
 	g := globals(c)
-	return checks.CollectOptions{
+	o := checks.CollectOptions{
 		Node:      node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint},
 		Inventory: inv,
 		Pod:       pod,
-		Stale:     doctorHooks.stale,
 	}
+	if doctorHooks.stale != nil {
+		o.Stale = doctorHooks.stale(askedAt, g.HostRoot)
+	}
+	return o
 }
 
 // doctorRun collects one snapshot and runs the checks on it.

@@ -68,7 +68,11 @@ proc 1 0 init 1 4026531840 "/sbin/init" "0::/init.scope"
 
 # Kubelet's log directory names pod D.
 mkdir -p host/var/log/pods/default_redis-0_$UD/redis
+echo '2026-11-22T00:00:00.000000000Z stdout F ready' >host/var/log/pods/default_redis-0_$UD/redis/0.log
 # containerd's task state for the no-runtime test: every container of pods
 # A and D but the one that is gone (as after a shim crash).
-for id in $SA $CA $CD; do mkdir -p "host/run/containerd/io.containerd.runtime.v2.task/k8s.io/$id"; done
-touch host/run/containerd/io.containerd.runtime.v2.task/k8s.io/$SA/config.json
+# (Files in each, so that git keeps the directories.)
+for id in $SA $CA $CD; do
+	mkdir -p "host/run/containerd/io.containerd.runtime.v2.task/k8s.io/$id"
+	echo 1 >"host/run/containerd/io.containerd.runtime.v2.task/k8s.io/$id/init.pid"
+done
