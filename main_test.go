@@ -2,7 +2,7 @@ package main
 
 import (
 	"debug/elf"
-		"os/exec"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -9,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,35 +23,10 @@ import (
 func capture(t *testing.T, ns, iface string) (file string, stop func() string) {
 	t.Helper()
 	file = filepath.Join(t.TempDir(), "cap.pcap")
-	cmd := exec.Command("ip", "netns", "exec", ns, "tcpdump", "-Z", "root", "--immediate-mode", "-U", "-n", "-i", iface, "-w", file)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stderr)
-	ready := make(chan struct{})
-	go func() {
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "listening on") {
-				close(ready)
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatal("tcpdump did not start")
-	}
+	p := testlab.StartTcpdump(t, ns, file, "-Z", "root", "--immediate-mode", "-n", "-i", iface)
 	return file, func() string {
 		time.Sleep(200 * time.Millisecond) // let the last packets reach the ring
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		_ = cmd.Wait()
+		p.Stop(t)
 		return file
 	}
 }

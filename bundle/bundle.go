@@ -340,22 +340,19 @@ type caps struct{ text, json int64 }
 // (pod != nil) it keeps a short list of sysctls and the non-zero counters.
 func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
 	textCap, jsonCap := cp.text, cp.json
-	var ip *IPState
-	h, err := ns.NetlinkHandle()
-	if err != nil {
+	ip, err := readIP(ns)
+	if ip == nil {
 		for _, m := range []string{"ip-addr.txt", "ip-route.txt", "ip-neigh.txt", "ip.json"} {
 			c.a.missing(dir+m, "interfaces, addresses, routes and neighbours of "+what, err.Error())
 		}
 	} else {
-		ip = readIP(h)
-		h.Close()
 		note := ""
 		if len(ip.Errors) > 0 {
 			note = "partly read: " + strings.Join(ip.Errors, "; ")
 		}
-		c.a.addText(dir+"ip-addr.txt", "interfaces and addresses of "+what+" (ip addr show)", textCap, note, nil, ip.writeAddrText)
-		c.a.addText(dir+"ip-route.txt", "routes of every table of "+what+" (ip route show table all; ip -6 route show table all)", textCap, note, nil, ip.writeRouteText)
-		c.a.addText(dir+"ip-neigh.txt", "neighbour (ARP/NDP) entries of "+what+" (ip neigh show nud all)", textCap, note, nil, ip.writeNeighText)
+		c.a.addText(dir+"ip-addr.txt", "interfaces and addresses of "+what+" (ip addr show)", textCap, note, nil, writeAddrText(ip))
+		c.a.addText(dir+"ip-route.txt", "routes of every table of "+what+" (ip route show table all; ip -6 route show table all)", textCap, note, nil, func(w io.Writer) error { return netstate.WriteIPRoutes(w, ip.Routes) })
+		c.a.addText(dir+"ip-neigh.txt", "neighbour (ARP/NDP) entries of "+what+" (ip neigh show nud all)", textCap, note, nil, func(w io.Writer) error { return netstate.WriteIPNeighbors(w, ip.Neighbors) })
 		c.a.addJSONList(dir+"ip.json", "links, addresses, routes and neighbours of "+what+" as JSON", jsonCap, note, len(ip.Routes)+len(ip.Neighbors), func(n int) any {
 			// Long route and neighbour tables lose their tail first.
 			out := *ip
@@ -363,7 +360,7 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 			out.Routes = ip.Routes[:nr]
 			out.Neighbors = ip.Neighbors[:n-nr]
 			return struct {
-				*IPState
+				*netstate.IPState
 				Truncated bool `json:"truncated,omitempty"`
 			}{&out, n < len(ip.Routes)+len(ip.Neighbors)}
 		})

@@ -66,7 +66,7 @@ func (c *collector) socketOwners() map[uint32][]netstate.SocketProcess {
 	return c.owners
 }
 
-func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *IPState) {
+func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *netstate.IPState) {
 	descText := "TCP and UDP sockets of " + what + " in every state, with owning processes (ss -tunap)"
 	descJSON := "TCP and UDP sockets of " + what + " as JSON (netdiag sockets -a -o json)"
 	socks, err := netstate.ListSockets(ns, netstate.SocketFilter{All: true, NoProcesses: true})

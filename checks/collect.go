@@ -385,4 +385,3 @@ func (s *Snapshot) readKernelLog(o CollectOptions, nodeNS *nsutil.NetNS) {
 		s.Kernel = append(s.Kernel, KernelEvent(e))
 	}
 }
-

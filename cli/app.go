@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"syscall"
@@ -67,7 +68,10 @@ func envOf(c *ucli.Context) env {
 
 // NewApp builds the netdiag command line.
 func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
-	cmds := append([]*ucli.Command(nil), commands...)
+	cmds := make([]*ucli.Command, len(commands))
+	for i, c := range commands {
+		cmds[i] = copyCommand(c)
+	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
 	app := &ucli.App{
 		Name:                 "netdiag",
@@ -99,6 +103,29 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		setUsageHandler(cmd)
 	}
 	return app
+}
+
+// copyCommand copies a registered command and its flags, so that one app's
+// run (urfave/cli records what it parsed in the flag structs) or a test that
+// swaps an Action leaves the next app untouched.
+func copyCommand(c *ucli.Command) *ucli.Command {
+	cp := *c
+	cp.Flags = make([]ucli.Flag, len(c.Flags))
+	for i, f := range c.Flags {
+		v := reflect.ValueOf(f)
+		if v.Kind() != reflect.Pointer {
+			cp.Flags[i] = f
+			continue
+		}
+		n := reflect.New(v.Elem().Type())
+		n.Elem().Set(v.Elem())
+		cp.Flags[i] = n.Interface().(ucli.Flag)
+	}
+	cp.Subcommands = make([]*ucli.Command, len(c.Subcommands))
+	for i, s := range c.Subcommands {
+		cp.Subcommands[i] = copyCommand(s)
+	}
+	return &cp
 }
 
 func setUsageHandler(cmd *ucli.Command) {

@@ -246,7 +246,7 @@ func TestBundleLab(t *testing.T) {
 		if err := json.Unmarshal(files["doctor.json"], &doc); err != nil || len(doc.Checks) == 0 {
 			t.Errorf("doctor.json: %v, %d checks", err, len(doc.Checks))
 		}
-		var ip bundle.IPState
+		var ip netstate.IPState
 		if err := json.Unmarshal(files["node/ip.json"], &ip); err != nil || len(ip.Links) == 0 {
 			t.Errorf("node/ip.json: %v, %d links", err, len(ip.Links))
 		}

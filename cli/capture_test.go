@@ -301,6 +301,41 @@ func TestCaptureCLIBothSides(t *testing.T) {
 	lab := testlab.NewLab(t, 1)
 	pod := lab.Pods[0]
 	testlab.NSEnter(t, pod.NetNS, "iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "echo-reply", "-j", "DROP")
+	// ICMP type 8 is an echo request, 0 a reply: the requests cross the veth,
+	// the replies the pod's iptables drops leave no trace on either side.
+	got := captureBothSides(t, lab, "-c", "3")
+	want := map[bothKey]int{{0, 8}: 3, {1, 8}: 3}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ICMP packets per interface and type (-want +got):\n%s", diff)
+	}
+}
+
+// TestCaptureCLIBothSidesDropAtPodNIC: with the pod's eth0 MTU below its
+// host veth's, large packets leave the host veth and are dropped as they
+// arrive at the pod's NIC: they show on the host side only.
+func TestCaptureCLIBothSidesDropAtPodNIC(t *testing.T) {
+	testlab.RequireRoot(t)
+	testlab.RequireTool(t, "tcpdump", "ping")
+	lab := testlab.NewLab(t, 1)
+	testlab.NSEnter(t, lab.Pods[0].NetNS, "ip", "link", "set", "eth0", "mtu", "1000")
+	got := captureBothSides(t, lab, "-c", "3", "-s", "1200", "-M", "do")
+	want := map[bothKey]int{{1, 8}: 3}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ICMP packets per interface and type (-want +got):\n%s", diff)
+	}
+}
+
+type bothKey struct {
+	iface int
+	icmp  byte
+}
+
+// captureBothSides captures ICMP with --both-sides on the lab's first pod
+// while the node pings it with pingArgs, and counts the packets per
+// interface (0 the pod's eth0, 1 its host veth) and ICMP type.
+func captureBothSides(t *testing.T, lab *testlab.Lab, pingArgs ...string) map[bothKey]int {
+	t.Helper()
+	pod := lab.Pods[0]
 	ddd := filepath.Join(t.TempDir(), "icmp.ddd")
 	if err := os.WriteFile(ddd, []byte(testlab.Run(t, "tcpdump", "-ddd", "-y", "EN10MB", "icmp")), 0o600); err != nil {
 		t.Fatal(err)
@@ -328,7 +363,8 @@ func TestCaptureCLIBothSides(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	// No reply comes back, so ping exits 1: ignore its status.
-	_ = exec.Command("nsenter", "--net="+lab.NodeNetNS, "--", "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", pod.IP).Run()
+	ping := append([]string{"--net=" + lab.NodeNetNS, "--", "ping", "-n", "-i", "0.2", "-W", "1"}, pingArgs...)
+	_ = exec.Command("nsenter", append(ping, pod.IP)...).Run()
 	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGINT)
 	if err := waitExit(t, cmd); err != nil {
@@ -343,11 +379,7 @@ func TestCaptureCLIBothSides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type key struct {
-		iface int
-		icmp  byte
-	}
-	got := map[key]int{}
+	got := map[bothKey]int{}
 	for {
 		p, err := r.Next()
 		if err == io.EOF {
@@ -357,7 +389,7 @@ func TestCaptureCLIBothSides(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(p.Data) > 34 {
-			got[key{p.InterfaceIndex, p.Data[34]}]++
+			got[bothKey{p.InterfaceIndex, p.Data[34]}]++
 		}
 	}
 	ifs := r.Interfaces()
@@ -365,11 +397,7 @@ func TestCaptureCLIBothSides(t *testing.T) {
 		!strings.HasPrefix(ifs[0].Description, pod.Namespace+"/"+pod.Name+" eth0 pid ") {
 		t.Errorf("interfaces: %+v", ifs)
 	}
-	// ICMP type 8 is an echo request, 0 a reply.
-	want := map[key]int{{0, 8}: 3, {1, 8}: 3}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ICMP packets per interface and type (-want +got):\n%s", diff)
-	}
+	return got
 }
 
 // TestCaptureCLIAnyNamesTargetInterfaces: -i any in another netns names the

@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -283,30 +282,9 @@ func runConntrackStats(c *ucli.Context) error {
 	if c.Args().Present() {
 		return usageErrorf("stats takes no arguments, got %q", c.Args().First())
 	}
-	interval := c.Duration("interval")
-	if interval < 0 {
-		return usageErrorf("--interval must be positive, got %s", interval)
-	}
-	ns, _, err := targetNetNS(c)
+	st, interval, err := sample(c, netstate.ReadConntrackStats, netstate.ConntrackStatsDelta)
 	if err != nil {
 		return err
-	}
-	defer ns.Close()
-	st, err := netstate.ReadConntrackStats(ns)
-	if err != nil {
-		return err
-	}
-	if interval > 0 {
-		select {
-		case <-time.After(interval):
-		case <-c.Context.Done():
-			return c.Context.Err()
-		}
-		after, err := netstate.ReadConntrackStats(ns)
-		if err != nil {
-			return err
-		}
-		st = netstate.ConntrackStatsDelta(st, after)
 	}
 	e := envOf(c)
 	if isJSON(c) {

@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nsutil"
 )
 
 func init() {
@@ -28,30 +29,9 @@ func init() {
 }
 
 func runCounters(c *ucli.Context) error {
-	interval := c.Duration("interval")
-	if interval < 0 {
-		return usageErrorf("--interval must be positive, got %s", interval)
-	}
-	ns, _, err := targetNetNS(c)
+	cs, interval, err := sample(c, netstate.ReadCounters, netstate.CounterDelta)
 	if err != nil {
 		return err
-	}
-	defer ns.Close()
-	cs, err := netstate.ReadCounters(ns)
-	if err != nil {
-		return err
-	}
-	if interval > 0 {
-		select {
-		case <-time.After(interval):
-		case <-c.Context.Done():
-			return c.Context.Err()
-		}
-		after, err := netstate.ReadCounters(ns)
-		if err != nil {
-			return err
-		}
-		cs = netstate.CounterDelta(cs, after)
 	}
 	var patterns []string
 	for _, a := range c.Args().Slice() {
@@ -93,4 +73,33 @@ func runCounters(c *ucli.Context) error {
 		t.row(ctr.Name, fmt.Sprint(ctr.Value))
 	}
 	return t.flush()
+}
+
+// sample reads once from the target netns, or with --interval D twice, D
+// apart, and returns delta(first, second).
+func sample[T any](c *ucli.Context, read func(*nsutil.NetNS) (T, error), delta func(before, after T) T) (T, time.Duration, error) {
+	var zero T
+	interval := c.Duration("interval")
+	if interval < 0 {
+		return zero, 0, usageErrorf("--interval must be positive, got %s", interval)
+	}
+	ns, _, err := targetNetNS(c)
+	if err != nil {
+		return zero, 0, err
+	}
+	defer ns.Close()
+	v, err := read(ns)
+	if err != nil || interval == 0 {
+		return v, interval, err
+	}
+	select {
+	case <-time.After(interval):
+	case <-c.Context.Done():
+		return zero, 0, c.Context.Err()
+	}
+	after, err := read(ns)
+	if err != nil {
+		return zero, 0, err
+	}
+	return delta(v, after), interval, nil
 }

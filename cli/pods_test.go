@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netdiag/netdiag/internal/testlab"
+	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 )
 
@@ -156,7 +157,7 @@ func TestPodsLab(t *testing.T) {
 			t.Fatalf("ip addr json: exit %d: %s", code, stderr)
 		}
 		var got struct {
-			Links []ipLink `json:"links"`
+			Links []netstate.IPLink `json:"links"`
 		}
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatal(err)

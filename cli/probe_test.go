@@ -170,11 +170,11 @@ func TestDNSCommand(t *testing.T) {
 		Answer  []struct{ Type, Data string }
 		Server  string
 	}
-	parse := func(out, stderr string) report {
+	parse := func(code int, out, stderr string) report {
 		t.Helper()
 		var r report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatalf("json: %v\n%s%s", err, out, stderr)
+			t.Fatalf("exit %d: json: %v\n%s%s", code, err, out, stderr)
 		}
 		return r
 	}
@@ -187,7 +187,7 @@ func TestDNSCommand(t *testing.T) {
 	}
 
 	code, out, stderr := run(t, "", append(jbase, "--resolv-conf", conf, "kubernetes.default")...)
-	r := parse(out, stderr)
+	r := parse(code, out, stderr)
 	want := []string{"kubernetes.default.default.svc.cluster.local. NXDOMAIN", "kubernetes.default.svc.cluster.local. NOERROR"}
 	if diff := cmp.Diff(want, names(r)); code != ExitOK || diff != "" || r.Status != "NOERROR" ||
 		len(r.Answer) != 1 || r.Answer[0].Data != "10.96.0.1" || r.Server != dst.IP+":53" {
@@ -202,7 +202,7 @@ func TestDNSCommand(t *testing.T) {
 	}
 
 	code, out, stderr = run(t, "", append(jbase, "--resolv-conf", conf, "nosuch")...)
-	if r := parse(out, stderr); code != ExitError || r.Status != "NXDOMAIN" || len(r.Queries) != 4 || !strings.Contains(stderr, "NXDOMAIN") {
+	if r := parse(code, out, stderr); code != ExitError || r.Status != "NXDOMAIN" || len(r.Queries) != 4 || !strings.Contains(stderr, "NXDOMAIN") {
 		t.Errorf("nxdomain: exit %d, %+v\n%s", code, r, stderr)
 	}
 
@@ -210,7 +210,7 @@ func TestDNSCommand(t *testing.T) {
 	// own, read through its root: the lab's per-pod file has no nameserver
 	// line, so glibc's default 127.0.0.1 applies.
 	code, out, stderr = run(t, "", append(jbase, "@"+dst.IP, "kubernetes.default.svc.cluster.local")...)
-	r = parse(out, stderr)
+	r = parse(code, out, stderr)
 	if code != ExitOK || len(r.Queries) != 1 || r.Status != "NOERROR" ||
 		!strings.HasPrefix(r.ResolvConf.Source, "/proc/") || !strings.HasSuffix(r.ResolvConf.Source, "/root/etc/resolv.conf") ||
 		!cmp.Equal([]string{"127.0.0.1"}, r.ResolvConf.Nameservers) {

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -204,47 +203,6 @@ func helper(t *testing.T, ns string, wait bool, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// startTcpdump runs tcpdump in ns writing file and waits until it listens.
-func startTcpdump(t *testing.T, ns, file string, args ...string) *exec.Cmd {
-	t.Helper()
-	all := append([]string{"netns", "exec", ns, "tcpdump", "-U", "-w", file}, args...)
-	cmd := exec.Command("ip", all...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	r := bufio.NewReader(stderr)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("tcpdump %v: %v (%q)", args, err, line)
-		}
-		if strings.Contains(line, "listening on") {
-			break
-		}
-	}
-	go io.Copy(io.Discard, r)
-	return cmd
-}
-
-func stopTcpdump(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("tcpdump did not stop on SIGINT")
-	}
-}
-
 // linkLocal waits for the non-tentative link-local address of dev in ns.
 func linkLocal(t *testing.T, ns, dev string) string {
 	t.Helper()
@@ -309,12 +267,12 @@ func TestRecordCorpus(t *testing.T) {
 		"lab-nano":   filepath.Join(dir, "lab-nano.pcap"),
 		"lab-snap80": filepath.Join(dir, "lab-snap80.pcap"),
 	}
-	dumps := []*exec.Cmd{
-		startTcpdump(t, nsA, files["lab-ether"], "-i", va),
-		startTcpdump(t, nsA, files["lab-sll2"], "-i", "any"),
-		startTcpdump(t, nsA, files["lab-sll"], "-i", "any", "-y", "LINUX_SLL"),
-		startTcpdump(t, nsA, files["lab-nano"], "-i", va, "--time-stamp-precision=nano", "icmp or arp"),
-		startTcpdump(t, nsA, files["lab-snap80"], "-i", va, "-s", "80"),
+	dumps := []*testlab.Tcpdump{
+		testlab.StartTcpdump(t, nsA, files["lab-ether"], "-i", va),
+		testlab.StartTcpdump(t, nsA, files["lab-sll2"], "-i", "any"),
+		testlab.StartTcpdump(t, nsA, files["lab-sll"], "-i", "any", "-y", "LINUX_SLL"),
+		testlab.StartTcpdump(t, nsA, files["lab-nano"], "-i", va, "--time-stamp-precision=nano", "icmp or arp"),
+		testlab.StartTcpdump(t, nsA, files["lab-snap80"], "-i", va, "-s", "80"),
 	}
 
 	// Flap A's veth: MLDv2 reports (hop-by-hop router alert), router
@@ -362,7 +320,7 @@ func TestRecordCorpus(t *testing.T) {
 	testlab.InNetNS(t, nsA, "ping", "-c", "1", "-W", "2", "198.18.12.2")
 	time.Sleep(300 * time.Millisecond)
 	for _, d := range dumps {
-		stopTcpdump(t, d)
+		d.Stop(t)
 	}
 
 	record := os.Getenv("NETDIAG_RECORD_CORPUS") == "1"
