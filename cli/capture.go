@@ -617,23 +617,11 @@ func readCapture(c *ucli.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	var vm *bpf.VM
-	if f := prog.compile(capture.DefaultSnapLen); f != nil {
-		k, u, err := f(r.LinkType())
-		if err != nil {
-			return err
-		}
-		p := u
-		if p == nil {
-			p = k
-		}
-		ins := make([]bpf.Instruction, len(p))
-		for i, raw := range p {
-			ins[i] = raw.Disassemble()
-		}
-		if vm, err = bpf.NewVM(ins); err != nil {
-			return fmt.Errorf("capture: filter: %w", err)
-		}
+	// Like tcpdump, timestamps are µs unless nanoseconds are asked for,
+	// whatever the file holds.
+	nano, err := precision(c)
+	if err != nil {
+		return err
 	}
 	lt := r.LinkType()
 	snap := uint32(capture.DefaultSnapLen)
@@ -642,7 +630,6 @@ func readCapture(c *ucli.Context, e env) error {
 	}
 	fmt.Fprintf(e.stderr, "reading from file %s, link-type %s (%s), snapshot length %d\n", name, lt, lt.Description(), snap)
 	var w pcapio.Writer
-	var printer *decode.Printer
 	if out := c.String("w"); out != "" {
 		var dst io.Writer = e.stdout
 		if out != "-" {
@@ -656,16 +643,35 @@ func readCapture(c *ucli.Context, e env) error {
 		if c.Bool("pcapng") {
 			w, err = pcapio.NewPcapngWriter(dst, r.Interfaces())
 		} else {
-			w, err = pcapio.NewPcapWriter(dst, lt, snap, r.Nanosecond())
+			w, err = pcapio.NewPcapWriter(dst, lt, snap, nano)
 		}
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
-	} else {
-		o := textOptions(c)
-		o.Nanosecond = r.Nanosecond()
-		printer = decode.NewPrinter(e.stdout, lt, o)
 	}
+	// One filter per link type and one printer per pcapng interface: a file
+	// may mix Ethernet and cooked interfaces.
+	filters := map[pcapio.LinkType][]bpf.RawInstruction{}
+	filterFor := func(lt pcapio.LinkType) ([]bpf.RawInstruction, error) {
+		if prog.prog != nil || prog.text == "" {
+			return prog.prog, nil
+		}
+		if f, ok := filters[lt]; ok {
+			return f, nil
+		}
+		f, err := filter.Compile(prog.text, filter.LinkType(lt), snap, filter.Savefile())
+		if err != nil {
+			return nil, fmt.Errorf("filter: %w", err)
+		}
+		filters[lt] = f
+		return f, nil
+	}
+	if _, err := filterFor(lt); err != nil {
+		return err
+	}
+	printers := map[int]*decode.Printer{}
+	o := textOptions(c)
+	o.Nanosecond = nano
 	limit := c.Int("c")
 	n := 0
 	for limit == 0 || n < limit {
@@ -680,8 +686,21 @@ func readCapture(c *ucli.Context, e env) error {
 			}
 			return fmt.Errorf("capture: read %s: %w", name, err)
 		}
-		if vm != nil {
-			if k, err := vm.Run(p.Data); err != nil || k == 0 {
+		plt := lt
+		ifs := r.Interfaces()
+		if p.InterfaceIndex < len(ifs) {
+			plt = ifs[p.InterfaceIndex].LinkType
+		}
+		f, err := filterFor(plt)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			m := filter.Meta{}
+			if p.Flags&3 == pcapio.FlagOutbound {
+				m.PktType = 4 // PACKET_OUTGOING, for inbound/outbound on pcapng
+			}
+			if k, err := filter.Run(f, p.Data, p.OrigLen, &m); err != nil || k == 0 {
 				continue
 			}
 		}
@@ -689,7 +708,16 @@ func readCapture(c *ucli.Context, e env) error {
 		if w != nil {
 			err = w.WritePacket(p)
 		} else {
-			err = printer.Print(p)
+			pr := printers[p.InterfaceIndex]
+			if pr == nil {
+				pr = decode.NewPrinter(e.stdout, plt, o)
+				printers[p.InterfaceIndex] = pr
+			}
+			// Several interfaces print through several buffers: flush each
+			// line so the file's order holds.
+			if err = pr.Print(p); err == nil && len(ifs) > 1 {
+				err = pr.Flush()
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)
@@ -698,7 +726,12 @@ func readCapture(c *ucli.Context, e env) error {
 	if w != nil {
 		return w.Flush()
 	}
-	return printer.Flush()
+	for _, pr := range printers {
+		if err := pr.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ifNamer names interfaces by index inside ns, for -i any's SLL2 headers

@@ -15,6 +15,7 @@ const DefaultSnaplen = 262144
 type Option func(*options)
 
 type options struct {
+	savefile   bool
 	noOptimize bool
 	hostsFile  string
 	allowDNS   bool
@@ -26,6 +27,11 @@ func NoOptimize() Option { return func(o *options) { o.noOptimize = true } }
 // HostsFile makes host names resolve from this hosts(5) file (default
 // /etc/hosts). Names never go to DNS unless AllowDNS is also given.
 func HostsFile(path string) Option { return func(o *options) { o.hostsFile = path } }
+
+// Savefile compiles for reading a capture file, as tcpdump -r does: the
+// direction and interface of a packet are then known only from a cooked
+// header, so inbound, outbound and ifindex are errors on other link types.
+func Savefile() Option { return func(o *options) { o.savefile = true } }
 
 // AllowDNS lets names missing from the hosts file resolve through DNS.
 func AllowDNS() Option { return func(o *options) { o.allowDNS = true } }
@@ -60,6 +66,7 @@ func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []b
 		return []bpf.RawInstruction{accept.ret}, nil
 	}
 	g := newGen(lt, snaplen, &resolver{hostsFile: o.hostsFile, allowDNS: o.allowDNS})
+	g.savefile = o.savefile
 	defer func() {
 		if r := recover(); r != nil {
 			ge, ok := r.(genError)
@@ -166,6 +173,9 @@ func (g *gen) other(n *nOther) cond {
 			return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0)}, jJSET, n.num2)
 		}
 	case "inbound", "outbound":
+		if g.savefile && g.lt != LINUX_SLL && g.lt != LINUX_SLL2 {
+			g.fail(t, "inbound/outbound not supported on %s when reading savefiles", g.lt.description())
+		}
 		var c cond
 		switch g.lt {
 		case LINUX_SLL:
@@ -180,6 +190,9 @@ func (g *gen) other(n *nOther) cond {
 		}
 		return c
 	case "ifindex":
+		if g.savefile && g.lt != LINUX_SLL2 {
+			g.fail(t, "ifindex not supported on %s when reading savefiles", g.lt.description())
+		}
 		switch g.lt {
 		case LINUX_SLL2:
 			return cmp(g.linkHdr(4), 4, n.num)

@@ -24,6 +24,7 @@ func (l loc) ldx() bpf.RawInstruction { return ins(opLDX|mMEM, uint32(l.reg)) }
 // left to right.
 type gen struct {
 	lt          LinkType
+	savefile    bool // compiling for tcpdump -r
 	offLinkHdr  loc
 	offLinkType loc
 	offLinkPL   loc
