@@ -674,6 +674,7 @@ func readCapture(c *ucli.Context, e env) error {
 	o.Nanosecond = nano
 	limit := c.Int("c")
 	n := 0
+	ifs := r.Interfaces()
 	for limit == 0 || n < limit {
 		p, err := r.Next()
 		if err == io.EOF {
@@ -687,7 +688,9 @@ func readCapture(c *ucli.Context, e env) error {
 			return fmt.Errorf("capture: read %s: %w", name, err)
 		}
 		plt := lt
-		ifs := r.Interfaces()
+		if p.InterfaceIndex >= len(ifs) {
+			ifs = r.Interfaces() // a pcapng interface described since
+		}
 		if p.InterfaceIndex < len(ifs) {
 			plt = ifs[p.InterfaceIndex].LinkType
 		}

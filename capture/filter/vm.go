@@ -40,6 +40,32 @@ func Run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta) (uint32, e
 	return run(prog, pkt, wirelen, m, nil)
 }
 
+// loadAt reads a big-endian value of size bytes at off; false when the
+// packet is too short.
+func loadAt(pkt []byte, off uint64, size uint32) (uint32, bool) {
+	if off+uint64(size) > uint64(len(pkt)) {
+		return 0, false
+	}
+	switch size {
+	case 1:
+		return uint32(pkt[off]), true
+	case 2:
+		return uint32(pkt[off])<<8 | uint32(pkt[off+1]), true
+	}
+	return uint32(pkt[off])<<24 | uint32(pkt[off+1])<<16 | uint32(pkt[off+2])<<8 | uint32(pkt[off+3]), true
+}
+
+// loadSize is the width of a load instruction's operand.
+func loadSize(code uint16) uint32 {
+	switch code & 0x18 {
+	case szB:
+		return 1
+	case szH:
+		return 2
+	}
+	return 4
+}
+
 // run is Run that calls visit, when not nil, with the index of every
 // instruction it executes (tests use it to see the path a packet takes).
 func run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta, visit func(pc int)) (uint32, error) {
@@ -48,28 +74,6 @@ func run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta, visit func
 	}
 	var a, x uint32
 	var mem [memWords]uint32
-	n := uint64(len(pkt))
-	load := func(off uint64, size uint32) (uint32, bool) {
-		if off+uint64(size) > n {
-			return 0, false
-		}
-		switch size {
-		case 1:
-			return uint32(pkt[off]), true
-		case 2:
-			return uint32(pkt[off])<<8 | uint32(pkt[off+1]), true
-		}
-		return uint32(pkt[off])<<24 | uint32(pkt[off+1])<<16 | uint32(pkt[off+2])<<8 | uint32(pkt[off+3]), true
-	}
-	size := func(code uint16) uint32 {
-		switch code & 0x18 {
-		case szB:
-			return 1
-		case szH:
-			return 2
-		}
-		return 4
-	}
 	pc := 0
 	for steps := 0; ; steps++ {
 		if steps > maxSteps {
@@ -94,13 +98,13 @@ func run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta, visit func
 					a = ancillary(in.K-skfAdOff, m)
 					continue
 				}
-				v, ok := load(uint64(in.K), size(code))
+				v, ok := loadAt(pkt, uint64(in.K), loadSize(code))
 				if !ok {
 					return 0, nil
 				}
 				a = v
 			case mIND:
-				v, ok := load(uint64(x)+uint64(in.K), size(code))
+				v, ok := loadAt(pkt, uint64(x)+uint64(in.K), loadSize(code))
 				if !ok {
 					return 0, nil
 				}
@@ -127,7 +131,7 @@ func run(prog []bpf.RawInstruction, pkt []byte, wirelen int, m *Meta, visit func
 			case mLEN:
 				x = uint32(wirelen)
 			case mMSH:
-				v, ok := load(uint64(in.K), 1)
+				v, ok := loadAt(pkt, uint64(in.K), 1)
 				if !ok {
 					return 0, nil
 				}

@@ -101,11 +101,11 @@ func truncated(err error, what string) error {
 }
 
 type pcapReader struct {
-	r     *bufio.Reader
-	order binary.ByteOrder
-	iface Interface
-	hdr   [pcapRecordHdrSize]byte
-	buf   []byte
+	r      *bufio.Reader
+	order  binary.ByteOrder
+	iface  Interface
+	ifaces []Interface // {iface}
+	buf    []byte // records larger than the bufio buffer
 }
 
 func newPcapReader(r *bufio.Reader, order binary.ByteOrder) (*pcapReader, error) {
@@ -121,33 +121,57 @@ func newPcapReader(r *bufio.Reader, order binary.ByteOrder) (*pcapReader, error)
 	p.iface.SnapLen = order.Uint32(h[16:])
 	// The upper bits hold FCS length and reserved flags (pcap-savefile(5)).
 	p.iface.LinkType = LinkType(order.Uint32(h[20:]) & 0x03ffffff)
+	p.ifaces = []Interface{p.iface}
 	return p, nil
 }
 
-func (p *pcapReader) Interfaces() []Interface { return []Interface{p.iface} }
+// Interfaces returns the one pseudo-interface, built once: callers must not modify it.
+func (p *pcapReader) Interfaces() []Interface { return p.ifaces }
 func (p *pcapReader) LinkType() LinkType      { return p.iface.LinkType }
 func (p *pcapReader) Nanosecond() bool        { return p.iface.TsResolNano }
 
 func (p *pcapReader) Next() (Packet, error) {
-	if err := readFull(p.r, p.hdr[:]); err != nil {
+	// Records that fit the buffer are read in place (Peek), without a copy;
+	// the previous packet's Data is then no longer valid, as documented.
+	hdr, err := p.r.Peek(pcapRecordHdrSize)
+	if len(hdr) < pcapRecordHdrSize {
+		if err == io.EOF && len(hdr) > 0 {
+			err = &TruncatedError{Want: pcapRecordHdrSize, Got: len(hdr)}
+		}
 		return Packet{}, truncated(err, "header")
 	}
-	sec := p.order.Uint32(p.hdr[0:])
-	frac := p.order.Uint32(p.hdr[4:])
-	capLen := p.order.Uint32(p.hdr[8:])
-	origLen := p.order.Uint32(p.hdr[12:])
+	sec := p.order.Uint32(hdr[0:])
+	frac := p.order.Uint32(hdr[4:])
+	capLen := p.order.Uint32(hdr[8:])
+	origLen := p.order.Uint32(hdr[12:])
+	if _, err := p.r.Discard(pcapRecordHdrSize); err != nil {
+		return Packet{}, truncated(err, "header")
+	}
 	if capLen > maxRecord {
 		return Packet{}, fmt.Errorf("read packet header: invalid capture length %d, bigger than the maximum of %d: file is corrupt", capLen, maxRecord)
 	}
-	if cap(p.buf) < int(capLen) {
-		p.buf = make([]byte, capLen, max(int(capLen), 65536))
-	}
-	data := p.buf[:capLen]
-	if err := readFull(p.r, data); err != nil {
-		if err == io.EOF {
-			err = &TruncatedError{Want: int(capLen)}
+	var data []byte
+	if int(capLen) <= p.r.Size() {
+		d, err := p.r.Peek(int(capLen))
+		if len(d) < int(capLen) {
+			if err == io.EOF {
+				err = &TruncatedError{Want: int(capLen), Got: len(d)}
+			}
+			return Packet{}, truncated(err, "captured")
 		}
-		return Packet{}, truncated(err, "captured")
+		data = d
+		_, _ = p.r.Discard(int(capLen))
+	} else {
+		if cap(p.buf) < int(capLen) {
+			p.buf = make([]byte, capLen)
+		}
+		data = p.buf[:capLen]
+		if err := readFull(p.r, data); err != nil {
+			if err == io.EOF {
+				err = &TruncatedError{Want: int(capLen)}
+			}
+			return Packet{}, truncated(err, "captured")
+		}
 	}
 	nsec := int64(frac)
 	if !p.iface.TsResolNano {
