@@ -6,7 +6,11 @@ import "golang.org/x/net/bpf"
 // laid out as libpcap's convert_code_r does: a block, then what its true
 // branch reaches, then what its false branch reaches (a reverse post-order
 // visiting the false branch first).
-func order(root *block) []*block {
+func order(root *block) []*block { return reversePostOrder(root, true) }
+
+// reversePostOrder lists the blocks reachable from root with every block
+// before its successors; falseFirst visits false branches first.
+func reversePostOrder(root *block, falseFirst bool) []*block {
 	seen := map[*block]bool{}
 	var post []*block
 	var visit func(b *block)
@@ -16,8 +20,12 @@ func order(root *block) []*block {
 		}
 		seen[b] = true
 		if !b.leaf {
-			visit(b.jf)
-			visit(b.jt)
+			first, second := b.jt, b.jf
+			if falseFirst {
+				first, second = b.jf, b.jt
+			}
+			visit(first)
+			visit(second)
 		}
 		post = append(post, b)
 	}

@@ -166,27 +166,7 @@ func decide(b *block, fs factSet) (bool, bool) {
 	return false, false
 }
 
-func topo(root *block) []*block {
-	seen := map[*block]bool{}
-	var post []*block
-	var visit func(b *block)
-	visit = func(b *block) {
-		if seen[b] {
-			return
-		}
-		seen[b] = true
-		if !b.leaf {
-			visit(b.jt)
-			visit(b.jf)
-		}
-		post = append(post, b)
-	}
-	visit(root)
-	for i, j := 0, len(post)-1; i < j; i, j = i+1, j-1 {
-		post[i], post[j] = post[j], post[i]
-	}
-	return post
-}
+func topo(root *block) []*block { return reversePostOrder(root, false) }
 
 // thread re-routes every edge past tests whose outcome the path implies.
 func thread(root *block) bool {
