@@ -105,7 +105,7 @@ type pcapReader struct {
 	order  binary.ByteOrder
 	iface  Interface
 	ifaces []Interface // {iface}
-	buf    []byte // records larger than the bufio buffer
+	buf    []byte      // records larger than the bufio buffer
 }
 
 func newPcapReader(r *bufio.Reader, order binary.ByteOrder) (*pcapReader, error) {
