@@ -15,6 +15,9 @@ type Handle struct{}
 // Open always fails: AF_PACKET exists only on Linux.
 func Open(Namespace, Options) (*Handle, error) { return nil, ErrNotSupported }
 
+// TrimStartupPages does nothing outside Linux.
+func TrimStartupPages() {}
+
 func (*Handle) LinkType() pcapio.LinkType { return pcapio.LinkTypeEthernet }
 func (*Handle) Interface() Interface      { return Interface{} }
 func (*Handle) SnapLen() int              { return DefaultSnapLen }

@@ -157,6 +157,7 @@ func runCapture(c *ucli.Context) error {
 			h.Close()
 		}
 	}()
+	capture.TrimStartupPages()
 	for _, t := range targets {
 		opts := capture.Options{
 			Interface:  t.iface,
