@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/netdiag/netdiag/capture/filter"
 	"github.com/netdiag/netdiag/capture/internal/gen"
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/internal/testlab"
@@ -473,5 +474,38 @@ func TestCaptureCountAndDuration(t *testing.T) {
 	res, err = Run(context.Background(), []*Handle{h}, RunConfig{Duration: 200 * time.Millisecond}, func(*PacketInfo, []byte) error { return nil })
 	if err != nil || !errors.Is(res.Reason, ErrDurationElapsed) {
 		t.Errorf("duration: reason %v, err %v", res.Reason, err)
+	}
+}
+
+// TestCaptureVLANExpressionInUserSpace: `vlan 100` as the compiler emits it
+// reads the tag from the packet, which the kernel has moved into metadata;
+// run as the user-space filter after re-insertion it selects exactly the
+// tagged frames.
+func TestCaptureVLANExpressionInUserSpace(t *testing.T) {
+	l := newLab(t)
+	if !filter.UsesVLAN("vlan 100") {
+		t.Fatal("UsesVLAN misses vlan 100")
+	}
+	prog, err := filter.Compile("vlan 100", filter.EN10MB, DefaultSnapLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(l.netnsB, Options{Interface: l.vethB, UserFilter: prog, Timeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	tagged := 0
+	stop := collect(t, []*Handle{h}, RunConfig{}, func(pi *PacketInfo, d []byte) error {
+		if len(d) >= 16 && d[12] == 0x81 && d[13] == 0x00 && d[15] == 100 {
+			tagged++
+		}
+		return nil
+	})
+	l.send(t, 4, gen.Config{VLAN: 100})
+	l.send(t, 4, gen.Config{})
+	l.send(t, 4, gen.Config{VLAN: 200})
+	if res := stop(); res.Captured != 4 || tagged != 4 {
+		t.Fatalf("captured %d packets, %d tagged 100; want 4 and 4", res.Captured, tagged)
 	}
 }

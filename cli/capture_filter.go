@@ -18,6 +18,10 @@ func compileCaptureFilter(expr string, lt pcapio.LinkType, snaplen int) (kernel,
 	if err != nil {
 		return nil, nil, err
 	}
+	if filter.UsesVLAN(expr) {
+		// The kernel sees the packet without its tag: filter after putting it back.
+		return nil, prog, nil
+	}
 	if lt == pcapio.LinkTypeLinuxSLL || lt == pcapio.LinkTypeLinuxSLL2 {
 		if k, ok := filter.ForCookedSocket(prog, filter.LinkType(lt)); ok {
 			return k, nil, nil

@@ -512,3 +512,37 @@ func (g *gen) relation(n *nRel) cond {
 	}
 	return test
 }
+
+// UsesVLAN reports whether expr has a vlan primitive. On a live socket the
+// kernel moves VLAN tags into packet metadata before the filter runs, so
+// such a program must run in user space, on the packet with its tag put back
+// (libpcap instead rewrites it to SKF_AD_VLAN_* loads).
+func UsesVLAN(expr string) bool {
+	n, err := parse(expr)
+	if err != nil {
+		return false
+	}
+	var walk func(node) bool
+	walk = func(n node) bool {
+		switch v := n.(type) {
+		case nAnd:
+			return walk(v.l) || walk(v.r)
+		case nOr:
+			return walk(v.l) || walk(v.r)
+		case nNot:
+			return walk(v.x)
+		case *nAnd:
+			return walk(v.l) || walk(v.r)
+		case *nOr:
+			return walk(v.l) || walk(v.r)
+		case *nNot:
+			return walk(v.x)
+		case nOther:
+			return v.kind == "vlan"
+		case *nOther:
+			return v.kind == "vlan"
+		}
+		return false
+	}
+	return walk(n)
+}

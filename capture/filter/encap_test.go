@@ -103,3 +103,18 @@ func TestVXLAN(t *testing.T) {
 		t.Errorf("vxlan 16777216: error %v", err)
 	}
 }
+
+func TestUsesVLAN(t *testing.T) {
+	for expr, want := range map[string]bool{
+		"vlan":                         true,
+		"tcp and (vlan 100 or port 9)": true,
+		"not vlan":                     true,
+		"tcp port 80":                  false,
+		"ether proto 0x8100":           false,
+		"vlan and (":                   false, // a syntax error: Compile reports it
+	} {
+		if got := UsesVLAN(expr); got != want {
+			t.Errorf("UsesVLAN(%q) = %v, want %v", expr, got, want)
+		}
+	}
+}
