@@ -87,6 +87,36 @@ func conntrackRecv(nf *ct.Nfct, fn func([]byte) (done bool, err error)) error {
 	}
 }
 
+// conntrackDumpReplies reads the replies to the dump request seq and hands
+// every data message to fn, until NLMSG_DONE; an NLMSG_ERROR ends it with
+// that errno.
+func conntrackDumpReplies(nf *ct.Nfct, seq uint32, fn func(ctNlMessage) error) error {
+	return conntrackRecv(nf, func(b []byte) (bool, error) {
+		done := false
+		err := ctNlSplit(b, func(m ctNlMessage) error {
+			if m.seq != seq || done {
+				return nil
+			}
+			switch m.typ {
+			case unix.NLMSG_DONE:
+				done = true
+				return nil
+			case unix.NLMSG_ERROR:
+				errno, err := ctErrno(m.body)
+				if err != nil {
+					return err
+				}
+				if errno != 0 {
+					return conntrackExplain(errno)
+				}
+				return nil
+			}
+			return fn(m)
+		})
+		return done, err
+	})
+}
+
 // ctErrno extracts the errno of an NLMSG_ERROR payload (0 is an ack).
 func ctErrno(body []byte) (unix.Errno, error) {
 	if len(body) < 4 {
@@ -118,38 +148,17 @@ func ConntrackDump(ns *nsutil.NetNS, filter ConntrackFilter, fn func(ConntrackEn
 		return fmt.Errorf("dump conntrack: send request: %w", conntrackExplain(err))
 	}
 	var e ConntrackEntry
-	err = conntrackRecv(nf, func(b []byte) (bool, error) {
-		done := false
-		err := ctNlSplit(b, func(m ctNlMessage) error {
-			if m.seq != sent.Header.Sequence || done {
-				return nil
-			}
-			switch m.typ {
-			case unix.NLMSG_DONE:
-				done = true
-				return nil
-			case unix.NLMSG_ERROR:
-				errno, err := ctErrno(m.body)
-				if err != nil {
-					return err
-				}
-				if errno != 0 {
-					return conntrackExplain(errno)
-				}
-				return nil
-			}
-			if m.typ != ctSubsys<<8|ctMsgNew {
-				return nil
-			}
-			if err := ParseConntrackMessage(m.body, &e); err != nil {
-				return err
-			}
-			if !filter.Match(&e) {
-				return nil
-			}
-			return fn(e)
-		})
-		return done, err
+	err = conntrackDumpReplies(nf, sent.Header.Sequence, func(m ctNlMessage) error {
+		if m.typ != ctSubsys<<8|ctMsgNew {
+			return nil
+		}
+		if err := ParseConntrackMessage(m.body, &e); err != nil {
+			return err
+		}
+		if !filter.Match(&e) {
+			return nil
+		}
+		return fn(e)
 	})
 	if errors.Is(err, ConntrackStop) {
 		return nil
@@ -391,34 +400,13 @@ func conntrackCPUStatsNetlink(ns *nsutil.NetNS) ([]ConntrackCPUStats, error) {
 	}
 	_ = nf.Con.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var out []ConntrackCPUStats
-	err = conntrackRecv(nf, func(b []byte) (bool, error) {
-		done := false
-		err := ctNlSplit(b, func(m ctNlMessage) error {
-			if m.seq != sent.Header.Sequence || done {
-				return nil
-			}
-			switch m.typ {
-			case unix.NLMSG_DONE:
-				done = true
-				return nil
-			case unix.NLMSG_ERROR:
-				errno, err := ctErrno(m.body)
-				if err != nil {
-					return err
-				}
-				if errno != 0 {
-					return conntrackExplain(errno)
-				}
-				return nil
-			}
-			s, err := ParseConntrackCPUStats(m.body)
-			if err != nil {
-				return err
-			}
-			out = append(out, s)
-			return nil
-		})
-		return done, err
+	err = conntrackDumpReplies(nf, sent.Header.Sequence, func(m ctNlMessage) error {
+		s, err := ParseConntrackCPUStats(m.body)
+		if err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
 	})
 	return out, err
 }

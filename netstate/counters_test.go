@@ -77,6 +77,11 @@ func FuzzParseCounters(f *testing.F) {
 func TestReadCountersMatchesNstat(t *testing.T) {
 	testlab.RequireTool(t, "nstat")
 	l := newSockLab(t)
+	// No IPv6 in either test netns: router solicitations and MLD reports would
+	// move the Ip6/Icmp6 counters between the two reads.
+	for _, ns := range []string{l.client, l.server} {
+		testlab.InNetNS(t, ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+	}
 	srv := netipMust("198.18.1.2:8080")
 	l.listen(t, l.serverNS, srv, 1)
 	// More connections than the backlog holds: the extra SYNs overflow it.
