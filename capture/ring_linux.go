@@ -7,6 +7,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/netdiag/netdiag/capture/filter"
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -50,7 +51,7 @@ type Handle struct {
 	sll1     bool
 	snaplen  int
 	timeout  time.Duration
-	vm       *bpf.VM
+	user     []bpf.RawInstruction // user-space filter, nil for none
 	stats    Stats
 	closed   bool
 }
@@ -163,15 +164,10 @@ func (h *Handle) open(ns Namespace, opts Options) error {
 		return err
 	}
 	if opts.UserFilter != nil {
-		ins := make([]bpf.Instruction, len(opts.UserFilter))
-		for i, r := range opts.UserFilter {
-			ins[i] = r.Disassemble()
-		}
-		vm, err := bpf.NewVM(ins)
-		if err != nil {
+		if err := filter.Validate(opts.UserFilter); err != nil {
 			return fmt.Errorf("load user-space filter: %w", err)
 		}
-		h.vm = vm
+		h.user = opts.UserFilter
 	}
 	if !opts.NoPromisc && h.iface.Index != 0 {
 		mreq := unix.PacketMreq{Ifindex: int32(h.iface.Index), Type: unix.PACKET_MR_PROMISC}
@@ -424,14 +420,16 @@ func (h *Handle) next(pi *PacketInfo) (data []byte, ok bool) {
 		if !good {
 			continue
 		}
-		if h.vm != nil {
-			n, err := h.vm.Run(d)
+		if h.user != nil {
+			// An error is a loop that ran too long (a libpcap protochain
+			// quirk): drop the packet.
+			n, err := filter.Run(h.user, d, pi.Length, &filter.Meta{PktType: pi.PacketType, IfIndex: pi.IfIndex})
 			if err != nil || n == 0 {
 				continue
 			}
-			if n < len(d) {
+			if int(n) < len(d) {
 				d = d[:n]
-				pi.CaptureLen = n
+				pi.CaptureLen = int(n)
 			}
 		}
 		return d, true

@@ -475,6 +475,10 @@ func (f filterProgram) compile(snap int) func(lt pcapio.LinkType) (kernel, user 
 				// kernel does not have: run it in user space.
 				return nil, f.prog, nil
 			}
+			// A loop (libpcap's protochain) goes to the kernel unrolled.
+			if k, exact := filter.ForKernel(f.prog); !exact {
+				return k, f.prog, nil
+			}
 			return f.prog, nil, nil
 		}
 	case f.text != "":

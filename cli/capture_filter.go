@@ -12,7 +12,8 @@ func init() { compileFilter = compileCaptureFilter }
 // compileCaptureFilter compiles a tcpdump expression for a live handle. On
 // cooked (-i any) handles the kernel sees packets without the SLL header the
 // program reads: the program is rewritten for the kernel when it can be, and
-// runs in user space otherwise.
+// runs in user space otherwise. A looping program (protochain) goes to the
+// kernel unrolled, and runs exactly in user space on what that passes.
 func compileCaptureFilter(expr string, lt pcapio.LinkType, snaplen int) (kernel, user []bpf.RawInstruction, err error) {
 	prog, err := filter.Compile(expr, filter.LinkType(lt), uint32(snaplen))
 	if err != nil {
@@ -22,11 +23,16 @@ func compileCaptureFilter(expr string, lt pcapio.LinkType, snaplen int) (kernel,
 		// The kernel sees the packet without its tag: filter after putting it back.
 		return nil, prog, nil
 	}
-	if lt == pcapio.LinkTypeLinuxSLL || lt == pcapio.LinkTypeLinuxSLL2 {
-		if k, ok := filter.ForCookedSocket(prog, filter.LinkType(lt)); ok {
-			return k, nil, nil
-		}
-		return nil, prog, nil
+	kernel, exact := filter.ForKernel(prog)
+	if !exact {
+		user = prog
 	}
-	return prog, nil, nil
+	if kernel != nil && (lt == pcapio.LinkTypeLinuxSLL || lt == pcapio.LinkTypeLinuxSLL2) {
+		k, ok := filter.ForCookedSocket(kernel, filter.LinkType(lt))
+		if !ok {
+			return nil, prog, nil
+		}
+		kernel = k
+	}
+	return kernel, user, nil
 }

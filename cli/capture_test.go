@@ -87,9 +87,15 @@ func (l *captureLab) send(t *testing.T, n int) {
 // start runs netdiag capture in b and waits for its "listening on" line.
 func (l *captureLab) start(t *testing.T, stdout io.Writer, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
-	bin := netdiagBinary(t)
 	full := append([]string{"--node-netns", testlab.NetNSPath(l.nsB), "capture", "-i", l.vethB, "--bpf-file", l.ddd, "--min-free", "0"}, args...)
-	cmd := exec.Command(bin, full...)
+	return l.startArgs(t, stdout, full...)
+}
+
+// startArgs runs netdiag with exactly these arguments and waits for its
+// "listening on" line.
+func (l *captureLab) startArgs(t *testing.T, stdout io.Writer, full ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(netdiagBinary(t), full...)
 	stderr := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {

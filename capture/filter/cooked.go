@@ -12,8 +12,9 @@ import "golang.org/x/net/bpf"
 // packet's bytes, and the caller cuts what it builds to that length.
 //
 // ok is false when the program reads any other header byte (an address,
-// ARPHRD type, part of a field) or loads at an offset the rewrite cannot
-// prove is past the header; the caller must then filter in user space.
+// ARPHRD type, part of a field), loads at an offset the rewrite cannot
+// prove is past the header, or loops (rewrite ForKernel's program instead);
+// the caller must then filter in user space.
 func ForCookedSocket(prog []bpf.RawInstruction, lt LinkType) (kernelProg []bpf.RawInstruction, ok bool) {
 	var hdr uint32
 	var fields map[[2]uint32]uint32 // {offset, size} → ancillary offset
@@ -27,7 +28,7 @@ func ForCookedSocket(prog []bpf.RawInstruction, lt LinkType) (kernelProg []bpf.R
 	default:
 		return nil, false
 	}
-	if xFromMemory(prog) {
+	if Loops(prog) || xFromMemory(prog) {
 		return nil, false
 	}
 	size := map[uint16]uint32{szB: 1, szH: 2, szW: 4}
@@ -90,8 +91,7 @@ func ForCookedSocket(prog []bpf.RawInstruction, lt LinkType) (kernelProg []bpf.R
 
 // xFromMemory reports whether an indexed load may run with X loaded from a
 // scratch word (ldx M[k]) on some path: the offsets geneve and vxlan store
-// count from the start of the packet, cooked header included (protochain's
-// are relative, but are not told apart).
+// count from the start of the packet, cooked header included.
 func xFromMemory(prog []bpf.RawInstruction) bool {
 	xm := make([]bool, len(prog)+1)
 	reached := make([]bool, len(prog)+1)

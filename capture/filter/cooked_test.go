@@ -52,14 +52,18 @@ func TestForCookedSocket(t *testing.T) {
 				continue
 			}
 			compiled++
+			if _, ok := ForCookedSocket(prog, lt); ok && Loops(prog) {
+				t.Errorf("%s %q: a loop rewritten for the kernel", lt, e)
+			}
+			// Capture rewrites a loop's unrolled program.
+			prog, _ = ForKernel(prog)
 			kprog, ok := ForCookedSocket(prog, lt)
 			if !ok {
 				// Only link-layer bytes beyond the protocol, packet type
-				// and interface index, and the offsets geneve and
-				// protochain keep in scratch words, keep a program out of
-				// the kernel.
+				// and interface index, and the offsets geneve keeps in
+				// scratch words, keep a program out of the kernel.
 				expected := false
-				for _, w := range []string{"ether", "link", "pppoes", "geneve", "protochain"} {
+				for _, w := range []string{"ether", "link", "pppoes", "geneve"} {
 					expected = expected || strings.Contains(e, w)
 				}
 				if !expected {

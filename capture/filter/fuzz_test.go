@@ -8,8 +8,9 @@ import (
 )
 
 // FuzzCompile: the lexer, parser, code generator and optimizer never panic,
-// an error means no program, and every program is valid classic BPF that
-// the VM runs without error on a few packets.
+// an error means no program, every program is valid classic BPF that the VM
+// runs without error on a few packets, and ForKernel gives a loop-free
+// program that accepts at least as much.
 func FuzzCompile(f *testing.F) {
 	f.Add("tcp port 80 and host 198.18.0.1", uint8(0))
 	f.Add("vlan 10 and mpls and ip[0] & 0xf != 5", uint8(0))
@@ -32,9 +33,19 @@ func FuzzCompile(f *testing.F) {
 			if err := Validate(prog); err != nil {
 				t.Fatalf("%q (%s): %v", expr, lt, err)
 			}
+			// What goes to the kernel has no loop and passes at least
+			// what the program accepts.
+			kprog, exact := ForKernel(prog)
+			if kprog == nil || Loops(kprog) || Validate(kprog) != nil || exact == Loops(prog) {
+				t.Fatalf("%q (%s): ForKernel gives %d instructions, exact=%v", expr, lt, len(kprog), exact)
+			}
 			for _, p := range basePackets(lt)[:4] {
-				if _, err := Run(prog, p.data, p.wire, &p.meta); err != nil {
+				r, err := Run(prog, p.data, p.wire, &p.meta)
+				if err != nil {
 					t.Fatalf("%q: run: %v", expr, err)
+				}
+				if k, _ := Run(kprog, p.data, p.wire, &p.meta); (exact && k != r) || (r != 0 && k == 0) {
+					t.Fatalf("%q: kernel program returns %d, program %d", expr, k, r)
 				}
 			}
 		}
@@ -68,7 +79,17 @@ func TestValidate(t *testing.T) {
 		{"empty", nil, false},
 		{"no ret at end", []bpf.RawInstruction{ins(opLD|mIMM, 1)}, false},
 		{"jump out", []bpf.RawInstruction{{Op: opJMP | jJEQ, Jt: 5}, ins(opRET|retK, 0)}, false},
-		{"ja backwards", []bpf.RawInstruction{ins(opJMP|jJA, 0xffffffff), ins(opRET|retK, 0)}, false},
+		// libpcap's loops: a ja may go back, but not before the start, and
+		// a scratch word read after the back edge must be written on every
+		// way round.
+		{"ja to itself", []bpf.RawInstruction{ins(opJMP|jJA, 0xffffffff), ins(opRET|retK, 0)}, true},
+		{"ja before start", []bpf.RawInstruction{ins(opJMP|jJA, 0xfffffffe), ins(opRET|retK, 0)}, false},
+		{"loop reads before write", []bpf.RawInstruction{
+			ins(opLD|mIMM, 0), ins(opJMP|jJA, 2), ins(opLDX|mMEM, 0), ins(opRET|retA, 0),
+			{Op: opJMP | jJEQ, Jt: 0, Jf: 1}, ins(opJMP|jJA, 0xfffffffc), ins(opST, 0), ins(opRET|retK, 1)}, false},
+		{"loop writes before read", []bpf.RawInstruction{
+			ins(opLD|mIMM, 0), ins(opJMP|jJA, 2), ins(opLDX|mMEM, 0), ins(opRET|retA, 0),
+			{Op: opJMP | jJEQ, Jt: 0, Jf: 2}, ins(opST, 0), ins(opJMP|jJA, 0xfffffffb), ins(opRET|retK, 1)}, true},
 		{"mem out of range", []bpf.RawInstruction{ins(opST, 16), ins(opRET|retK, 0)}, false},
 		{"mem read before write", []bpf.RawInstruction{ins(opLD|mMEM, 3), ins(opRET|retK, 0)}, false},
 		{"mem written", []bpf.RawInstruction{ins(opST, 3), ins(opLD|mMEM, 3), ins(opRET|retA, 0)}, true},

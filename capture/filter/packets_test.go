@@ -486,17 +486,18 @@ func explore(lt LinkType, a, b []bpf.RawInstruction, limit int, tolerate func(p 
 		}
 		seen[p.key()] = true
 		n++
-		ra, err := Run(a, p.data, p.wire, &p.meta)
-		if errors.Is(err, ErrLoop) {
-			// libpcap's protochain loop never ends on this packet.
+		ra, erra := Run(a, p.data, p.wire, &p.meta)
+		rb, errb := Run(b, p.data, p.wire, &p.meta)
+		if errors.Is(erra, ErrLoop) && errors.Is(errb, ErrLoop) {
+			// Both protochain loops never end on this packet (libpcap
+			// 1.10's AH step can go back to where it started).
 			continue
 		}
-		if err != nil {
-			return &p, 0, 0, n, err
+		if erra != nil {
+			return &p, 0, 0, n, erra
 		}
-		rb, err := Run(b, p.data, p.wire, &p.meta)
-		if err != nil {
-			return &p, 0, 0, n, err
+		if errb != nil {
+			return &p, 0, 0, n, errb
 		}
 		if ra != rb && (tolerate == nil || !tolerate(p, rb)) {
 			return &p, ra, rb, n, nil

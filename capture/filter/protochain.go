@@ -2,19 +2,14 @@ package filter
 
 import "golang.org/x/net/bpf"
 
-// protochainDepth is how many headers `protochain` steps over before it
-// gives up and rejects the packet. libpcap walks the chain with a backward
-// jump, which the kernel refuses; this walk is unrolled instead. Six covers
-// RFC 8200's full recommended IPv6 order (hop-by-hop, destination options,
-// routing, fragment, AH, destination options).
-const protochainDepth = 6
-
-// protochain compiles `[ip|ip6] protochain P` with libpcap 1.10's meaning:
-// from the IP header's protocol, step over IPv6 extension headers (0, 60,
-// 43, 44: X += (len+1)*8) and AH (51) until P is found; 59 (no next
-// header) or any other protocol ends the walk. Like libpcap 1.10, the AH
-// step sets the offset to (len+2)*4 instead of adding it, and the optimizer
-// is not run on such programs.
+// protochain compiles `[ip|ip6] protochain P` as libpcap 1.10 does: a loop
+// that starts at the IP header's protocol and steps over IPv6 extension
+// headers (0, 60, 43, 44: X += (len+1)*8) and AH (51) until it finds P; any
+// other protocol ends the walk. Like libpcap 1.10, the AH step sets the
+// offset to (len+2)*4 instead of adding it, and the optimizer is not run on
+// such programs. The loop jumps backward, which the kernel refuses: capture
+// gives the kernel ForKernel's unrolled program and runs this one in user
+// space on what that lets through, as libpcap filters in user space.
 func (g *gen) protochain(t token, p uint32, pq string) cond {
 	if g.offLinkPL.variable() {
 		g.fail(t, "'protochain' not supported with variable length headers")
@@ -34,66 +29,40 @@ func (g *gen) protochain(t token, p uint32, pq string) cond {
 	pl := uint32(g.linkPL(0).k)
 	reg := uint32(g.nextReg)
 	v6 := pq == "ip6"
-	var start []bpf.RawInstruction
-	var et uint32 = 0x0800
+	et := uint32(0x0800)
+	start := &block{fall: true, stmts: []bpf.RawInstruction{ins(opLD|szB|mABS, pl+9), ins(opLDX|szB|mMSH, pl)}}
 	if v6 {
 		et = 0x86dd
-		start = []bpf.RawInstruction{ins(opLD|szB|mABS, pl+6), ins(opLDX|mIMM, 40)}
-	} else {
-		start = []bpf.RawInstruction{ins(opLD|szB|mABS, pl+9), ins(opLDX|szB|mMSH, pl)}
+		start.stmts = []bpf.RawInstruction{ins(opLD|szB|mABS, pl+6), ins(opLDX|mIMM, 40)}
 	}
-	// Both steps load the next header's protocol (at X) and length (at
-	// X+1), and leave them in A and X.
-	step := func(ah bool) []bpf.RawInstruction {
-		s := []bpf.RawInstruction{ins(opLD|szB|mIND, pl+1)}
+	test := func(k uint32) *block { return &block{op: opJMP | jJEQ, k: k} }
+	// A holds the protocol of the header at X. Each step loads the next
+	// protocol (at X) and the header's length (at X+1), leaves them in A
+	// and X, and jumps back to head.
+	head := test(p)
+	start.jt, start.jf = head, head
+	step := func(ah bool) *block {
+		s := []bpf.RawInstruction{ins(opLD|szB|mIND, pl), ins(opST, reg), ins(opLD|szB|mIND, pl+1)}
 		if ah {
 			s = append(s, ins(opALU|aluADD|srcK, 2), ins(opALU|aluMUL|srcK, 4))
 		} else {
 			s = append(s, ins(opALU|aluADD|srcK, 1), ins(opALU|aluMUL|srcK, 8), ins(opALU|aluADD|srcX, 0))
 		}
-		return append(s, ins(opST, reg), ins(opLD|szB|mIND, pl), ins(opLDX|mMEM, reg))
+		s = append(s, ins(opMISC|miscTAX, 0), ins(opLD|mMEM, reg))
+		return &block{stmts: s, fall: true, jt: head, jf: head}
 	}
-	var found, end, cont []**block // cont: edges on to the next iteration
-	var falls []*block
-	test := func(k uint32) *block { return &block{op: opJMP | jJEQ, k: k} }
-	var entry *block
-	for i := 0; i <= protochainDepth; i++ {
-		head := test(p)
-		if i == 0 {
-			entry = head
-			head.stmts = start
+	// 59 (no next header) needs no test: it is neither P (tested first)
+	// nor a header to step over, so it ends the walk like any other.
+	last := head
+	if v6 {
+		ext := step(false)
+		for _, k := range []uint32{0, 60, 43, 44} {
+			b := test(k)
+			last.jf, b.jt = b, ext
+			last = b
 		}
-		patch(cont, head)
-		cont = nil
-		found = append(found, &head.jt)
-		if i == protochainDepth {
-			end = append(end, &head.jf)
-			break
-		}
-		stop := test(59)
-		head.jf = stop
-		end = append(end, &stop.jt)
-		last := stop
-		if v6 {
-			ext := &block{stmts: step(false), fall: true}
-			falls = append(falls, ext)
-			cont = append(cont, &ext.jt)
-			for _, k := range []uint32{0, 60, 43, 44} {
-				b := test(k)
-				last.jf, b.jt = b, ext
-				last = b
-			}
-		}
-		ah := test(51)
-		last.jf = ah
-		end = append(end, &ah.jf)
-		ahStep := &block{stmts: step(true), fall: true}
-		falls = append(falls, ahStep)
-		ah.jt = ahStep
-		cont = append(cont, &ahStep.jt)
 	}
-	for _, b := range falls {
-		b.jf = b.jt
-	}
-	return and(g.linktype(t, et), cond{entry: entry, t: found, f: end})
+	ah := test(51)
+	last.jf, ah.jt = ah, step(true)
+	return and(g.linktype(t, et), cond{entry: start, t: []**block{&head.jt}, f: []**block{&ah.jf}})
 }

@@ -7,11 +7,10 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// TestProtochainDepth walks IPv6 chains of 0 to 8 destination-options
-// headers before TCP: netdiag's forward-only walk finds TCP behind at most
-// protochainDepth headers; libpcap's looping program (run in the VM, which
-// allows its backward jumps) agrees up to that depth and keeps walking
-// after it.
+// TestProtochainDepth walks IPv6 chains of 0 to 12 destination-options
+// headers before TCP. netdiag's loop, like libpcap's, finds TCP behind any
+// number of them; ForKernel's unrolled program agrees up to unrollDepth
+// headers and passes deeper chains on for the loop to decide in user space.
 func TestProtochainDepth(t *testing.T) {
 	prog, err := Compile("ip6 protochain 6", EN10MB, 0)
 	if err != nil {
@@ -20,42 +19,56 @@ func TestProtochainDepth(t *testing.T) {
 	if err := Validate(prog); err != nil {
 		t.Fatalf("program is not valid classic BPF: %v", err)
 	}
+	if !Loops(prog) {
+		t.Fatal("protochain compiles without a loop")
+	}
+	kprog, exact := ForKernel(prog)
+	if exact || kprog == nil {
+		t.Fatalf("ForKernel returns exact=%v, %d instructions; want an unrolled prefilter", exact, len(kprog))
+	}
+	if err := Validate(kprog); err != nil || Loops(kprog) {
+		t.Fatalf("unrolled program: loops=%v, %v", Loops(kprog), err)
+	}
 	testlab.RequireTool(t, "tcpdump")
 	lib := runOracle(EN10MB, "ip6 protochain 6")
 	if lib.err != "" {
 		t.Fatal(lib.err)
 	}
-	if Validate(lib.prog) == nil {
-		t.Error("libpcap's protochain program passes Validate, want a backward-jump error")
-	}
 	v6a := [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 1}
 	v6b := [16]byte{0xfe, 0x80, 15: 1}
 	m1 := [6]byte{0, 0x11, 0x22, 0x33, 0x44, 0x55}
 	m2 := [6]byte{0x02, 0, 0, 0, 0, 2}
-	for n := 0; n <= protochainDepth+2; n++ {
-		payload := l4(1234, 80, 20)
-		nh := byte(6)
-		for i := 0; i < n; i++ {
-			// Alternate 8- and 16-byte destination options headers.
-			h := make([]byte, 8*(1+i%2))
-			h[0], h[1] = nh, byte(i%2)
-			payload = append(h, payload...)
-			nh = 60
-		}
-		pkt := ether(m2, m1, 0x86dd, ipv6(nh, payload, v6a, v6b))
-		got, err := Run(prog, pkt, len(pkt), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := n <= protochainDepth; (got != 0) != want {
-			t.Errorf("%d extension headers: netdiag returns %d, want accept=%v", n, got, want)
-		}
-		l, err := Run(lib.prog, pkt, len(pkt), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l == 0 {
-			t.Errorf("%d extension headers: libpcap rejects", n)
+	for n := 0; n <= unrollDepth+4; n++ {
+		for _, last := range []byte{6, 17} {
+			payload := l4(1234, 80, 20)
+			nh := last
+			for i := 0; i < n; i++ {
+				// Alternate 8- and 16-byte destination options headers.
+				h := make([]byte, 8*(1+i%2))
+				h[0], h[1] = nh, byte(i%2)
+				payload = append(h, payload...)
+				nh = 60
+			}
+			pkt := ether(m2, m1, 0x86dd, ipv6(nh, payload, v6a, v6b))
+			want := last == 6
+			for _, c := range []struct {
+				name string
+				prog []bpf.RawInstruction
+				want bool
+			}{
+				{"netdiag", prog, want},
+				{"libpcap", lib.prog, want},
+				// Deeper than the unrolled walk, the kernel passes the packet on.
+				{"kernel", kprog, want || n > unrollDepth},
+			} {
+				got, err := Run(c.prog, pkt, len(pkt), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (got != 0) != c.want {
+					t.Errorf("%d extension headers before protocol %d: %s returns %d, want accept=%v", n, last, c.name, got, c.want)
+				}
+			}
 		}
 	}
 }

@@ -265,9 +265,12 @@ func ancillary(off uint32, m *Meta) uint32 {
 }
 
 // Validate checks what the kernel's sk_chk_filter checks: 1 to 4096
-// instructions, known opcodes, jumps forward and inside the program, scratch
-// words in range and written before read on every path, no division by a
-// constant zero or shift by 32 or more, and a return as the last instruction.
+// instructions, known opcodes, jumps inside the program, scratch words in
+// range and written before read on every path, no division by a constant
+// zero or shift by 32 or more, and a return as the last instruction. Like
+// libpcap's bpf_validate, and unlike the kernel, it lets a ja jump backward
+// (libpcap's protochain loop); Loops reports such programs, and ForKernel
+// turns them into ones the kernel takes.
 func Validate(prog []bpf.RawInstruction) error {
 	if len(prog) == 0 || len(prog) > maxInsns {
 		return fmt.Errorf("validate filter: %d instructions, want 1 to %d", len(prog), maxInsns)
@@ -331,7 +334,7 @@ func Validate(prog []bpf.RawInstruction) error {
 				if code != opJMP|jJA {
 					return bad(i, "bad jump 0x%x", code)
 				}
-				if uint64(i)+1+uint64(in.K) >= uint64(len(prog)) {
+				if t := jaTarget(i, in.K); t < 0 || t >= len(prog) {
 					return bad(i, "jump out of range")
 				}
 				continue
@@ -358,47 +361,70 @@ func Validate(prog []bpf.RawInstruction) error {
 	return checkMemInit(prog)
 }
 
+// jaTarget is where the ja at i goes; k counts modulo 2^32, so a k near
+// 2^32 jumps backward.
+func jaTarget(i int, k uint32) int { return i + 1 + int(int32(k)) }
+
+// Loops reports whether prog jumps backward, which the kernel refuses.
+func Loops(prog []bpf.RawInstruction) bool {
+	for i, in := range prog {
+		if in.Op == opJMP|jJA && jaTarget(i, in.K) <= i {
+			return true
+		}
+	}
+	return false
+}
+
 // checkMemInit rejects reads of scratch words that some path has not
-// written, as the kernel's check_load_and_stores does.
+// written, as the kernel's check_load_and_stores does. With backward jumps
+// it iterates until the written sets settle.
 func checkMemInit(prog []bpf.RawInstruction) error {
-	const all = uint16(0xffff)
 	in := make([]uint16, len(prog))
 	reached := make([]bool, len(prog))
-	for i := range in {
-		in[i] = all
-	}
 	in[0], reached[0] = 0, true
-	for i, p := range prog {
-		if !reached[i] {
-			continue
-		}
-		st := in[i]
-		switch {
-		case p.Op == opST || p.Op == opSTX:
-			st |= 1 << p.K
-		case p.Op == opLD|mMEM || p.Op == opLDX|mMEM:
-			if st&(1<<p.K) == 0 {
-				return fmt.Errorf("validate filter: instruction %d reads scratch word %d before it is written", i, p.K)
+	for changed := true; changed; {
+		changed = false
+		for i, p := range prog {
+			if !reached[i] {
+				continue
 			}
-		}
-		flow := func(j int) {
-			if !reached[j] {
-				reached[j], in[j] = true, st
-			} else {
-				in[j] &= st
+			st := in[i]
+			switch {
+			case p.Op == opST || p.Op == opSTX:
+				st |= 1 << p.K
+			case p.Op == opLD|mMEM || p.Op == opLDX|mMEM:
+				if st&(1<<p.K) == 0 {
+					return fmt.Errorf("validate filter: instruction %d reads scratch word %d before it is written", i, p.K)
+				}
 			}
-		}
-		switch p.Op & 0x07 {
-		case opRET:
-		case opJMP:
-			if p.Op&0xf0 == jJA {
-				flow(i + 1 + int(p.K))
-			} else {
-				flow(i + 1 + int(p.Jt))
-				flow(i + 1 + int(p.Jf))
+			flow := func(j int) {
+				if j < 0 || j >= len(prog) {
+					return
+				}
+				switch {
+				case !reached[j]:
+					reached[j], in[j] = true, st
+				case in[j]&st != in[j]:
+					in[j] &= st
+				default:
+					return
+				}
+				if j <= i {
+					changed = true
+				}
 			}
-		default:
-			flow(i + 1)
+			switch p.Op & 0x07 {
+			case opRET:
+			case opJMP:
+				if p.Op&0xf0 == jJA {
+					flow(jaTarget(i, p.K))
+				} else {
+					flow(i + 1 + int(p.Jt))
+					flow(i + 1 + int(p.Jf))
+				}
+			default:
+				flow(i + 1)
+			}
 		}
 	}
 	return nil
