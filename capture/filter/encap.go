@@ -96,6 +96,10 @@ func (g *gen) encapsulation(n *nOther) cond {
 	g.hasLinkType = true
 	g.offNL = 0
 	g.encap = true
+	// libpcap does not optimize geneve (its offset code jumps inside a
+	// block) nor, since commit b113f94 (issues #1670, #1726: the optimizer
+	// dropped the store of an inner offset), vxlan; this package's
+	// optimizer does not follow offsets kept in scratch words either.
 	g.noOptimize = true
 	return and(b, offsets)
 }
