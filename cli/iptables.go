@@ -15,11 +15,14 @@ func init() {
 		Name:      "iptables",
 		Usage:     "show iptables rules with counters, like iptables-save -c, from every backend that holds rules",
 		ArgsUsage: "[SELECTOR]",
-		Description: "Runs the node's iptables-legacy-save and iptables-nft-save (found under --host-root,\n" +
-			"else on PATH) inside the namespace and counts the rules each backend holds, as\n" +
-			"iptables-wrappers does. When both hold rules both are shown, and a comment says so.\n" +
-			"Without either binary the nf_tables tables are read directly and shown in nft syntax;\n" +
-			"legacy (x_tables) rules cannot be read without the binary.",
+		Description: "Reads both iptables backends inside the namespace and counts the rules each holds,\n" +
+			"as iptables-wrappers does. When both hold rules both are shown, and a comment says so.\n" +
+			"The nft backend is read over netlink and printed exactly as iptables-nft-save -c (v1.8.9)\n" +
+			"prints it; only when a rule holds something the reader cannot translate with certainty\n" +
+			"is the node's iptables-nft-save run (found under --host-root, else on PATH). Legacy\n" +
+			"(x_tables) rules need iptables-legacy-save, which runs only when the namespace's\n" +
+			"/proc/net/ip_tables_names lists a table. When nothing can be read that way, the\n" +
+			"nf_tables tables are shown in nft syntax.",
 		Flags: append(selectorFlags(),
 			&ucli.StringFlag{Name: "table", Aliases: []string{"t"}, Usage: "only this table: filter, nat, mangle, raw, security"},
 			&ucli.StringFlag{Name: "chain", Usage: "only this chain"},
@@ -91,8 +94,13 @@ func runIPTables(c *ucli.Context) error {
 		}
 	}
 	for _, st := range sts {
-		if st.Error != "" {
+		switch {
+		case st.Error != "":
 			res.Notes = append(res.Notes, fmt.Sprintf("%s backend could not be read: %s", st.Backend, st.Error))
+		case st.Source == netstate.IPTablesSourceNetlink:
+			res.Notes = append(res.Notes, fmt.Sprintf("%s backend read over netlink (%d rules), printed as iptables-nft-save -c v1.8.9 does; no binary run", st.Backend, st.Rules))
+		case st.Fallback != "":
+			res.Notes = append(res.Notes, fmt.Sprintf("%s backend read by %s: the netlink reader could not (%s)", st.Backend, st.Source, st.Fallback))
 		}
 	}
 	found := false
@@ -133,6 +141,11 @@ func writeIPTables(c *ucli.Context, res iptablesResult) error {
 }
 
 func writeSaveHeader(w io.Writer, rs *netstate.IPTablesRuleset) {
+	if rs.Version == "" {
+		// Read over netlink, or no tables: no binary told its version.
+		fmt.Fprintf(w, "# netdiag: backend %s\n", rs.Backend)
+		return
+	}
 	fmt.Fprintf(w, "# netdiag: backend %s (iptables %s)\n", rs.Backend, rs.Version)
 }
 

@@ -21,10 +21,21 @@ var ErrIPTablesNoBinary = errors.New("no iptables-save binary found")
 // IPTablesBackendStatus says what one backend holds.
 type IPTablesBackendStatus struct {
 	Backend IPTablesBackend `json:"backend"`
-	Binary  string          `json:"binary,omitempty"` // path run, inside the host root
-	Rules   int             `json:"rules"`            // -A lines, as iptables-wrappers counts them
-	Error   string          `json:"error,omitempty"`  // why it could not be read
+	Binary  string          `json:"binary,omitempty"` // save binary found, inside the host root
+	// Source is where the rules were read from: IPTablesSourceNetlink, the
+	// binary's path, or IPTablesSourceNoTables when the kernel lists no
+	// legacy tables in the netns. Empty when the backend could not be read.
+	Source string `json:"source,omitempty"`
+	Rules  int    `json:"rules"`           // -A lines, as iptables-wrappers counts them
+	Error  string `json:"error,omitempty"` // why it could not be read
+	// Fallback says why the netlink reader was not used for nft.
+	Fallback string `json:"fallback,omitempty"`
 }
+
+// IPTablesSourceNoTables is IPTablesBackendStatus.Source for the legacy
+// backend when the netns's /proc/net/ip_tables_names lists no table: no
+// legacy rules exist, and no binary was run to say so.
+const IPTablesSourceNoTables = "/proc/net/ip_tables_names"
 
 var binDirs = []string{"usr/sbin", "sbin", "usr/bin", "bin", "usr/local/sbin", "usr/local/bin"}
 
@@ -100,6 +111,12 @@ func IPTablesDump(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend) (*IPTabl
 // IPTablesBackends reports how many rules each backend holds in ns, like
 // iptables-wrappers decides which one the node uses. A backend that cannot be
 // read has Error set; the call fails only if neither can be read.
+//
+// The nft backend is read over netlink (IPTablesNFTRead); only when a rule
+// cannot be translated with certainty, or netlink fails, is the node's
+// iptables-nft-save run. The legacy backend needs iptables-legacy-save, but
+// only when the netns's /proc/net/ip_tables_names lists a table: otherwise
+// it holds no rules and nothing is run.
 func IPTablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatus, map[IPTablesBackend]*IPTablesRuleset, error) {
 	var sts []IPTablesBackendStatus
 	sets := map[IPTablesBackend]*IPTablesRuleset{}
@@ -108,7 +125,37 @@ func IPTablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatu
 		st := IPTablesBackendStatus{Backend: b}
 		bin, _, _ := iptablesBinary(hostRoot, b)
 		st.Binary = bin
-		rs, err := IPTablesDump(ns, hostRoot, b)
+		var rs *IPTablesRuleset
+		var err error
+		switch b {
+		case IPTablesLegacy:
+			var tables []string
+			if tables, err = legacyTables(ns); err == nil && len(tables) == 0 {
+				rs, st.Source = &IPTablesRuleset{Backend: b, Tables: []IPTablesTable{}}, IPTablesSourceNoTables
+				break
+			}
+			// Unreadable or listing tables: ask the binary.
+			if rs, err = IPTablesDump(ns, hostRoot, b); err == nil {
+				st.Source = bin
+			}
+		case IPTablesNFT:
+			rs, err = IPTablesNFTRead(ns, false)
+			switch {
+			case err == nil:
+				st.Source = IPTablesSourceNetlink
+			case errors.Is(err, ErrNFTNotSupported):
+				// No nf_tables, so no iptables-nft rules.
+				rs, err, st.Source = &IPTablesRuleset{Backend: b, Tables: []IPTablesTable{}}, nil, IPTablesSourceNetlink
+			default:
+				st.Fallback = err.Error()
+				nerr := err
+				if rs, err = IPTablesDump(ns, hostRoot, b); err == nil {
+					st.Source = bin
+				} else {
+					err = fmt.Errorf("%w; reading over netlink failed first: %w", err, nerr)
+				}
+			}
+		}
 		if err != nil {
 			st.Error = err.Error()
 			errs = append(errs, err)
@@ -122,4 +169,29 @@ func IPTablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatu
 		return sts, nil, fmt.Errorf("read iptables rules: %w", errors.Join(errs...))
 	}
 	return sts, sets, nil
+}
+
+// legacyTables lists the x_tables (iptables-legacy) tables that exist in ns,
+// from /proc/net/ip_tables_names read by a thread inside ns: the file is per
+// netns. Without the ip_tables module there is no file and no table.
+func legacyTables(ns *nsutil.NetNS) ([]string, error) {
+	var data []byte
+	read := func() error {
+		var err error
+		data, err = os.ReadFile("/proc/thread-self/net/ip_tables_names")
+		if errors.Is(err, os.ErrNotExist) {
+			data, err = nil, nil
+		}
+		return err
+	}
+	var err error
+	if ns == nil {
+		err = read()
+	} else {
+		err = ns.Do(read)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read ip_tables_names: %w", err)
+	}
+	return strings.Fields(string(data)), nil
 }

@@ -89,6 +89,9 @@ bench_conntrack() {
 bench_services() {
 	section "services over 5,000 services and 20,000 endpoints (iptables)"
 	CGO_ENABLED=0 go test ./kubeproxy/ -run '^$' -bench ServicesIPTables -benchtime 10x | grep -E '^Benchmark'
+	# End to end on a netns of its own holding those rules, side by side with
+	# iptables-nft-save -c alone and the netlink reader alone.
+	NETDIAG_BENCH_BIN=$ND CGO_ENABLED=0 go test ./netstate/ -run '^$' -bench IPTablesNFTRead -benchtime 10x | grep -E '^Benchmark'
 }
 
 all=(startup pods doctor stale filter capture read conntrack services)
