@@ -55,9 +55,10 @@ type Options struct {
 	// type once it is known (EN10MB, RAW, LINUX_SLL2, ...) and returns the
 	// kernel program and, for what the kernel cannot run, a user-space one.
 	Compile func(lt pcapio.LinkType) (kernel, user []bpf.RawInstruction, err error)
-	// UserFilter, when set, runs in user space on each packet as written
-	// (cooked header included) and drops packets it rejects. It is the
-	// fallback for cooked filters the kernel cannot run.
+	// UserFilter, when set, runs in user space (capture/filter's VM) on
+	// each packet as written (cooked header and VLAN tag included) and
+	// drops packets it rejects: for programs the kernel cannot run, or
+	// runs only as a prefilter (loops; see capture/filter ForKernel).
 	UserFilter []bpf.RawInstruction
 }
 
