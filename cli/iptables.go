@@ -26,6 +26,7 @@ func init() {
 		Flags: append(selectorFlags(),
 			&ucli.StringFlag{Name: "table", Aliases: []string{"t"}, Usage: "only this table: filter, nat, mangle, raw, security"},
 			&ucli.StringFlag{Name: "chain", Usage: "only this chain"},
+			&ucli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "the ip6tables rules, like ip6tables-save -c"},
 		),
 		Action: runIPTables,
 	})
@@ -56,7 +57,11 @@ func runIPTables(c *ucli.Context) error {
 	}
 	defer ns.Close()
 	res := iptablesResult{Rulesets: []*netstate.IPTablesRuleset{}}
-	sts, sets, err := netstate.IPTablesBackends(ns, globals(c).HostRoot)
+	backends := netstate.IPTablesBackends
+	if c.Bool("ipv6") {
+		backends = netstate.IP6TablesBackends
+	}
+	sts, sets, err := backends(ns, globals(c).HostRoot)
 	res.Backends = sts
 	if err != nil {
 		// No binary at all: read nf_tables directly.

@@ -109,3 +109,39 @@ func TestNFTAndIPVSCommands(t *testing.T) {
 		t.Errorf("ipvs on a kernel without IPVS: exit %d, out %q, err %q", code, out, errs)
 	}
 }
+
+// TestIPv6IPTablesAndServices: with ip6tables rules beside the iptables
+// ones, `iptables -6` prints what ip6tables-nft-save prints and `services`
+// lists the IPv6 frontends too.
+func TestIPv6IPTablesAndServices(t *testing.T) {
+	n := kpNode(t, false)
+	testlab.RequireTool(t, "ip6tables-restore", "ip6tables-nft-save")
+	cfg6, v6 := kpgen.IPv6(kpgen.LabConfig(), kpgen.LabServices(netip.MustParseAddr("198.18.0.6")))
+	cmd := exec.Command("ip", "netns", "exec", n, "ip6tables-restore")
+	cmd.Stdin = strings.NewReader(kpgen.IPTables(cfg6, v6))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ip6tables-restore: %v\n%s", err, out)
+	}
+	ns := testlab.NetNSPath(n)
+	code, out, errs := runMain(t, "--node-netns", ns, "--host-root", "/", "iptables", "-6", "-t", "nat")
+	if code != 0 {
+		t.Fatalf("iptables -6: exit %d: %s", code, errs)
+	}
+	want := testlab.InNetNS(t, n, "ip6tables-nft-save", "-c", "-t", "nat")
+	rules := 0
+	for _, line := range strings.Split(want, "\n") {
+		if strings.HasPrefix(line, "-A ") || strings.HasPrefix(line, "[") {
+			rules++
+			if !strings.Contains(out, line+"\n") {
+				t.Errorf("netdiag iptables -6 lacks ip6tables-save line %q", line)
+			}
+		}
+	}
+	if rules < 20 || strings.Contains(out, "198.18.") {
+		t.Errorf("iptables -6 shows %d rules or IPv4 ones:\n%s", rules, out)
+	}
+	code, out, errs = runMain(t, "--node-netns", ns, "--host-root", "/", "services", "[64:ff9b::c612:c814]:9000")
+	if code != 0 || !strings.Contains(out, "shop/cart:grpc") || !strings.Contains(out, "[64:ff9b::c612:121]:9000") {
+		t.Errorf("services [64:ff9b::c612:c814]:9000 (exit %d, %s):\n%s", code, errs, out)
+	}
+}

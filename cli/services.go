@@ -66,6 +66,9 @@ func runServices(c *ucli.Context) error {
 		return writeJSON(e.stdout, res)
 	}
 	fmt.Fprintf(e.stdout, "# kube-proxy mode: %s\n", res.Mode)
+	for _, n := range res.Notes {
+		fmt.Fprintf(e.stdout, "# netdiag: %s\n", n)
+	}
 	t := newTable(e.stdout, "SERVICE", "TYPE", "FRONTEND", "PROTO", "POLICY", "ENDPOINTS")
 	for _, s := range res.Services {
 		front := ":" + strconv.Itoa(int(s.Port))

@@ -33,6 +33,7 @@ const (
 type Result struct {
 	Mode     Mode      `json:"mode"`
 	Services []Service `json:"services"`
+	Notes    []string  `json:"notes,omitempty"` // what could not be read
 }
 
 // Service is one frontend (address, port, protocol) of a service port and

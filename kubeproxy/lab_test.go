@@ -178,3 +178,36 @@ func TestLabNFTables(t *testing.T) {
 		t.Errorf("services (-want +got):\n%s", diff)
 	}
 }
+
+// TestLabIPTablesDualStack: on a dual-stack node kube-proxy writes IPv6
+// services with ip6tables; Load decodes both families of the backend that
+// holds the rules.
+func TestLabIPTablesDualStack(t *testing.T) {
+	l := newLab(t)
+	testlab.RequireTool(t, "iptables-restore", "ip6tables-restore")
+	v4 := l.services()
+	cfg6, v6 := kpgen.IPv6(kpgen.LabConfig(), v4)
+	for _, r := range []struct {
+		bin, rules string
+	}{{"iptables-restore", kpgen.IPTables(kpgen.LabConfig(), v4)}, {"ip6tables-restore", kpgen.IPTables(cfg6, v6)}} {
+		cmd := exec.Command("ip", "netns", "exec", l.node, r.bin)
+		cmd.Stdin = strings.NewReader(r.rules)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", r.bin, err, out)
+		}
+	}
+	res, err := Load(l.nodeNS, "/", "auto", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != ModeIPTables || len(res.Notes) != 0 {
+		t.Errorf("mode %s, notes %q; want iptables and none", res.Mode, res.Notes)
+	}
+	want := append(expected(v4, ModeIPTables), expected(v6, ModeIPTables)...)
+	sortServices(want)
+	got := withoutChains(res.Services)
+	sortServices(got)
+	if diff := cmp.Diff(want, got, addrOpt); diff != "" {
+		t.Errorf("dual-stack services (-want +got):\n%s", diff)
+	}
+}

@@ -51,28 +51,41 @@ func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTabl
 			return nil, errors.Join(append(errs, err)...)
 		}
 	}
+	// Dual-stack nodes keep IPv6 services in ip6tables.
+	var notes []string
+	_, sets6, err := netstate.IP6TablesBackends(ns, hostRoot)
+	if err != nil {
+		notes = append(notes, fmt.Sprintf("IPv6 services are missing: %v", err))
+	}
 	// The backend whose nat KUBE-SERVICES has the most rules is kube-proxy's.
-	var best *netstate.IPTablesRuleset
-	most := -1
-	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesNFT, netstate.IPTablesLegacy} {
-		rs := sets[b]
+	services := func(rs *netstate.IPTablesRuleset) int {
 		if rs == nil {
-			continue
+			return 0
 		}
-		n := 0
 		if nat := rs.Table("nat"); nat != nil {
 			if ch := nat.Chain("KUBE-SERVICES"); ch != nil {
-				n = len(ch.Rules) + 1
+				return len(ch.Rules) + 1
 			}
 		}
-		if n > most {
-			best, most = rs, n
+		return 0
+	}
+	var best netstate.IPTablesBackend
+	most := 0
+	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesNFT, netstate.IPTablesLegacy} {
+		if n := services(sets[b]) + services(sets6[b]); n > most {
+			best, most = b, n
 		}
 	}
-	if best == nil || most <= 0 {
+	if most == 0 {
 		return nil, fmt.Errorf("no kube-proxy rules found: no table kube-proxy in nftables, no IPVS virtual servers, no KUBE-SERVICES chain in iptables (is kube-proxy running, or does the CNI replace it, e.g. Cilium?)")
 	}
-	return &Result{Mode: ModeIPTables, Services: DecodeIPTables(best)}, nil
+	svcs := []Service{}
+	for _, rs := range []*netstate.IPTablesRuleset{sets[best], sets6[best]} {
+		if rs != nil {
+			svcs = append(svcs, DecodeIPTables(rs)...)
+		}
+	}
+	return &Result{Mode: ModeIPTables, Services: svcs, Notes: notes}, nil
 }
 
 func nonNil(s []Service) []Service {

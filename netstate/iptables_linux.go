@@ -39,11 +39,15 @@ const IPTablesSourceNoTables = "/proc/net/ip_tables_names"
 
 var binDirs = []string{"usr/sbin", "sbin", "usr/bin", "bin", "usr/local/sbin", "usr/local/bin"}
 
-// iptablesBinary finds the save binary of a backend: first under hostRoot
-// (run chrooted there so it finds its own libraries), then on this system's
-// PATH. It returns the path and the root to chroot into ("" for none).
-func iptablesBinary(hostRoot string, b IPTablesBackend) (string, string, error) {
+// iptablesBinary finds the save binary of a backend (ip6tables' when ip6):
+// first under hostRoot (run chrooted there so it finds its own libraries),
+// then on this system's PATH. It returns the path and the root to chroot
+// into ("" for none).
+func iptablesBinary(hostRoot string, b IPTablesBackend, ip6 bool) (string, string, error) {
 	name := "iptables-" + string(b) + "-save"
+	if ip6 {
+		name = "ip6tables-" + string(b) + "-save"
+	}
 	if hostRoot == "" {
 		hostRoot = "/"
 	}
@@ -66,7 +70,11 @@ func iptablesBinary(hostRoot string, b IPTablesBackend) (string, string, error) 
 // caller's netns) and returns its output. It never passes -t, so the binary
 // does not load kernel modules for tables nobody uses.
 func IPTablesSave(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend) ([]byte, string, error) {
-	bin, root, err := iptablesBinary(hostRoot, b)
+	return iptablesSave(ns, hostRoot, b, false)
+}
+
+func iptablesSave(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend, ip6 bool) ([]byte, string, error) {
+	bin, root, err := iptablesBinary(hostRoot, b, ip6)
 	if err != nil {
 		return nil, "", err
 	}
@@ -96,7 +104,11 @@ func IPTablesSave(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend) ([]byte,
 
 // IPTablesDump reads and parses one backend's rules in ns.
 func IPTablesDump(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend) (*IPTablesRuleset, error) {
-	out, bin, err := IPTablesSave(ns, hostRoot, b)
+	return iptablesDump(ns, hostRoot, b, false)
+}
+
+func iptablesDump(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend, ip6 bool) (*IPTablesRuleset, error) {
+	out, bin, err := iptablesSave(ns, hostRoot, b, ip6)
 	if err != nil {
 		return nil, err
 	}
@@ -118,28 +130,41 @@ func IPTablesDump(ns *nsutil.NetNS, hostRoot string, b IPTablesBackend) (*IPTabl
 // only when the netns's /proc/net/ip_tables_names lists a table: otherwise
 // it holds no rules and nothing is run.
 func IPTablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatus, map[IPTablesBackend]*IPTablesRuleset, error) {
+	return iptablesBackends(ns, hostRoot, false)
+}
+
+// IP6TablesBackends is IPTablesBackends for ip6tables: the nf_tables family
+// ip6, /proc/net/ip6_tables_names and the ip6tables-*-save binaries.
+func IP6TablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatus, map[IPTablesBackend]*IPTablesRuleset, error) {
+	return iptablesBackends(ns, hostRoot, true)
+}
+
+func iptablesBackends(ns *nsutil.NetNS, hostRoot string, ip6 bool) ([]IPTablesBackendStatus, map[IPTablesBackend]*IPTablesRuleset, error) {
 	var sts []IPTablesBackendStatus
 	sets := map[IPTablesBackend]*IPTablesRuleset{}
 	var errs []error
 	for _, b := range []IPTablesBackend{IPTablesLegacy, IPTablesNFT} {
 		st := IPTablesBackendStatus{Backend: b}
-		bin, _, _ := iptablesBinary(hostRoot, b)
+		bin, _, _ := iptablesBinary(hostRoot, b, ip6)
 		st.Binary = bin
 		var rs *IPTablesRuleset
 		var err error
 		switch b {
 		case IPTablesLegacy:
 			var tables []string
-			if tables, err = legacyTables(ns); err == nil && len(tables) == 0 {
+			if tables, err = legacyTables(ns, ip6); err == nil && len(tables) == 0 {
 				rs, st.Source = &IPTablesRuleset{Backend: b, Tables: []IPTablesTable{}}, IPTablesSourceNoTables
+				if ip6 {
+					st.Source = "/proc/net/ip6_tables_names"
+				}
 				break
 			}
 			// Unreadable or listing tables: ask the binary.
-			if rs, err = IPTablesDump(ns, hostRoot, b); err == nil {
+			if rs, err = iptablesDump(ns, hostRoot, b, ip6); err == nil {
 				st.Source = bin
 			}
 		case IPTablesNFT:
-			rs, err = IPTablesNFTRead(ns, false)
+			rs, err = IPTablesNFTRead(ns, ip6)
 			switch {
 			case err == nil:
 				st.Source = IPTablesSourceNetlink
@@ -149,7 +174,7 @@ func IPTablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatu
 			default:
 				st.Fallback = err.Error()
 				nerr := err
-				if rs, err = IPTablesDump(ns, hostRoot, b); err == nil {
+				if rs, err = iptablesDump(ns, hostRoot, b, ip6); err == nil {
 					st.Source = bin
 				} else {
 					err = fmt.Errorf("%w; reading over netlink failed first: %w", err, nerr)
@@ -172,13 +197,18 @@ func IPTablesBackends(ns *nsutil.NetNS, hostRoot string) ([]IPTablesBackendStatu
 }
 
 // legacyTables lists the x_tables (iptables-legacy) tables that exist in ns,
-// from /proc/net/ip_tables_names read by a thread inside ns: the file is per
-// netns. Without the ip_tables module there is no file and no table.
-func legacyTables(ns *nsutil.NetNS) ([]string, error) {
+// from /proc/net/ip_tables_names (ip6_tables_names) read by a thread inside
+// ns: the file is per netns. Without the module there is no file and no
+// table.
+func legacyTables(ns *nsutil.NetNS, ip6 bool) ([]string, error) {
+	name := "/proc/thread-self/net/ip_tables_names"
+	if ip6 {
+		name = "/proc/thread-self/net/ip6_tables_names"
+	}
 	var data []byte
 	read := func() error {
 		var err error
-		data, err = os.ReadFile("/proc/thread-self/net/ip_tables_names")
+		data, err = os.ReadFile(name)
 		if errors.Is(err, os.ErrNotExist) {
 			data, err = nil, nil
 		}

@@ -1385,8 +1385,12 @@ func xtTargetSave(fam uint8, name string, rev uint32, d []byte) (string, error) 
 	// the differential tests cover.
 	case fam == 2 && rev == 0 && (name == "MASQUERADE" || name == "REDIRECT" || name == "SNAT"):
 		return natCompatSave(name, d)
+	case fam == 10 && rev == 0 && (name == "MASQUERADE" || name == "REDIRECT"):
+		return natRangeSave(fam, name, d, false)
+	case fam == 10 && rev == 1 && name == "SNAT":
+		return natRangeSave(fam, name, d, false)
 	case rev == 2 && name == "DNAT":
-		return natRange2Save(fam, name, d)
+		return natRangeSave(fam, name, d, true)
 	}
 	return "", fmt.Errorf("target %s revision %d is not translated", name, rev)
 }
@@ -1434,6 +1438,7 @@ const (
 	natNetmap       = 64
 	natKnownCompat  = natMapIPs | natProto | natRandom | natPersistent | natRandomFully
 	natCompatLength = 20 // struct nf_nat_ipv4_multi_range_compat with one range
+	natRangeLength  = 40 // struct nf_nat_range
 	natRange2Length = 44 // struct nf_nat_range2, padded
 )
 
@@ -1445,32 +1450,66 @@ func natCompatSave(name string, d []byte) (string, error) {
 	if ne32(d) != 1 {
 		return "", errors.New("NAT with several ranges")
 	}
-	flags := ne32(d[4:])
-	if flags&^natKnownCompat != 0 {
-		return "", errors.New("unknown NAT flags")
+	r := natRange{flags: ne32(d[4:]), minP: binary.BigEndian.Uint16(d[16:]), maxP: binary.BigEndian.Uint16(d[18:])}
+	r.minIP, r.maxIP = netip.AddrFrom4([4]byte(d[8:12])).String(), netip.AddrFrom4([4]byte(d[12:16])).String()
+	return r.save(name)
+}
+
+// natRangeSave decodes struct nf_nat_range (ip6tables' SNAT revision 1,
+// MASQUERADE and REDIRECT) and, with v2, nf_nat_range2 (DNAT revision 2):
+// flags (u32), min_addr, max_addr (16 bytes), min_proto, max_proto (be16),
+// and for v2 base_proto.
+func natRangeSave(fam uint8, name string, d []byte, v2 bool) (string, error) {
+	size := natRangeLength
+	if v2 {
+		size = natRange2Length
 	}
-	minIP, maxIP := netip.AddrFrom4([4]byte(d[8:12])), netip.AddrFrom4([4]byte(d[12:16]))
-	minP, maxP := binary.BigEndian.Uint16(d[16:]), binary.BigEndian.Uint16(d[18:])
+	if len(d) != xtAlign(size) {
+		return "", errXTSize
+	}
+	r := natRange{flags: ne32(d), minP: binary.BigEndian.Uint16(d[36:]), maxP: binary.BigEndian.Uint16(d[38:]), ip6: fam == 10}
+	if r.ip6 {
+		r.minIP, r.maxIP = inet6String([16]byte(d[4:20])), inet6String([16]byte(d[20:36]))
+	} else {
+		r.minIP, r.maxIP = netip.AddrFrom4([4]byte(d[4:8])).String(), netip.AddrFrom4([4]byte(d[20:24])).String()
+	}
+	return r.save(name)
+}
+
+// natRange is one NAT range as the xt targets carry it, addresses already
+// formatted.
+type natRange struct {
+	flags        uint32
+	minIP, maxIP string
+	minP, maxP   uint16
+	ip6          bool
+}
+
+// save prints the target's options as libxt_NAT/libxt_MASQUERADE do.
+func (r natRange) save(name string) (string, error) {
+	if r.flags&^natKnownCompat != 0 {
+		return "", errors.New("NAT flags not translated (offset or netmap)")
+	}
 	ports := func(sep string) string {
-		s := sep + strconv.Itoa(int(minP))
-		if maxP != minP {
-			s += "-" + strconv.Itoa(int(maxP))
+		s := sep + strconv.Itoa(int(r.minP))
+		if r.maxP != r.minP {
+			s += "-" + strconv.Itoa(int(r.maxP))
 		}
 		return s
 	}
 	out := ""
 	switch name {
 	case "MASQUERADE", "REDIRECT":
-		if flags&(natMapIPs|natPersistent) != 0 || (name == "REDIRECT" && flags&natRandomFully != 0) {
+		if r.flags&(natMapIPs|natPersistent) != 0 || (name == "REDIRECT" && r.flags&natRandomFully != 0) {
 			return "", errors.New("unexpected flags")
 		}
-		if flags&natProto != 0 {
+		if r.flags&natProto != 0 {
 			out += " --to-ports" + ports(" ")
 		}
-		if flags&natRandom != 0 {
+		if r.flags&natRandom != 0 {
 			out += " --random"
 		}
-		if flags&natRandomFully != 0 {
+		if r.flags&natRandomFully != 0 {
 			out += " --random-fully"
 		}
 		return out, nil
@@ -1478,80 +1517,38 @@ func natCompatSave(name string, d []byte) (string, error) {
 	opt := " --to-source "
 	if name == "DNAT" {
 		opt = " --to-destination "
-		if flags&natRandomFully != 0 {
+		if r.flags&natRandomFully != 0 {
 			return "", errors.New("DNAT --random-fully")
 		}
 	}
-	if flags&(natMapIPs|natProto) == 0 {
+	if r.flags&(natMapIPs|natProto) == 0 {
 		return "", errors.New("NAT without address or port")
 	}
 	out += opt
-	if flags&natMapIPs != 0 {
-		out += minIP.String()
-		if maxIP != minIP {
-			out += "-" + maxIP.String()
+	if r.flags&natMapIPs != 0 {
+		// An IPv6 address is bracketed when a port follows.
+		brackets := r.ip6 && r.flags&natProto != 0
+		if brackets {
+			out += "["
+		}
+		out += r.minIP
+		if r.maxIP != r.minIP {
+			out += "-" + r.maxIP
+		}
+		if brackets {
+			out += "]"
 		}
 	}
-	if flags&natProto != 0 {
+	if r.flags&natProto != 0 {
 		out += ports(":")
 	}
-	if flags&natRandom != 0 {
+	if r.flags&natRandom != 0 {
 		out += " --random"
 	}
-	if flags&natPersistent != 0 {
+	if r.flags&natPersistent != 0 {
 		out += " --persistent"
 	}
-	if flags&natRandomFully != 0 {
-		out += " --random-fully"
-	}
-	return out, nil
-}
-
-func natRange2Save(fam uint8, name string, d []byte) (string, error) {
-	// flags (u32), min_addr, max_addr (16 bytes), min_proto, max_proto,
-	// base_proto (be16), padding.
-	if len(d) != xtAlign(natRange2Length) {
-		return "", errXTSize
-	}
-	flags := ne32(d)
-	if flags&^natKnownCompat != 0 {
-		return "", errors.New("NAT flags not translated (offset or netmap)")
-	}
-	if fam != 2 {
-		return "", errors.New("IPv6 NAT ranges are not translated")
-	}
-	opt := " --to-source "
-	if name == "DNAT" {
-		opt = " --to-destination "
-		if flags&natRandomFully != 0 {
-			return "", errors.New("DNAT --random-fully")
-		}
-	}
-	if flags&(natMapIPs|natProto) == 0 {
-		return "", errors.New("NAT without address or port")
-	}
-	minIP, maxIP := netip.AddrFrom4([4]byte(d[4:8])), netip.AddrFrom4([4]byte(d[20:24]))
-	minP, maxP := binary.BigEndian.Uint16(d[36:]), binary.BigEndian.Uint16(d[38:])
-	out := opt
-	if flags&natMapIPs != 0 {
-		out += minIP.String()
-		if maxIP != minIP {
-			out += "-" + maxIP.String()
-		}
-	}
-	if flags&natProto != 0 {
-		out += ":" + strconv.Itoa(int(minP))
-		if maxP != minP {
-			out += "-" + strconv.Itoa(int(maxP))
-		}
-	}
-	if flags&natRandom != 0 {
-		out += " --random"
-	}
-	if flags&natPersistent != 0 {
-		out += " --persistent"
-	}
-	if flags&natRandomFully != 0 {
+	if r.flags&natRandomFully != 0 {
 		out += " --random-fully"
 	}
 	return out, nil

@@ -95,6 +95,8 @@ func TestIPTablesNetlinkMatchesSave(t *testing.T) {
 		{"kpgen-lab", kpgen.IPTables(kpgen.LabConfig(), labServices()), false},
 		{"kpgen-synthetic", kpgen.IPTables(kpgen.LabConfig(), kpgen.Synthetic(50, 200)), false},
 		{"faults", faultRules, false},
+		{"kpgen-lab-ip6", kpgen.IPTables(kpgen.IPv6(kpgen.LabConfig(), labServices())), true},
+		{"nat6", nat6Rules, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := testlab.NewNetNS(t)
@@ -110,6 +112,25 @@ func TestIPTablesNetlinkMatchesSave(t *testing.T) {
 		})
 	}
 }
+
+// nat6Rules hold every form of the IPv6 NAT targets the reader translates.
+const nat6Rules = `*nat
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -d 64:ff9b::c612:c80a/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [64:ff9b::c612:6]:8080
+-A PREROUTING -d 64:ff9b::c612:c80b/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [64:ff9b::c612:6-64:ff9b::c612:9]:8080-8090
+-A PREROUTING -d 64:ff9b::c612:c80c/128 -p udp -m udp --dport 53 -j DNAT --to-destination 64:ff9b::c612:14
+-A PREROUTING -d 64:ff9b::c612:c80d/128 -p tcp -m tcp --dport 81 -j DNAT --to-destination :8081
+-A PREROUTING -d 64:ff9b::c612:c80e/128 -p tcp -m tcp --dport 82 -j DNAT --to-destination [64:ff9b::c612:6]:8082 --random --persistent
+-A PREROUTING -p tcp -m tcp --dport 8443 -j REDIRECT --to-ports 443
+-A PREROUTING -p tcp -m tcp --dport 8444 -j REDIRECT --to-ports 444-445 --random
+-A POSTROUTING -s 64:ff9b::c612:0/120 -j MASQUERADE --random-fully
+-A POSTROUTING -s 64:ff9b::c612:100/120 -p tcp -j MASQUERADE --to-ports 1024-2047
+-A POSTROUTING -s 64:ff9b::c612:200/120 -j SNAT --to-source 64:ff9b::c612:1
+-A POSTROUTING -s 64:ff9b::c612:300/120 -p udp -j SNAT --to-source [64:ff9b::c612:1-64:ff9b::c612:2]:2000-3000 --random-fully
+COMMIT
+`
 
 // faultRules are the rules scripts/lib/faults.sh and checks/faults_test.go
 // add besides kube-proxy's (kpgen): the overlay-blocked INPUT rule.
@@ -128,7 +149,7 @@ func TestIPTablesNetlinkUntranslatable(t *testing.T) {
 		{"xt match", "iptables-nft-restore", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m iprange --src-range 198.18.0.1-198.18.0.9 -j ACCEPT\nCOMMIT\n", "match iprange"},
 		{"xt target", "iptables-nft-restore", "*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j TOS --set-tos 0x10\nCOMMIT\n", "target TOS"},
 		{"proto from /etc/protocols", "iptables-nft-restore", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p 47 -j ACCEPT\nCOMMIT\n", "meta l4proto"},
-		{"ip6 masquerade", "ip6tables-nft-restore", "*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n", "target MASQUERADE"},
+		{"ip6 netmap", "ip6tables-nft-restore", "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 64:ff9b::c612:0/120 -j NETMAP --to 64:ff9b::c613:0/120\nCOMMIT\n", "target NETMAP"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := testlab.NewNetNS(t)

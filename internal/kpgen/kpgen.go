@@ -101,6 +101,9 @@ func SEPChain(s Service, e Endpoint) string {
 	return "KUBE-SEP-" + base32.StdEncoding.EncodeToString(h[:])[:16]
 }
 
+// host is a single address as iptables-save prints it: a /32 or /128.
+func host(ip netip.Addr) string { return netip.PrefixFrom(ip, ip.BitLen()).String() }
+
 func epString(e Endpoint) string { return netip.AddrPortFrom(e.IP, e.Port).String() }
 
 func quote(s string) string {
@@ -154,17 +157,21 @@ func IPTables(cfg Config, svcs []Service) string {
 	for _, s := range svcs {
 		name := s.PortNameString()
 		p := s.Protocol
-		vip := s.ClusterIP.String() + "/32"
+		vip := host(s.ClusterIP)
+		reject := "icmp-port-unreachable"
+		if s.ClusterIP.Is6() {
+			reject = "icmp6-port-unreachable"
+		}
 		if len(s.Endpoints) == 0 {
-			fmt.Fprintf(&f, "-A KUBE-SERVICES -d %s -p %s -m comment --comment %s -m %s --dport %d -j REJECT --reject-with icmp-port-unreachable\n",
-				vip, p, quote(name+" has no endpoints"), p, s.Port)
+			fmt.Fprintf(&f, "-A KUBE-SERVICES -d %s -p %s -m comment --comment %s -m %s --dport %d -j REJECT --reject-with %s\n",
+				vip, p, quote(name+" has no endpoints"), p, s.Port, reject)
 			for _, ip := range append(append([]netip.Addr(nil), s.ExternalIPs...), s.LoadBalancerIPs...) {
-				fmt.Fprintf(&f, "-A KUBE-EXTERNAL-SERVICES -d %s/32 -p %s -m comment --comment %s -m %s --dport %d -j REJECT --reject-with icmp-port-unreachable\n",
-					ip, p, quote(name+" has no endpoints"), p, s.Port)
+				fmt.Fprintf(&f, "-A KUBE-EXTERNAL-SERVICES -d %s -p %s -m comment --comment %s -m %s --dport %d -j REJECT --reject-with %s\n",
+					host(ip), p, quote(name+" has no endpoints"), p, s.Port, reject)
 			}
 			if s.NodePort != 0 {
-				fmt.Fprintf(&f, "-A KUBE-EXTERNAL-SERVICES -p %s -m comment --comment %s -m addrtype --dst-type LOCAL -m %s --dport %d -j REJECT --reject-with icmp-port-unreachable\n",
-					p, quote(name+" has no endpoints"), p, s.NodePort)
+				fmt.Fprintf(&f, "-A KUBE-EXTERNAL-SERVICES -p %s -m comment --comment %s -m addrtype --dst-type LOCAL -m %s --dport %d -j REJECT --reject-with %s\n",
+					p, quote(name+" has no endpoints"), p, s.NodePort, reject)
 			}
 			continue
 		}
@@ -185,12 +192,12 @@ func IPTables(cfg Config, svcs []Service) string {
 				fmt.Fprintf(&n, "-A %s -m comment --comment %s -j KUBE-MARK-DROP\n", fw, quote(name+" loadbalancer IP"))
 			}
 			for _, ip := range s.ExternalIPs {
-				fmt.Fprintf(&svcRules, "-A KUBE-SERVICES -d %s/32 -p %s -m comment --comment %s -m %s --dport %d -j %s\n",
-					ip, p, quote(name+" external IP"), p, s.Port, ext)
+				fmt.Fprintf(&svcRules, "-A KUBE-SERVICES -d %s -p %s -m comment --comment %s -m %s --dport %d -j %s\n",
+					host(ip), p, quote(name+" external IP"), p, s.Port, ext)
 			}
 			for _, ip := range s.LoadBalancerIPs {
-				fmt.Fprintf(&svcRules, "-A KUBE-SERVICES -d %s/32 -p %s -m comment --comment %s -m %s --dport %d -j %s\n",
-					ip, p, quote(name+" loadbalancer IP"), p, s.Port, extTarget)
+				fmt.Fprintf(&svcRules, "-A KUBE-SERVICES -d %s -p %s -m comment --comment %s -m %s --dport %d -j %s\n",
+					host(ip), p, quote(name+" loadbalancer IP"), p, s.Port, extTarget)
 			}
 			if s.NodePort != 0 {
 				fmt.Fprintf(&nodeportRules, "-A KUBE-NODEPORTS -p %s -m comment --comment %s -m %s --dport %d -j %s\n",
@@ -219,7 +226,7 @@ func IPTables(cfg Config, svcs []Service) string {
 		for _, e := range s.Endpoints {
 			sep := SEPChain(s, e)
 			fmt.Fprintf(&nch, ":%s - [0:0]\n", sep)
-			fmt.Fprintf(&n, "-A %s -s %s/32 -m comment --comment %s -j KUBE-MARK-MASQ\n", sep, e.IP, quote(name))
+			fmt.Fprintf(&n, "-A %s -s %s -m comment --comment %s -j KUBE-MARK-MASQ\n", sep, host(e.IP), quote(name))
 			fmt.Fprintf(&n, "-A %s -p %s -m comment --comment %s -m %s -j DNAT --to-destination %s\n", sep, p, quote(name), p, epString(e))
 		}
 	}

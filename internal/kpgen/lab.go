@@ -66,3 +66,32 @@ func Synthetic(nsvc, neps int) []Service {
 	}
 	return out
 }
+
+// IPv6 returns the IPv6 half of a dual-stack node for cfg and svcs: every
+// address mapped into 64:ff9b::/96 (so that it still names a lab address),
+// without external and load balancer IPs, which the lab does not give IPv6.
+func IPv6(cfg Config, svcs []Service) (Config, []Service) {
+	cfg.ClusterCIDR = netip.PrefixFrom(NAT64(cfg.ClusterCIDR.Addr()), 96+cfg.ClusterCIDR.Bits())
+	cfg.ServiceCIDR = netip.PrefixFrom(NAT64(cfg.ServiceCIDR.Addr()), 96+cfg.ServiceCIDR.Bits())
+	var out []Service
+	for _, s := range svcs {
+		s.ClusterIP = NAT64(s.ClusterIP)
+		var eps []Endpoint
+		for _, e := range s.Endpoints {
+			e.IP = NAT64(e.IP)
+			eps = append(eps, e)
+		}
+		s.Endpoints = eps
+		s.ExternalIPs, s.LoadBalancerIPs, s.SourceRanges = nil, nil, nil
+		out = append(out, s)
+	}
+	return cfg, out
+}
+
+// NAT64 maps an IPv4 address into 64:ff9b::/96.
+func NAT64(a netip.Addr) netip.Addr {
+	b := [16]byte{0, 0x64, 0xff, 0x9b}
+	v4 := a.As4()
+	copy(b[12:], v4[:])
+	return netip.AddrFrom16(b)
+}
