@@ -24,11 +24,48 @@ func capture(t *testing.T, ns, iface string) (file string, stop func() string) {
 	t.Helper()
 	file = filepath.Join(t.TempDir(), "cap.pcap")
 	p := testlab.StartTcpdump(t, ns, file, "-Z", "root", "--immediate-mode", "-n", "-i", iface)
+	syncCapture(t, ns, iface, file)
 	return file, func() string {
 		time.Sleep(200 * time.Millisecond) // let the last packets reach the ring
 		p.Stop(t)
 		return file
 	}
+}
+
+// syncCapture returns once tcpdump writes packets: on a loaded machine it
+// may say it listens before it captures. It sends frames of the local
+// experimental EtherType 0x88b5, which the analysis ignores, until the file
+// holds one.
+func syncCapture(t *testing.T, ns, iface, file string) {
+	t.Helper()
+	n := openNS(t, ns)
+	fd, err := n.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	var idx int
+	if err := n.Do(func() error {
+		i, err := net.InterfaceByName(iface)
+		if err == nil {
+			idx = i.Index
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]byte, 60)
+	copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5})
+	for i := 0; i < 250; i++ {
+		if err := unix.Sendto(fd, frame, 0, &unix.SockaddrLinklayer{Ifindex: idx}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if st, err := os.Stat(file); err == nil && st.Size() > 24 {
+			return
+		}
+	}
+	t.Fatal("tcpdump wrote no packet in 5 s")
 }
 
 func analyzeFile(t *testing.T, file string) *Report {
