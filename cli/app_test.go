@@ -53,6 +53,12 @@ func TestHoistGlobals(t *testing.T) {
 		{"netdiag exec --pod-ip 198.18.0.1 -- ip -o addr", "netdiag exec --pod-ip 198.18.0.1 -- ip -o addr"},
 		{"netdiag conntrack list -o json", "netdiag -o json conntrack list"},
 		{"netdiag --node-netns /n version", "netdiag --node-netns /n version"},
+		// tcpdump's getopt clusters.
+		{"netdiag capture -nr f.pcap", "netdiag capture -n -r f.pcap"},
+		{"netdiag capture -nnvvXr f.pcap tcp", "netdiag capture -nn -vv -X -r f.pcap tcp"},
+		{"netdiag capture -s0 -c10 -ieth0 -nn", "netdiag capture -s 0 -c 10 -i eth0 -nn"},
+		{"netdiag capture -ttttnei any", "netdiag capture -tttt -n -e -i any"},
+		{"netdiag capture -nz -vvvv -1", "netdiag capture -nz -vvvv -1"},
 	} {
 		got := strings.Join(hoistGlobals(app, strings.Fields(tt.in)), " ")
 		if got != tt.want {

@@ -191,7 +191,7 @@ func TestSocketsAndCountersCLI(t *testing.T) {
 	if err := unix.Listen(fd, 5); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := run(t, "", "--node-netns", path, "sockets", "-tl")
+	code, out, stderr := run(t, "", "--node-netns", path, "sockets", "-tlnp") // ss habit: -n and -p are accepted
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -21,7 +21,8 @@ func TestReadMatchesTcpdump(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no captures: %v", err)
 	}
-	flagSets := [][]string{{"-nn"}, {"-nn", "-v"}, {"-nn", "-e", "-tttt"}, {"-nn", "-x", "-c", "5"}}
+	// The last two are getopt clusters, as tcpdump users type them.
+	flagSets := [][]string{{"-nn"}, {"-nn", "-v"}, {"-nn", "-e", "-tttt"}, {"-nn", "-x", "-c", "5"}, {"-nnetttt"}, {"-nnvc5"}}
 	filters := []string{"", "tcp", "udp port 53", "icmp or arp", "ip6", "tcp[tcpflags] & tcp-syn != 0", "greater 200", "inbound"}
 	env := append(os.Environ(), "TZ=UTC")
 	run := func(name string, args ...string) (string, error) {

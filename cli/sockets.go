@@ -27,6 +27,9 @@ func init() {
 			&ucli.BoolFlag{Name: "ipv4", Aliases: []string{"4"}, Usage: "only IPv4"},
 			&ucli.BoolFlag{Name: "ipv6", Aliases: []string{"6"}, Usage: "only IPv6"},
 			&ucli.BoolFlag{Name: "no-processes", Usage: "do not look up owning processes"},
+			// ss habits: netdiag never resolves names and shows processes by default.
+			&ucli.BoolFlag{Name: "numeric", Aliases: []string{"n"}, Usage: "do not resolve names (netdiag never does)"},
+			&ucli.BoolFlag{Name: "processes", Aliases: []string{"p"}, Usage: "show owning processes (the default)"},
 		),
 		Action: runSockets,
 	})
