@@ -390,6 +390,8 @@ func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
 		p.icmp6(b, length, info)
 	case protoIPIP:
 		p.ip(b, length)
+	case protoGRE:
+		p.gre(b, length)
 	case protoIPv6:
 		p.ip6(b, length)
 	case protoNone:

@@ -486,6 +486,28 @@ var synthesized = func() []synthCapture {
 		gen(nil, 0x1234, 0, []byte("?")),
 		vx(4789, 0x08, 42, nil),
 	}
+	// GRE: version 0 with every optional field, the payloads netdiag prints,
+	// an unknown one, PPTP's version 1 without payload, and version 2.
+	gre := func(flags, proto int, fields, payload []byte) []byte {
+		return eth(0x0800, ipv4(ipA, ipB, 47, cat(be16(flags), be16(proto), fields, payload), ip4opt{id: 4747}))
+	}
+	tunPkts = append(tunPkts,
+		gre(0, 0x0800, nil, inner[14:]),
+		gre(0x2000, 0x0800, be32(0x2a), inner[14:]),
+		gre(0x1000, 0x6558, be32(7), inner),
+		gre(0xb000, 0x86dd, cat(be16(0xbeef), be16(0), be32(9), be32(10)), ipv6(ip6A, ip6B, 17, udpv(ip6A, ip6B, 1, 2, []byte("gre6")))),
+		gre(0x0080, 0x1234, nil, []byte("??")),
+		gre(0x2001, 0x880b, be32(0x00010002), nil),
+		gre(0x2081, 0x880b, cat(be32(0x00010002), be32(5)), nil),
+		gre(0x0002, 0x0800, nil, inner[14:]),
+		eth(0x86dd, ipv6(ip6A, ip6B, 47, cat(be16(0), be16(0x0800), inner[14:]))),
+		// Source routes: IPv4 and AS entries, bad ones, an unknown family.
+		gre(0x4000, 0x0800, cat(be32(0), be16(0x0800), []byte{4, 8, 198, 18, 9, 1, 198, 18, 9, 2},
+			be16(0xfffe), []byte{2, 4}, be16(100), be16(200), be32(0)), inner[14:]),
+		gre(0xc000, 0x0800, cat(be32(0x12340000), be16(0x0800), []byte{2, 8}, make([]byte, 8),
+			be16(0x0800), []byte{0, 6}, make([]byte, 6), be16(0xfffe), []byte{4, 4}, make([]byte, 4),
+			be16(0x1234), []byte{0, 2}, make([]byte, 2), be32(0)), inner[14:]),
+	)
 	add(withSnaps(synthCapture{name: "tunnel", lt: pcapio.LinkTypeEthernet, pkts: tunPkts}, 60, 80)...)
 
 	// Other link types carrying the same IP packets.
