@@ -31,9 +31,12 @@ func nftChainName(chain string) (string, string) {
 }
 
 type nftDecoder struct {
-	t     *netstate.NFTTable
-	cache map[string]resolved
+	t      *netstate.NFTTable
+	chains map[string]*netstate.NFTChain // t's chains by name: 25,000 on a large node
+	cache  map[string]resolved
 }
+
+func (d *nftDecoder) chain(name string) *netstate.NFTChain { return d.chains[name] }
 
 // gotoTargets returns the chains a rule's text jumps or goes to.
 func gotoTargets(text string) []string {
@@ -50,7 +53,7 @@ func gotoTargets(text string) []string {
 // endpoints reads a service-… or local-… chain: the numgen vmap gives each
 // endpoint chain a share of the keys; the endpoint chain's dnat gives the address.
 func (d *nftDecoder) endpoints(chain string) []Endpoint {
-	c := d.t.Chain(chain)
+	c := d.chain(chain)
 	if c == nil {
 		return []Endpoint{}
 	}
@@ -74,7 +77,7 @@ func (d *nftDecoder) endpoints(chain string) []Endpoint {
 	}
 	out := []Endpoint{}
 	for _, tgt := range order {
-		ec := d.t.Chain(tgt)
+		ec := d.chain(tgt)
 		if ec == nil {
 			continue
 		}
@@ -108,7 +111,7 @@ func (d *nftDecoder) resolve(chain string, depth int) resolved {
 	case strings.HasPrefix(chain, "local-"):
 		res = resolved{policy: "Local", endpoints: d.endpoints(chain)}
 	case strings.HasPrefix(chain, "external-"):
-		c := d.t.Chain(chain)
+		c := d.chain(chain)
 		if c == nil {
 			break
 		}
@@ -150,7 +153,10 @@ func elemVerdictChain(v string) string {
 // kube-proxy): the service-ips and service-nodeports maps, the service-,
 // external- and endpoint- chains, and the no-endpoint maps.
 func DecodeNFTables(t *netstate.NFTTable) []Service {
-	d := &nftDecoder{t: t, cache: map[string]resolved{}}
+	d := &nftDecoder{t: t, chains: map[string]*netstate.NFTChain{}, cache: map[string]resolved{}}
+	for i := range t.Chains {
+		d.chains[t.Chains[i].Name] = &t.Chains[i]
+	}
 	out := []Service{}
 	seen := map[string]bool{}
 	clusterIPs := map[string]bool{}

@@ -603,6 +603,11 @@ func parseNFTElements(data []byte, s *NFTSet) error {
 	if err != nil {
 		return err
 	}
+	return parseNFTElementsAttrs(b, s)
+}
+
+// parseNFTElementsAttrs decodes the attributes of a set element message.
+func parseNFTElementsAttrs(b []byte, s *NFTSet) error {
 	ad, err := newDecoder(b)
 	if err != nil {
 		return err
@@ -939,6 +944,11 @@ func parseNFTRule(data []byte) (nftRawRule, error) {
 	if err != nil {
 		return nftRawRule{}, err
 	}
+	return parseNFTRuleAttrs(fam, b)
+}
+
+// parseNFTRuleAttrs decodes the attributes of a rule of family fam.
+func parseNFTRuleAttrs(fam uint8, b []byte) (nftRawRule, error) {
 	var r nftRawRule
 	ad, err := newDecoder(b)
 	if err != nil {

@@ -3,6 +3,9 @@ package netstate
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mdlayher/netlink"
 	"github.com/netdiag/netdiag/nsutil"
@@ -21,7 +24,7 @@ func NFTDump(ns *nsutil.NetNS, family, table string) (*NFTRuleset, error) {
 		return nil, err
 	}
 	defer conn.Close()
-	rs, err := nftDump(conn, family, table)
+	rs, err := nftDump(ns, conn, family, table)
 	if err != nil {
 		return nil, fmt.Errorf("read nftables ruleset: %w", explainNetlink(err))
 	}
@@ -87,7 +90,7 @@ func nftRequest(conn *netlink.Conn, msgType uint16, family uint8, attrs []netlin
 
 func cstr(s string) []byte { return append([]byte(s), 0) }
 
-func nftDump(conn *netlink.Conn, family, table string) (*NFTRuleset, error) {
+func nftDump(ns *nsutil.NetNS, conn *netlink.Conn, family, table string) (*NFTRuleset, error) {
 	msgs, err := nftRequest(conn, unix.NFT_MSG_GETTABLE, unix.NFPROTO_UNSPEC, nil)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EOPNOTSUPP) {
@@ -131,14 +134,14 @@ func nftDump(conn *netlink.Conn, family, table string) (*NFTRuleset, error) {
 		}
 	}
 	for i := range rs.Tables {
-		if err := nftFillTable(conn, fams[i], &rs.Tables[i]); err != nil {
+		if err := nftFillTable(ns, conn, fams[i], &rs.Tables[i]); err != nil {
 			return nil, err
 		}
 	}
 	return rs, nil
 }
 
-func nftFillTable(conn *netlink.Conn, fam uint8, t *NFTTable) error {
+func nftFillTable(ns *nsutil.NetNS, conn *netlink.Conn, fam uint8, t *NFTTable) error {
 	tattr := []netlink.Attribute{{Type: unix.NFTA_SET_TABLE, Data: cstr(t.Name)}}
 	msgs, err := nftRequest(conn, unix.NFT_MSG_GETSET, fam, tattr)
 	if err != nil && !errors.Is(err, unix.ENOENT) {
@@ -155,45 +158,32 @@ func nftFillTable(conn *netlink.Conn, fam uint8, t *NFTTable) error {
 		all = append(all, sp)
 		sets[s.Name] = sp
 	}
-	for _, s := range all {
-		em, err := nftRequest(conn, unix.NFT_MSG_GETSETELEM, fam, []netlink.Attribute{
-			{Type: unix.NFTA_SET_ELEM_LIST_TABLE, Data: cstr(t.Name)},
-			{Type: unix.NFTA_SET_ELEM_LIST_SET, Data: cstr(s.Name)},
-		})
-		if err != nil && !errors.Is(err, unix.ENOENT) {
-			return fmt.Errorf("list elements of set %s: %w", s.Name, err)
-		}
-		for _, m := range em {
-			if err := parseNFTElements(m.Data, s); err != nil {
+	// One dump per set: kube-proxy's table has an anonymous map per service.
+	err = onSockets(ns, len(all), func(sock *nfSock, i int, attrs []byte) ([]byte, error) {
+		s := all[i]
+		attrs = appendAttr(appendAttr(attrs[:0], unix.NFTA_SET_ELEM_LIST_TABLE, t.Name), unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+		err := sock.dump(unix.NFT_MSG_GETSETELEM, fam, attrs, func(m []byte) error {
+			if err := parseNFTElementsAttrs(m, s); err != nil {
 				return fmt.Errorf("decode elements of set %s: %w", s.Name, err)
 			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, unix.ENOENT) {
+			return attrs, fmt.Errorf("list elements of set %s: %w", s.Name, err)
 		}
 		s.finish()
+		return attrs, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
 		if !s.Anonymous {
 			t.Sets = append(t.Sets, *s)
 		}
 	}
-	// One dump per chain: the kernel resumes a dump by skipping every rule
-	// it already sent, so one dump of a table with 100,000 rules costs
-	// seconds of system time where per-chain dumps cost milliseconds.
-	for i := range t.Chains {
-		c := &t.Chains[i]
-		rm, err := nftRequest(conn, unix.NFT_MSG_GETRULE, fam, []netlink.Attribute{
-			{Type: unix.NFTA_RULE_TABLE, Data: cstr(t.Name)},
-			{Type: unix.NFTA_RULE_CHAIN, Data: cstr(c.Name)},
-		})
-		if err != nil && !errors.Is(err, unix.ENOENT) {
-			return fmt.Errorf("list rules of chain %s in table %s %s: %w", c.Name, t.Family, t.Name, err)
-		}
-		for _, m := range rm {
-			raw, err := parseNFTRule(m.Data)
-			if err != nil {
-				return fmt.Errorf("decode rule: %w", err)
-			}
-			if raw.chain == c.Name {
-				c.Rules = append(c.Rules, renderNFTRule(t.Family, sets, raw))
-			}
-		}
+	if err := nftRules(ns, fam, t, sets); err != nil {
+		return fmt.Errorf("list rules of table %s %s: %w", t.Family, t.Name, err)
 	}
 	for i := range t.Chains {
 		if t.Chains[i].Rules == nil {
@@ -201,4 +191,70 @@ func nftFillTable(conn *netlink.Conn, fam uint8, t *NFTTable) error {
 		}
 	}
 	return nil
+}
+
+// nftRules reads the rules of every chain of t: one dump per chain, as the
+// kernel resumes a table-wide dump by skipping every rule it already sent
+// (quadratic: seconds of system time for 100,000 rules).
+func nftRules(ns *nsutil.NetNS, fam uint8, t *NFTTable, sets map[string]*NFTSet) error {
+	return onSockets(ns, len(t.Chains), func(sock *nfSock, i int, attrs []byte) ([]byte, error) {
+		c := &t.Chains[i]
+		attrs = appendAttr(appendAttr(attrs[:0], unix.NFTA_RULE_TABLE, t.Name), unix.NFTA_RULE_CHAIN, c.Name)
+		err := sock.dump(unix.NFT_MSG_GETRULE, fam, attrs, func(m []byte) error {
+			raw, err := parseNFTRuleAttrs(fam, m)
+			if err != nil {
+				return fmt.Errorf("decode rule: %w", err)
+			}
+			if raw.chain == c.Name {
+				c.Rules = append(c.Rules, renderNFTRule(t.Family, sets, raw))
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, unix.ENOENT) {
+			return attrs, fmt.Errorf("chain %s: %w", c.Name, err)
+		}
+		return attrs, nil
+	})
+}
+
+// onSockets calls fn for 0 ≤ i < n on a few netfilter sockets in ns at
+// once: the kernel fills each dump in the reading thread. fn gets scratch
+// space for request attributes and hands it back.
+func onSockets(ns *nsutil.NetNS, n int, fn func(sock *nfSock, i int, attrs []byte) ([]byte, error)) error {
+	var socks []*nfSock
+	for len(socks) < min(runtime.GOMAXPROCS(0), 4, 1+n/500) {
+		s, err := openNFSock(ns)
+		if err != nil {
+			if len(socks) == 0 {
+				return err
+			}
+			break
+		}
+		defer s.close()
+		socks = append(socks, s)
+	}
+	var next atomic.Int64
+	errs := make([]error, len(socks))
+	var wg sync.WaitGroup
+	for w, sock := range socks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var attrs []byte
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				var err error
+				if attrs, err = fn(sock, i, attrs); err != nil {
+					errs[w] = err
+					next.Store(int64(n))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -92,6 +92,8 @@ bench_services() {
 	# End to end on a netns of its own holding those rules, side by side with
 	# iptables-nft-save -c alone and the netlink reader alone.
 	NETDIAG_BENCH_BIN=$ND CGO_ENABLED=0 go test ./netstate/ -run '^$' -bench IPTablesNFTRead -benchtime 10x | grep -E '^Benchmark'
+	section "services over 5,000 services and 20,000 endpoints (nftables)"
+	NETDIAG_BENCH_BIN=$ND CGO_ENABLED=0 go test ./netstate/ -run '^$' -bench NFTDumpKubeProxy -benchtime 5x | grep -E '^Benchmark'
 }
 
 all=(startup pods doctor stale filter capture read conntrack services)
