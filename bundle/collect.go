@@ -244,6 +244,15 @@ func (c *collector) iptables(ns *nsutil.NetNS) map[netstate.IPTablesBackend]*net
 		st := netstate.IPTablesBackendStatus{Backend: b}
 		out, bin, err := netstate.IPTablesSave(ns, c.o.HostRoot, b)
 		st.Binary = bin
+		if b == netstate.IPTablesNFT && errors.Is(err, netstate.ErrIPTablesNoBinary) {
+			// No binary on the node: the same text, read over netlink.
+			if rs, nerr := netstate.IPTablesNFTRead(ns, false); nerr == nil {
+				var buf bytes.Buffer
+				if nerr = rs.WriteSave(&buf); nerr == nil {
+					out, err, st.Source = buf.Bytes(), nil, netstate.IPTablesSourceNetlink
+				}
+			}
+		}
 		if err != nil {
 			st.Error = err.Error()
 			reason := err.Error()
@@ -263,6 +272,9 @@ func (c *collector) iptables(ns *nsutil.NetNS) map[netstate.IPTablesBackend]*net
 			sets[b] = rs
 			st.Rules = rs.RuleCount()
 			note = fmt.Sprintf("%d rules", st.Rules)
+			if st.Source == netstate.IPTablesSourceNetlink {
+				note += "; no iptables-nft-save on the node: read over netlink and printed as it prints them"
+			}
 		}
 		sts = append(sts, st)
 		c.a.addText(name, desc, c.share(shareIPTables), note, iptablesCloser, func(w io.Writer) error {

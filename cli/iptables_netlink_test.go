@@ -30,4 +30,13 @@ func TestServicesWithoutIPTablesBinary(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "nft backend read over netlink") || !strings.Contains(out, "-A KUBE-SERVICES -d 198.18.200.10/32") {
 		t.Errorf("iptables without binaries: exit %d %s\n%s", code, errs, out)
 	}
+	// The support bundle carries the same text.
+	code, out, errs = runMain(t, "--node-netns", testlab.NetNSPath(n), "--host-root", empty, "bundle", "-w", "-", "--max-size", "4MiB")
+	if code != 0 {
+		t.Fatalf("bundle: exit %d: %s", code, errs)
+	}
+	files, _ := untar(t, []byte(out))
+	if got := string(files["node/iptables-nft.txt"]); !strings.Contains(got, "-A KUBE-SERVICES -d 198.18.200.10/32") {
+		t.Errorf("bundle without binaries: node/iptables-nft.txt is %q", got)
+	}
 }
