@@ -33,6 +33,8 @@ func cmdImageBuild(args []string) error {
 	out := fs.String("o", "", "output tarball")
 	name := fs.String("name", DefaultImage, "image name (io.containerd.image.name)")
 	busybox := fs.String("busybox", "", "static busybox binary (default: busybox on PATH)")
+	var extra extraFiles
+	fs.Var(&extra, "add", "SRC:DST: also put file SRC at DST in the image (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +56,12 @@ func cmdImageBuild(args []string) error {
 	if err != nil {
 		return fmt.Errorf("list busybox applets: %w", err)
 	}
-	img, err := buildImage(*name, goruntime.GOARCH, b, strings.Fields(string(list)))
+	for i := range extra {
+		if extra[i].data, err = os.ReadFile(extra[i].src); err != nil {
+			return fmt.Errorf("read -add file: %w", err)
+		}
+	}
+	img, err := buildImage(*name, goruntime.GOARCH, b, strings.Fields(string(list)), extra...)
 	if err != nil {
 		return err
 	}
@@ -83,8 +90,8 @@ func digest(b []byte) string {
 // /bin/busybox, a symlink per applet (paths as `busybox --list-full` prints
 // them), and minimal /etc files. Its default command, /bin/sleep inf, lets
 // the same image serve as the pod sandbox (pause) image.
-func buildImage(name, arch string, busybox []byte, applets []string) ([]byte, error) {
-	layer, err := buildLayer(busybox, applets)
+func buildImage(name, arch string, busybox []byte, applets []string, extra ...extraFile) ([]byte, error) {
+	layer, err := buildLayer(busybox, applets, extra)
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +174,13 @@ func writeFile(tw *tar.Writer, name string, mode int64, data []byte) error {
 	return err
 }
 
-func buildLayer(busybox []byte, applets []string) ([]byte, error) {
+func buildLayer(busybox []byte, applets []string, extra []extraFile) ([]byte, error) {
 	dirs := map[string]bool{"bin": true, "etc": true, "tmp": true, "root": true, "proc": true, "sys": true, "dev": true, "var": true}
+	for _, f := range extra {
+		for d := path.Dir(f.dst); d != "."; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
 	links := map[string]bool{}
 	for _, a := range applets {
 		a = strings.TrimPrefix(path.Clean("/"+a), "/")
@@ -203,6 +215,11 @@ func buildLayer(busybox []byte, applets []string) ([]byte, error) {
 			return nil, err
 		}
 	}
+	for _, f := range extra {
+		if err := writeFile(tw, f.dst, 0o755, f.data); err != nil {
+			return nil, err
+		}
+	}
 	for _, l := range sortedKeys(links) {
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: l, Linkname: "/bin/busybox", Mode: 0o777, ModTime: epoch}); err != nil {
 			return nil, err
@@ -221,4 +238,24 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// extraFile is a file put into the image beside busybox (the lab's CoreDNS).
+type extraFile struct {
+	src, dst string
+	data     []byte
+}
+
+type extraFiles []extraFile
+
+func (e *extraFiles) String() string { return fmt.Sprint(len(*e), " files") }
+
+func (e *extraFiles) Set(v string) error {
+	src, dst, ok := strings.Cut(v, ":")
+	dst = strings.TrimPrefix(path.Clean("/"+dst), "/")
+	if !ok || src == "" || dst == "" || strings.Contains(dst, "..") {
+		return fmt.Errorf("-add wants SRC:DST, got %q", v)
+	}
+	*e = append(*e, extraFile{src: src, dst: dst})
+	return nil
 }

@@ -158,3 +158,37 @@ func TestStateName(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildImageExtraFiles(t *testing.T) {
+	var extra extraFiles
+	for _, bad := range []string{"nocolon", ":dst", "src:", "src:../.."} {
+		if err := extra.Set(bad); err == nil {
+			t.Errorf("-add %q accepted", bad)
+		}
+	}
+	if err := extra.Set("/x/coredns:/usr/local/bin/coredns"); err != nil {
+		t.Fatal(err)
+	}
+	extra[0].data = []byte("coredns binary")
+	img, err := buildImage("docker.io/netdiag/k8slab:local", "amd64", []byte("busybox"), []string{"bin/sh"}, extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := untar(t, img)
+	var index struct {
+		Manifests []descriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Layers []descriptor `json:"layers"`
+	}
+	if err := json.Unmarshal(blob(t, files, index.Manifests[0]), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	lfiles, _ := untar(t, blob(t, files, manifest.Layers[0]))
+	if got := string(lfiles["usr/local/bin/coredns"]); got != "coredns binary" {
+		t.Errorf("usr/local/bin/coredns = %q", got)
+	}
+}
