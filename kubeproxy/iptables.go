@@ -12,6 +12,7 @@ import (
 type rule struct {
 	src, dst    string
 	notSrc      bool
+	inIface     string
 	proto       string
 	dport       uint16
 	comment     string
@@ -20,6 +21,10 @@ type rule struct {
 	probability float64 // 0 when the rule has no statistic match
 	dstLocal    bool    // -m addrtype --dst-type LOCAL
 	srcLocal    bool
+	// -m recent --rcheck --seconds N: session affinity (kube-proxy's
+	// ClientIP), N seconds.
+	rcheck  bool
+	seconds int
 }
 
 func parseRule(spec string) rule {
@@ -43,6 +48,8 @@ func parseRule(spec string) rule {
 			r.src, r.notSrc = next(), neg
 		case "-d", "--destination":
 			r.dst = next()
+		case "-i", "--in-interface":
+			r.inIface = next()
 		case "-p", "--protocol":
 			r.proto = next()
 		case "--dport", "--destination-port":
@@ -61,6 +68,10 @@ func parseRule(spec string) rule {
 			r.dstLocal = next() == "LOCAL"
 		case "--src-type":
 			r.srcLocal = next() == "LOCAL"
+		case "--rcheck":
+			r.rcheck = true
+		case "--seconds":
+			r.seconds, _ = strconv.Atoi(next())
 		}
 		neg = false
 	}
@@ -120,6 +131,9 @@ type ipt struct {
 	nat    *netstate.IPTablesTable
 	chains map[string]*netstate.IPTablesChain
 	parsed map[string][]rule
+	// lbIPs are the load balancer IPs that jump to each KUBE-FW- chain: a
+	// source range equal to one of them is kube-proxy's own, not the user's.
+	lbIPs map[string]map[string]bool
 }
 
 func (d *ipt) rules(chain string) []rule {
@@ -142,6 +156,11 @@ type resolved struct {
 	endpoints []Endpoint
 	policy    string
 	ranges    []string
+	affinity  int // ClientIP affinity timeout in seconds; 0: none
+}
+
+func isPolicyChain(c string) bool {
+	return strings.HasPrefix(c, "KUBE-SVC-") || strings.HasPrefix(c, "KUBE-SVL-")
 }
 
 // resolve follows a service chain down to its endpoints.
@@ -150,7 +169,7 @@ func (d *ipt) resolve(chain string, depth int) resolved {
 		return resolved{}
 	}
 	switch {
-	case strings.HasPrefix(chain, "KUBE-SVC-"), strings.HasPrefix(chain, "KUBE-SVL-"):
+	case isPolicyChain(chain):
 		res := resolved{policy: "Cluster"}
 		if strings.HasPrefix(chain, "KUBE-SVL-") {
 			res.policy = "Local"
@@ -165,6 +184,13 @@ func (d *ipt) resolve(chain string, depth int) resolved {
 			if !strings.HasPrefix(r.target, "KUBE-SEP-") {
 				continue
 			}
+			if r.rcheck {
+				// Session affinity: "-m recent --rcheck" sends a client
+				// seen within --seconds back to the same endpoint; the
+				// statistic rules after it share out everyone else.
+				res.affinity = r.seconds
+				continue
+			}
 			p := 1.0
 			if r.probability > 0 {
 				p = r.probability
@@ -172,6 +198,7 @@ func (d *ipt) resolve(chain string, depth int) resolved {
 			cands = append(cands, cand{r.target, left * p})
 			left -= left * p
 		}
+		res.endpoints = []Endpoint{}
 		for _, c := range cands {
 			for _, r := range d.rules(c.sep) {
 				if r.target != "DNAT" {
@@ -186,29 +213,45 @@ func (d *ipt) resolve(chain string, depth int) resolved {
 		}
 		return res
 	case strings.HasPrefix(chain, "KUBE-EXT-"):
-		// The last unconditional jump is where external traffic goes: to
-		// KUBE-SVC- (Cluster) or KUBE-SVL- (Local).
+		// With externalTrafficPolicy Local the chain first sends pod and
+		// node traffic to the cluster-wide KUBE-SVC- chain; what falls
+		// through goes to KUBE-SVL- (local endpoints), and when there are
+		// none nowhere: the filter table drops it. With Cluster it
+		// marks for masquerade and jumps to KUBE-SVC-.
 		var target string
+		local := false
 		for _, r := range d.rules(chain) {
-			if r.src == "" && !r.srcLocal && (strings.HasPrefix(r.target, "KUBE-SVC-") || strings.HasPrefix(r.target, "KUBE-SVL-")) {
+			if r.srcLocal || strings.HasPrefix(r.comment, "pod traffic for ") {
+				local = true
+				continue
+			}
+			if r.src == "" && r.inIface == "" && isPolicyChain(r.target) {
 				target = r.target
 			}
 		}
-		if target == "" {
-			return resolved{}
+		switch {
+		case target != "":
+			return d.resolve(target, depth+1)
+		case local:
+			return resolved{policy: "Local", endpoints: []Endpoint{}}
 		}
-		return d.resolve(target, depth+1)
+		return resolved{}
 	case strings.HasPrefix(chain, "KUBE-FW-"):
+		// loadBalancerSourceRanges: one jump per allowed range; the load
+		// balancer IPs themselves when a range holds the node's IP. What
+		// falls through is dropped (KUBE-PROXY-FIREWALL in the filter
+		// table; KUBE-MARK-DROP before kube-proxy 1.25).
 		var ranges []string
 		var target string
 		for _, r := range d.rules(chain) {
-			if strings.HasPrefix(r.target, "KUBE-EXT-") || strings.HasPrefix(r.target, "KUBE-SVC-") || strings.HasPrefix(r.target, "KUBE-SVL-") {
-				if r.src != "" && !r.notSrc {
-					ranges = append(ranges, r.src)
-				}
-				if target == "" {
-					target = r.target
-				}
+			if !strings.HasPrefix(r.target, "KUBE-EXT-") && !isPolicyChain(r.target) {
+				continue
+			}
+			if r.src != "" && !r.notSrc && !d.lbIPs[chain][addrOf(r.src).String()] {
+				ranges = append(ranges, r.src)
+			}
+			if target == "" {
+				target = r.target
 			}
 		}
 		res := resolved{}
@@ -236,65 +279,88 @@ func frontendKind(comment string) (string, string) {
 }
 
 func addrOf(s string) netip.Addr {
-	s = strings.TrimSuffix(strings.TrimSuffix(s, "/32"), "/128")
+	if p, err := netip.ParsePrefix(s); err == nil && p.IsSingleIP() {
+		return p.Addr()
+	}
 	a, _ := netip.ParseAddr(s)
 	return a
 }
 
 // DecodeIPTables decodes kube-proxy's iptables-mode rules (the nat and filter
-// tables of one backend) into one Service per frontend.
+// tables of one backend and family) into one Service per frontend. The
+// family is read from the addresses in the rules (IPv4 when there are none).
 func DecodeIPTables(rs *netstate.IPTablesRuleset) []Service {
+	return decodeIPTables(rs, "")
+}
+
+func decodeIPTables(rs *netstate.IPTablesRuleset, family string) []Service {
 	out := []Service{}
-	seen := map[string]bool{}
+	index := map[string]int{}
+	// A frontend is one (name, address, port, protocol); the type is not
+	// part of it because the filter table cannot tell an external IP from
+	// a load balancer IP.
 	key := func(s Service) string {
-		return s.Name + "|" + s.VIP.String() + "|" + strconv.Itoa(int(s.Port)) + "|" + s.Protocol + "|" + s.Type
-	}
-	add := func(s Service) {
-		if k := key(s); !seen[k] {
-			seen[k] = true
-			out = append(out, s)
+		t := ""
+		if !s.VIP.IsValid() {
+			t = TypeNodePort
 		}
+		return s.Name + "|" + s.VIP.String() + "|" + strconv.Itoa(int(s.Port)) + "|" + s.Protocol + "|" + t
+	}
+	add := func(s Service) *Service {
+		k := key(s)
+		if i, ok := index[k]; ok {
+			return &out[i]
+		}
+		if s.Endpoints == nil {
+			s.Endpoints = []Endpoint{}
+		}
+		index[k] = len(out)
+		out = append(out, s)
+		return &out[len(out)-1]
 	}
 	if nat := rs.Table("nat"); nat != nil {
-		d := &ipt{nat: nat, chains: map[string]*netstate.IPTablesChain{}, parsed: map[string][]rule{}}
+		d := &ipt{nat: nat, chains: map[string]*netstate.IPTablesChain{}, parsed: map[string][]rule{}, lbIPs: map[string]map[string]bool{}}
 		for i := range nat.Chains {
 			d.chains[nat.Chains[i].Name] = &nat.Chains[i]
 		}
 		isSvc := func(t string) bool {
-			return strings.HasPrefix(t, "KUBE-SVC-") || strings.HasPrefix(t, "KUBE-EXT-") || strings.HasPrefix(t, "KUBE-FW-") || strings.HasPrefix(t, "KUBE-SVL-")
+			return isPolicyChain(t) || strings.HasPrefix(t, "KUBE-EXT-") || strings.HasPrefix(t, "KUBE-FW-")
 		}
-		for _, r := range d.rules("KUBE-SERVICES") {
+		svcRules := d.rules("KUBE-SERVICES")
+		for _, r := range svcRules {
+			if strings.HasPrefix(r.target, "KUBE-FW-") && r.dst != "" {
+				if d.lbIPs[r.target] == nil {
+					d.lbIPs[r.target] = map[string]bool{}
+				}
+				d.lbIPs[r.target][addrOf(r.dst).String()] = true
+			}
+		}
+		for _, r := range svcRules {
 			if !isSvc(r.target) || r.dst == "" {
 				continue
 			}
 			name, kind := frontendKind(r.comment)
 			res := d.resolve(r.target, 0)
-			s := Service{Name: name, VIP: addrOf(r.dst), Port: r.dport, Protocol: r.proto, Type: kind, Chain: r.target,
-				SourceRanges: res.ranges, Endpoints: res.endpoints}
-			if kind != TypeClusterIP && res.policy == "Local" {
-				s.TrafficPolicy = "Local"
-			}
-			if s.Endpoints == nil {
-				s.Endpoints = []Endpoint{}
-			}
-			add(s)
+			s := add(Service{Name: name, VIP: addrOf(r.dst), Port: r.dport, Protocol: r.proto, Type: kind, Chain: r.target,
+				SourceRanges: res.ranges, Endpoints: res.endpoints})
+			setResolved(s, res)
 		}
 		for _, r := range d.rules("KUBE-NODEPORTS") {
+			// kube-proxy also writes a rule for -d 127.0.0.0/8 (localhost
+			// NodePorts): the same frontend.
 			if !isSvc(r.target) || r.dport == 0 {
 				continue
 			}
 			res := d.resolve(r.target, 0)
-			s := Service{Name: r.comment, Port: r.dport, Protocol: r.proto, Type: TypeNodePort, Chain: r.target, Endpoints: res.endpoints}
-			if res.policy == "Local" {
-				s.TrafficPolicy = "Local"
-			}
-			if s.Endpoints == nil {
-				s.Endpoints = []Endpoint{}
-			}
-			add(s)
+			s := add(Service{Name: r.comment, Port: r.dport, Protocol: r.proto, Type: TypeNodePort, Chain: r.target, Endpoints: res.endpoints})
+			setResolved(s, res)
 		}
 	}
-	// Services without endpoints only appear as REJECT rules in the filter table.
+	// Services without endpoints have only filter rules: REJECT when the
+	// service has no endpoint at all, DROP ("has no local endpoints") when
+	// its traffic policy is Local and this node has none. With
+	// externalTrafficPolicy Local the DROP stands beside the nat rules that
+	// still send pod and node traffic to the cluster's endpoints.
 	if f := rs.Table("filter"); f != nil {
 		for _, chain := range []string{"KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"} {
 			c := f.Chain(chain)
@@ -303,11 +369,26 @@ func DecodeIPTables(rs *netstate.IPTablesRuleset) []Service {
 			}
 			for _, sr := range c.Rules {
 				r := parseRule(sr.Spec)
-				name, ok := strings.CutSuffix(r.comment, " has no endpoints")
-				if !ok || r.dport == 0 {
+				if r.dport == 0 {
 					continue
 				}
-				s := Service{Name: name, Port: r.dport, Protocol: r.proto, Endpoints: []Endpoint{}, Chain: chain}
+				verdict, policy := "", ""
+				name, ok := strings.CutSuffix(r.comment, " has no endpoints")
+				if ok {
+					verdict = NoEndpointsReject
+				} else if name, ok = strings.CutSuffix(r.comment, " has no local endpoints"); ok {
+					verdict, policy = NoEndpointsDrop, "Local"
+				} else {
+					continue
+				}
+				// The target says what happens; the comment why.
+				switch r.target {
+				case "REJECT":
+					verdict = NoEndpointsReject
+				case "DROP":
+					verdict = NoEndpointsDrop
+				}
+				s := Service{Name: name, Port: r.dport, Protocol: r.proto, Chain: chain}
 				switch {
 				case r.dst != "" && chain == "KUBE-SERVICES":
 					s.Type, s.VIP = TypeClusterIP, addrOf(r.dst)
@@ -316,10 +397,43 @@ func DecodeIPTables(rs *netstate.IPTablesRuleset) []Service {
 				default:
 					s.Type = TypeNodePort
 				}
-				add(s)
+				p := add(s)
+				p.NoEndpoints, p.Endpoints = verdict, []Endpoint{}
+				if policy != "" {
+					p.TrafficPolicy = policy
+				}
 			}
 		}
 	}
+	if family == "" {
+		family = rulesetFamily(out)
+	}
+	for i := range out {
+		out[i].IPFamily = family
+	}
 	sortServices(out)
 	return out
+}
+
+// setResolved copies what resolve found about policy and affinity.
+func setResolved(s *Service, res resolved) {
+	if res.policy == "Local" {
+		s.TrafficPolicy = "Local"
+	}
+	if res.affinity > 0 {
+		s.SessionAffinity, s.SessionAffinityTimeout = "ClientIP", res.affinity
+	}
+}
+
+// rulesetFamily tells IPv4 from IPv6 rules by their addresses.
+func rulesetFamily(svcs []Service) string {
+	for _, s := range svcs {
+		if s.VIP.IsValid() {
+			return familyOf(s.VIP)
+		}
+		for _, e := range s.Endpoints {
+			return familyOf(e.IP)
+		}
+	}
+	return IPv4
 }

@@ -18,7 +18,14 @@ func DecodeIPVS(st *netstate.IPVSState, vips map[netip.Addr]bool) []Service {
 			continue
 		}
 		svc := Service{VIP: s.Address, Port: s.Port, Protocol: strings.ToLower(s.Protocol), Type: TypeNodePort,
-			Chain: s.Key(), Endpoints: []Endpoint{}}
+			IPFamily: familyOf(s.Address), Chain: s.Key(), Endpoints: []Endpoint{}}
+		// kube-proxy's ClientIP affinity is a persistent virtual server
+		// whose timeout is the affinity's.
+		for _, f := range s.Flags {
+			if f == "persistent" && s.Timeout > 0 {
+				svc.SessionAffinity, svc.SessionAffinityTimeout = "ClientIP", int(s.Timeout)
+			}
+		}
 		if vips[s.Address] {
 			svc.Type = TypeClusterIP
 		}

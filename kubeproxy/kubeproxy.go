@@ -44,12 +44,37 @@ type Service struct {
 	Port     uint16     `json:"port"`
 	Protocol string     `json:"protocol"` // tcp, udp, sctp
 	Type     string     `json:"type"`     // ClusterIP, NodePort, ExternalIP, LoadBalancer, External
-	// TrafficPolicy is "Local" when external traffic only goes to local endpoints.
-	TrafficPolicy string     `json:"trafficPolicy,omitempty"`
-	SourceRanges  []string   `json:"sourceRanges,omitempty"` // loadBalancerSourceRanges
-	Chain         string     `json:"chain,omitempty"`        // the first chain (or virtual server) it goes through
-	Endpoints     []Endpoint `json:"endpoints"`
+	// IPFamily is "IPv4" or "IPv6": the rules it was read from (a NodePort
+	// has no VIP to tell).
+	IPFamily string `json:"ipFamily"`
+	// TrafficPolicy is "Local" when this frontend only sends to endpoints on
+	// this node: internalTrafficPolicy for the ClusterIP, externalTrafficPolicy
+	// for the others.
+	TrafficPolicy string `json:"trafficPolicy,omitempty"`
+	// SessionAffinity is "ClientIP" when a client's new connections go to the
+	// endpoint it used last, for SessionAffinityTimeout seconds.
+	SessionAffinity        string `json:"sessionAffinity,omitempty"`
+	SessionAffinityTimeout int    `json:"sessionAffinityTimeout,omitempty"`
+	// NoEndpoints says what kube-proxy does with new connections that find no
+	// endpoint: "reject" (the service has none) or "drop" (its traffic policy
+	// is Local and none is on this node). "" when there are endpoints.
+	NoEndpoints  string     `json:"noEndpoints,omitempty"`
+	SourceRanges []string   `json:"sourceRanges,omitempty"` // loadBalancerSourceRanges
+	Chain        string     `json:"chain,omitempty"`        // the first chain (or virtual server) it goes through
+	Endpoints    []Endpoint `json:"endpoints"`
 }
+
+// What kube-proxy does with traffic to a frontend without endpoints.
+const (
+	NoEndpointsReject = "reject"
+	NoEndpointsDrop   = "drop"
+)
+
+// IP families in Service.IPFamily, spelled as in the Service API.
+const (
+	IPv4 = "IPv4"
+	IPv6 = "IPv6"
+)
 
 // Endpoint is one backend. Weight is relative: in iptables and nftables mode
 // 1 is an equal share of new connections (an endpoint taking half of three
@@ -59,30 +84,46 @@ type Endpoint struct {
 	Port   uint16     `json:"port"`
 	Weight float64    `json:"weight"`
 	Live   bool       `json:"live"`
+	// HostNetwork is true when the address is one of the node's own: a
+	// host-network pod or a server outside any pod (the API server).
+	HostNetwork bool `json:"hostNetwork,omitempty"`
 }
 
 // Liveness says which endpoints exist: an endpoint inside one of PodRanges
-// whose address no live pod has is not live. Endpoints outside the ranges
-// (other nodes, host network) are assumed live.
+// that is not a node address and whose address no live pod has is not live.
+// Endpoints outside the ranges (other nodes, host network) are assumed live.
 type Liveness struct {
 	PodRanges []netip.Prefix
 	LiveIPs   map[netip.Addr]bool
+	// NodeAddrs are the node's own addresses: endpoints there are
+	// host-network, and live.
+	NodeAddrs map[netip.Addr]bool
 }
 
-// Mark sets Live on every endpoint.
+// Mark sets Live and HostNetwork on every endpoint.
 func (l Liveness) Mark(svcs []Service) {
 	for i := range svcs {
 		for j := range svcs[i].Endpoints {
 			e := &svcs[i].Endpoints[j]
-			e.Live = true
+			e.Live, e.HostNetwork = true, l.NodeAddrs[e.IP]
+			if e.HostNetwork || l.LiveIPs[e.IP] {
+				continue
+			}
 			for _, p := range l.PodRanges {
-				if p.Contains(e.IP) && !l.LiveIPs[e.IP] {
+				if p.Contains(e.IP) {
 					e.Live = false
 					break
 				}
 			}
 		}
 	}
+}
+
+func familyOf(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		return IPv6
+	}
+	return IPv4
 }
 
 // ErrBadVIP is returned by ParseVIP.

@@ -12,7 +12,8 @@ import (
 )
 
 // expected lists the frontends the generator wrote for svcs, with the
-// endpoints kube-proxy sends each to, in the given mode.
+// endpoints kube-proxy sends each to, in the given mode: what kube-proxy's
+// syncProxyRules decides, said again independently of the generator.
 func expected(svcs []kpgen.Service, mode Mode) []Service {
 	var out []Service
 	eps := func(in []kpgen.Endpoint) []Endpoint {
@@ -23,51 +24,72 @@ func expected(svcs []kpgen.Service, mode Mode) []Service {
 		return o
 	}
 	for _, s := range svcs {
-		name := s.PortNameString()
-		base := Service{Name: name, Port: s.Port, Protocol: s.Protocol}
-		c := base
-		c.Type, c.VIP, c.Endpoints = TypeClusterIP, s.ClusterIP, eps(s.Endpoints)
-		out = append(out, c)
-		ext := eps(s.Endpoints)
-		policy := ""
-		if s.LocalPolicy {
-			policy = "Local"
-			var local []kpgen.Endpoint
-			for _, e := range s.Endpoints {
-				if e.Local {
-					local = append(local, e)
+		var local []kpgen.Endpoint
+		for _, e := range s.Endpoints {
+			if e.Local {
+				local = append(local, e)
+			}
+		}
+		external := s.NodePort != 0 || len(s.ExternalIPs) > 0 || len(s.LoadBalancerIPs) > 0
+		extLocal := s.LocalPolicy && external
+		has := len(s.Endpoints) > 0
+		family := IPv4
+		if s.ClusterIP.Is6() {
+			family = IPv6
+		}
+		base := Service{Name: s.PortNameString(), Port: s.Port, Protocol: s.Protocol, IPFamily: family, Endpoints: []Endpoint{}}
+		// frontend fills in what traffic to one frontend finds: endpoints,
+		// or what happens without them.
+		frontend := func(x Service, localPolicy bool) Service {
+			use := s.Endpoints
+			if localPolicy {
+				x.TrafficPolicy = "Local"
+				use = local
+			}
+			switch {
+			case !has:
+				x.NoEndpoints, x.TrafficPolicy = NoEndpointsReject, ""
+			case len(use) == 0:
+				x.NoEndpoints = NoEndpointsDrop
+			default:
+				x.Endpoints = eps(use)
+				if s.Affinity > 0 {
+					x.SessionAffinity, x.SessionAffinityTimeout = "ClientIP", s.Affinity
 				}
 			}
-			ext = eps(local)
+			return x
 		}
-		if len(s.Endpoints) == 0 {
-			policy = ""
-		}
+		c := base
+		c.Type, c.VIP = TypeClusterIP, s.ClusterIP
+		out = append(out, frontend(c, s.InternalLocal))
 		if s.NodePort != 0 {
 			n := base
-			n.Type, n.Port, n.Endpoints, n.TrafficPolicy = TypeNodePort, s.NodePort, ext, policy
-			out = append(out, n)
+			n.Type, n.Port = TypeNodePort, s.NodePort
+			out = append(out, frontend(n, extLocal))
 		}
 		for _, ip := range s.ExternalIPs {
 			x := base
-			x.Type, x.VIP, x.Endpoints, x.TrafficPolicy = TypeExternalIP, ip, ext, policy
-			if mode == ModeNFTables || len(s.Endpoints) == 0 {
+			x.Type, x.VIP = TypeExternalIP, ip
+			if mode == ModeNFTables || !has {
 				x.Type = TypeExternal
 			}
-			out = append(out, x)
+			out = append(out, frontend(x, extLocal))
 		}
 		for _, ip := range s.LoadBalancerIPs {
 			x := base
-			x.Type, x.VIP, x.Endpoints, x.TrafficPolicy = TypeLoadBalancer, ip, ext, policy
-			if mode == ModeNFTables && len(s.SourceRanges) == 0 || len(s.Endpoints) == 0 {
+			x.Type, x.VIP = TypeLoadBalancer, ip
+			// nftables mode tells a load balancer IP only by its firewall;
+			// iptables mode by the nat rule, which exists with endpoints.
+			fw := len(s.SourceRanges) > 0 && (mode == ModeNFTables || has)
+			if mode == ModeNFTables && !fw || mode == ModeIPTables && !has {
 				x.Type = TypeExternal
 			}
-			if mode == ModeIPTables && len(s.Endpoints) > 0 {
+			if fw {
 				for _, r := range s.SourceRanges {
 					x.SourceRanges = append(x.SourceRanges, r.String())
 				}
 			}
-			out = append(out, x)
+			out = append(out, frontend(x, extLocal))
 		}
 	}
 	sortServices(out)
@@ -86,14 +108,18 @@ func withoutChains(s []Service) []Service {
 }
 
 func TestDecodeIPTablesGenerated(t *testing.T) {
-	svcs := kpgen.LabServices(netip.MustParseAddr("198.18.0.6"))
-	rs, err := netstate.ParseIPTablesSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := withoutChains(DecodeIPTables(rs))
-	if diff := cmp.Diff(expected(svcs, ModeIPTables), got, addrOpt); diff != "" {
-		t.Errorf("DecodeIPTables (-want +got):\n%s", diff)
+	for name, svcs := range map[string][]kpgen.Service{
+		"lab":    kpgen.LabServices(netip.MustParseAddr("198.18.0.6")),
+		"shapes": kpgen.ShapeServices(),
+	} {
+		rs, err := netstate.ParseIPTablesSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := withoutChains(DecodeIPTables(rs))
+		if diff := cmp.Diff(expected(svcs, ModeIPTables), got, addrOpt); diff != "" {
+			t.Errorf("%s: DecodeIPTables (-want +got):\n%s", name, diff)
+		}
 	}
 }
 
@@ -119,7 +145,7 @@ COMMIT
 		t.Fatal(err)
 	}
 	got := DecodeIPTables(rs)
-	want := []Service{{Name: "a/b:c", VIP: netip.MustParseAddr("198.18.200.1"), Port: 80, Protocol: "tcp", Type: TypeClusterIP, Chain: "KUBE-SVC-A",
+	want := []Service{{Name: "a/b:c", VIP: netip.MustParseAddr("198.18.200.1"), Port: 80, Protocol: "tcp", Type: TypeClusterIP, IPFamily: IPv4, Chain: "KUBE-SVC-A",
 		Endpoints: []Endpoint{
 			{IP: netip.MustParseAddr("198.18.0.1"), Port: 80, Weight: 1.5, Live: true},
 			{IP: netip.MustParseAddr("198.18.0.2"), Port: 80, Weight: 0.75, Live: true},
@@ -193,9 +219,9 @@ func TestDecodeIPVS(t *testing.T) {
 	}}
 	got := DecodeIPVS(st, map[netip.Addr]bool{a("198.18.200.10"): true})
 	want := []Service{
-		{VIP: a("198.18.200.10"), Port: 80, Protocol: "tcp", Type: TypeClusterIP, Chain: "TCP 198.18.200.10:80",
+		{VIP: a("198.18.200.10"), Port: 80, Protocol: "tcp", Type: TypeClusterIP, IPFamily: IPv4, Chain: "TCP 198.18.200.10:80",
 			Endpoints: []Endpoint{{IP: a("198.18.0.6"), Port: 8080, Weight: 1, Live: true}}},
-		{VIP: a("198.18.100.1"), Port: 30080, Protocol: "tcp", Type: TypeNodePort, Chain: "TCP 198.18.100.1:30080", Endpoints: []Endpoint{}},
+		{VIP: a("198.18.100.1"), Port: 30080, Protocol: "tcp", Type: TypeNodePort, IPFamily: IPv4, Chain: "TCP 198.18.100.1:30080", Endpoints: []Endpoint{}},
 	}
 	if diff := cmp.Diff(want, got, addrOpt); diff != "" {
 		t.Errorf("DecodeIPVS (-want +got):\n%s", diff)

@@ -2,10 +2,13 @@ package kubeproxy
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +212,148 @@ func TestLabIPTablesDualStack(t *testing.T) {
 	sortServices(got)
 	if diff := cmp.Diff(want, got, addrOpt); diff != "" {
 		t.Errorf("dual-stack services (-want +got):\n%s", diff)
+	}
+}
+
+// TestLabShapes loads the kube-proxy fixtures of shapes_test.go into the
+// kernel (iptables-restore, nft -f), reads them back the way netdiag does on
+// a node and decodes them: the fixtures are valid rules, and the netlink
+// readers see what the unit tests decode.
+func TestLabShapes(t *testing.T) {
+	testlab.RequireRoot(t)
+	testlab.RequireTool(t, "iptables-restore", "nft")
+	node := testlab.NewNetNS(t)
+	ns, err := nsutil.Open(testlab.NetNSPath(node))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	load := func(bin string, args []string, file string) {
+		t.Helper()
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := exec.Command("ip", append([]string{"netns", "exec", node, bin}, args...)...)
+		cmd.Stdin = f
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s < %s: %v\n%s", bin, file, err, out)
+		}
+	}
+	load("iptables-restore", nil, "testdata/iptables-shapes.save")
+	load("nft", []string{"-f", "-"}, "testdata/nftables-shapes.nft")
+
+	_, sets, err := netstate.IPTablesBackends(ns, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := withoutChains(DecodeIPTables(sets[netstate.IPTablesNFT]))
+	if diff := cmp.Diff(shapeWant(TypeExternalIP, TypeLoadBalancer, "198.19.128.0/25", "198.18.100.0/24"), got, addrOpt); diff != "" {
+		t.Errorf("iptables (-want +got):\n%s", diff)
+	}
+
+	rs, err := netstate.NFTDump(ns, "ip", "kube-proxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := rs.Table("ip", "kube-proxy")
+	for i := range tab.Chains {
+		for j := range tab.Chains[i].Rules {
+			tab.Chains[i].Rules[j].Handle = 0
+		}
+	}
+	// Compared as JSON: what the fixture holds.
+	var fixture, kernel any
+	b, err := os.ReadFile("testdata/nftables-shapes.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := json.Marshal(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(kb, &kernel); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fixture, kernel); diff != "" {
+		t.Errorf("NFTDump of testdata/nftables-shapes.nft differs from testdata/nftables-shapes.json (-fixture +kernel):\n%s", diff)
+	}
+	res, err := Load(ns, "/", "auto", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != ModeNFTables {
+		t.Errorf("mode %s, want nftables (table ip kube-proxy exists)", res.Mode)
+	}
+	if diff := cmp.Diff(shapeWant(TypeExternal, TypeExternal, "198.18.100.0/24", "198.19.128.0/25"), withoutChains(res.Services), addrOpt); diff != "" {
+		t.Errorf("nftables (-want +got):\n%s", diff)
+	}
+}
+
+// TestLabGeneratedShapes: the generator's rules for the same shapes, in
+// both modes and both families, load into the kernel and decode to what
+// kube-proxy's would.
+func TestLabGeneratedShapes(t *testing.T) {
+	testlab.RequireRoot(t)
+	testlab.RequireTool(t, "iptables-restore", "ip6tables-restore", "nft")
+	cfg4, v4 := kpgen.LabConfig(), kpgen.ShapeServices()
+	cfg6, v6 := kpgen.IPv6(cfg4, v4)
+	for _, tc := range []struct {
+		name string
+		cfg  kpgen.Config
+		svcs []kpgen.Service
+	}{{"ipv4", cfg4, v4}, {"ipv6", cfg6, v6}} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := testlab.NewNetNS(t)
+			ns, err := nsutil.Open(testlab.NetNSPath(node))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ns.Close()
+			restore, fam := "iptables-restore", "ip"
+			if tc.name == "ipv6" {
+				restore, fam = "ip6tables-restore", "ip6"
+			}
+			for _, r := range []struct {
+				bin   string
+				args  []string
+				rules string
+			}{{restore, nil, kpgen.IPTables(tc.cfg, tc.svcs)}, {"nft", []string{"-f", "-"}, kpgen.NFTables(tc.cfg, tc.svcs)}} {
+				cmd := exec.Command("ip", append([]string{"netns", "exec", node, r.bin}, r.args...)...)
+				cmd.Stdin = strings.NewReader(r.rules)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s: %v\n%s", r.bin, err, out)
+				}
+			}
+			var sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset
+			if fam == "ip" {
+				_, sets, err = netstate.IPTablesBackends(ns, "/")
+			} else {
+				_, sets, err = netstate.IP6TablesBackends(ns, "/")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := withoutChains(DecodeIPTables(sets[netstate.IPTablesNFT]))
+			if diff := cmp.Diff(expected(tc.svcs, ModeIPTables), got, addrOpt); diff != "" {
+				t.Errorf("iptables (-want +got):\n%s", diff)
+			}
+			rs, err := netstate.NFTDump(ns, fam, "kube-proxy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := expected(tc.svcs, ModeNFTables)
+			for i := range want {
+				// The kernel sorts a set's elements.
+				sort.Strings(want[i].SourceRanges)
+			}
+			if diff := cmp.Diff(want, withoutChains(DecodeNFTables(rs.Table(fam, "kube-proxy"))), addrOpt); diff != "" {
+				t.Errorf("nftables (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

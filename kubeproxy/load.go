@@ -80,10 +80,11 @@ func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTabl
 		return nil, fmt.Errorf("no kube-proxy rules found: no table kube-proxy in nftables, no IPVS virtual servers, no KUBE-SERVICES chain in iptables (is kube-proxy running, or does the CNI replace it, e.g. Cilium?)")
 	}
 	svcs := []Service{}
-	for _, rs := range []*netstate.IPTablesRuleset{sets[best], sets6[best]} {
-		if rs != nil {
-			svcs = append(svcs, DecodeIPTables(rs)...)
-		}
+	if rs := sets[best]; rs != nil {
+		svcs = append(svcs, decodeIPTables(rs, IPv4)...)
+	}
+	if rs := sets6[best]; rs != nil {
+		svcs = append(svcs, decodeIPTables(rs, IPv6)...)
 	}
 	return &Result{Mode: ModeIPTables, Services: svcs, Notes: notes}, nil
 }

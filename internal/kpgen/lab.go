@@ -95,3 +95,44 @@ func NAT64(a netip.Addr) netip.Addr {
 	copy(b[12:], v4[:])
 	return netip.AddrFrom16(b)
 }
+
+// ShapeServices are the service shapes whose rules differ in kube-proxy:
+// ClusterIP with several endpoints, externalTrafficPolicy Local with and
+// without local endpoints, external IPs, a load balancer with source ranges
+// that hold the node IP and ClientIP affinity, a service without endpoints
+// (REJECT), internalTrafficPolicy Local with and without local endpoints
+// (DROP), and one service with UDP, TCP and SCTP ports. Addresses are in
+// 198.18.0.0/15; the node is LabConfig's 198.18.100.1.
+func ShapeServices() []Service {
+	ep := func(ip string, port uint16, local bool) Endpoint { return Endpoint{IP: addr(ip), Port: port, Local: local} }
+	return []Service{
+		{Namespace: "ns1", Name: "svc1", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.1"), Port: 80,
+			Endpoints: []Endpoint{ep("198.18.0.11", 8080, true), ep("198.18.1.12", 8080, false), ep("198.18.2.13", 8080, false)}},
+		{Namespace: "ns2", Name: "svc2", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.2"), Port: 80, NodePort: 30002,
+			LocalPolicy: true, HealthCheckNodePort: 30000, ExternalIPs: []netip.Addr{addr("198.19.1.2")}, LoadBalancerIPs: []netip.Addr{addr("198.19.0.2")},
+			Endpoints: []Endpoint{ep("198.18.1.21", 80, false)}},
+		{Namespace: "ns3", Name: "svc3", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.3"), Port: 80, NodePort: 30003,
+			LocalPolicy: true, HealthCheckNodePort: 30013,
+			Endpoints: []Endpoint{ep("198.18.0.31", 80, true), ep("198.18.1.32", 80, false)}},
+		{Namespace: "ns4", Name: "svc4", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.4"), Port: 80,
+			ExternalIPs: []netip.Addr{addr("198.19.1.4")},
+			Endpoints:   []Endpoint{ep("198.18.0.41", 80, true), ep("198.18.1.42", 80, false)}},
+		{Namespace: "ns5", Name: "svc5", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.5"), Port: 80, NodePort: 30005,
+			LoadBalancerIPs: []netip.Addr{addr("198.19.0.5"), addr("198.19.0.6")},
+			SourceRanges:    []netip.Prefix{netip.MustParsePrefix("198.19.128.0/25"), netip.MustParsePrefix("198.18.100.0/24")},
+			Affinity:        10800,
+			Endpoints:       []Endpoint{ep("198.18.0.51", 80, true), ep("198.18.1.52", 80, false)}},
+		{Namespace: "ns6", Name: "svc6", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.6"), Port: 80, NodePort: 30006,
+			ExternalIPs: []netip.Addr{addr("198.19.1.6")}},
+		{Namespace: "ns7", Name: "svc7", Protocol: "tcp", ClusterIP: addr("198.18.201.7"), Port: 80, InternalLocal: true,
+			Endpoints: []Endpoint{ep("198.18.1.71", 80, false)}},
+		{Namespace: "ns8", Name: "svc8", PortName: "http", Protocol: "tcp", ClusterIP: addr("198.18.201.8"), Port: 80, InternalLocal: true,
+			Endpoints: []Endpoint{ep("198.18.0.81", 8080, true), ep("198.18.1.82", 8080, false)}},
+		{Namespace: "ns9", Name: "svc9", PortName: "dns", Protocol: "udp", ClusterIP: addr("198.18.201.9"), Port: 53, Affinity: 600,
+			Endpoints: []Endpoint{ep("198.18.0.91", 5353, true), ep("198.18.1.92", 5353, false)}},
+		{Namespace: "ns9", Name: "svc9", PortName: "dns-tcp", Protocol: "tcp", ClusterIP: addr("198.18.201.9"), Port: 53,
+			Endpoints: []Endpoint{ep("198.18.0.91", 5353, true), ep("198.18.1.92", 5353, false)}},
+		{Namespace: "ns9", Name: "svc9", PortName: "sig", Protocol: "sctp", ClusterIP: addr("198.18.201.9"), Port: 9999,
+			Endpoints: []Endpoint{ep("198.18.0.91", 9999, true)}},
+	}
+}

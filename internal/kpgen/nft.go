@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
-	"net/netip"
 	"strings"
 )
 
@@ -33,143 +32,222 @@ func NFTFirewallChain(s Service) string { return "firewall-" + nftBase(nftSvcNam
 
 // NFTEndpointChain is the endpoint-… chain of one endpoint.
 func NFTEndpointChain(s Service, e Endpoint) string {
-	return "endpoint-" + nftBase(nftSvcName(s)+"__"+e.IP.String()+"/"+fmt.Sprint(e.Port))
+	// Colons may not appear in chain names: kube-proxy writes IPv6 with dots.
+	ip := strings.ReplaceAll(e.IP.String(), ":", ".")
+	return "endpoint-" + nftBase(nftSvcName(s)+"__"+ip+"/"+fmt.Sprint(e.Port))
 }
 
-// NFTables returns `nft -f` input for table ip kube-proxy in kube-proxy's
-// nftables-mode layout (kube-proxy 1.31+).
+// NFTables returns `nft -f` input for table ip (or ip6, when the cluster CIDR
+// is IPv6) kube-proxy in kube-proxy's nftables-mode layout (1.31 to 1.34:
+// setupNFTables and syncProxyRules).
 func NFTables(cfg Config, svcs []Service) string {
 	var b strings.Builder
 	mark := cfg.mark()
 	cl := cfg.ClusterCIDR.String()
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w(`add table ip kube-proxy { comment "rules for kube-proxy" ; }`)
-	w(`add set ip kube-proxy cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }`)
-	w(`add set ip kube-proxy nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }`)
-	w(`add map ip kube-proxy firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`)
-	w(`add map ip kube-proxy no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`)
-	w(`add map ip kube-proxy no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`)
-	w(`add map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`)
-	w(`add map ip kube-proxy service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`)
-	w(`add chain ip kube-proxy filter-prerouting { type filter hook prerouting priority -110 ; }`)
-	w(`add chain ip kube-proxy filter-input { type filter hook input priority -110 ; }`)
-	w(`add chain ip kube-proxy filter-forward { type filter hook forward priority -110 ; }`)
-	w(`add chain ip kube-proxy filter-output { type filter hook output priority -110 ; }`)
-	w(`add chain ip kube-proxy filter-output-post-dnat { type filter hook output priority -90 ; }`)
-	w(`add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority -100 ; }`)
-	w(`add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }`)
-	w(`add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority 100 ; }`)
-	for _, c := range []string{"cluster-ips-check", "firewall-check", "mark-for-masquerade", "masquerading", "nodeport-endpoints-check", "services", "service-endpoints-check"} {
-		w("add chain ip kube-proxy %s", c)
+	fam, ipX, addrType := "ip", "ip", "ipv4_addr"
+	if cfg.ClusterCIDR.Addr().Is6() {
+		fam, ipX, addrType = "ip6", "ip6", "ipv6_addr"
 	}
-	w(`add chain ip kube-proxy reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`)
-	w("add rule ip kube-proxy filter-input ct state new jump nodeport-endpoints-check")
-	w("add rule ip kube-proxy filter-input ct state new jump service-endpoints-check")
-	w("add rule ip kube-proxy filter-forward ct state new jump service-endpoints-check")
-	w("add rule ip kube-proxy filter-output ct state new jump service-endpoints-check")
-	w("add rule ip kube-proxy filter-prerouting ct state new jump firewall-check")
-	w("add rule ip kube-proxy filter-output ct state new jump firewall-check")
-	w("add rule ip kube-proxy nat-output jump services")
-	w("add rule ip kube-proxy nat-prerouting jump services")
-	w("add rule ip kube-proxy nat-postrouting jump masquerading")
-	w("add rule ip kube-proxy filter-forward ct state new jump cluster-ips-check")
-	w("add rule ip kube-proxy filter-output-post-dnat ct state new jump cluster-ips-check")
-	w("add rule ip kube-proxy mark-for-masquerade mark set mark or %s", mark)
-	w("add rule ip kube-proxy masquerading mark and %s == 0 return", mark)
-	w("add rule ip kube-proxy masquerading mark set mark xor %s", mark)
-	w("add rule ip kube-proxy masquerading masquerade fully-random")
-	w(`add rule ip kube-proxy cluster-ips-check ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`)
+	w := func(format string, args ...any) {
+		fmt.Fprintf(&b, strings.ReplaceAll(format, "TABLE", fam+" kube-proxy")+"\n", args...)
+	}
+	w(`add table TABLE { comment "rules for kube-proxy" ; }`)
+	w(`add chain TABLE filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }`)
+	w(`add chain TABLE filter-output-pre-dnat { type filter hook output priority -110 ; }`)
+	w(`add chain TABLE filter-input { type filter hook input priority 0 ; }`)
+	w(`add chain TABLE filter-forward { type filter hook forward priority 0 ; }`)
+	w(`add chain TABLE filter-output { type filter hook output priority 0 ; }`)
+	w(`add chain TABLE nat-prerouting { type nat hook prerouting priority -100 ; }`)
+	w(`add chain TABLE nat-output { type nat hook output priority -100 ; }`)
+	w(`add chain TABLE nat-postrouting { type nat hook postrouting priority 100 ; }`)
+	for _, c := range []string{"nodeport-endpoints-check", "service-endpoints-check", "firewall-check", "services", "masquerading", "cluster-ips-check", "mark-for-masquerade"} {
+		w("add chain TABLE %s", c)
+	}
+	w("add rule TABLE filter-input ct state new jump nodeport-endpoints-check")
+	w("add rule TABLE filter-input ct state new jump service-endpoints-check")
+	w("add rule TABLE filter-forward ct state new jump service-endpoints-check")
+	w("add rule TABLE filter-output ct state new jump service-endpoints-check")
+	w("add rule TABLE filter-prerouting-pre-dnat ct state new jump firewall-check")
+	w("add rule TABLE filter-output-pre-dnat ct state new jump firewall-check")
+	w("add rule TABLE nat-output jump services")
+	w("add rule TABLE nat-prerouting jump services")
+	w("add rule TABLE nat-postrouting jump masquerading")
+	w("add rule TABLE filter-forward ct state new jump cluster-ips-check")
+	w("add rule TABLE filter-output ct state new jump cluster-ips-check")
+	w("add rule TABLE mark-for-masquerade mark set mark or %s", mark)
+	w("add rule TABLE masquerading mark and %s == 0 return", mark)
+	w("add rule TABLE masquerading mark set mark xor %s", mark)
+	w("add rule TABLE masquerading masquerade fully-random")
+	w(`add set TABLE cluster-ips { type %s ; comment "Active ClusterIPs" ; }`, addrType)
+	w(`add rule TABLE cluster-ips-check %s daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`, ipX)
 	if cfg.ServiceCIDR.IsValid() {
-		w(`add rule ip kube-proxy cluster-ips-check ip daddr { %s } drop comment "Drop traffic to unallocated ClusterIPs"`, cfg.ServiceCIDR)
+		w(`add rule TABLE cluster-ips-check %s daddr { %s } drop comment "Drop traffic to unallocated ClusterIPs"`, ipX, cfg.ServiceCIDR)
 	}
+	w(`add set TABLE nodeport-ips { type %s ; comment "IPs that accept NodePort traffic" ; }`, addrType)
 	for _, ip := range cfg.NodeIPs {
-		w("add element ip kube-proxy nodeport-ips { %s }", ip)
+		if ip.Is6() == (fam == "ip6") {
+			w("add element TABLE nodeport-ips { %s }", ip)
+		}
 	}
-	w("add rule ip kube-proxy reject-chain reject")
-	w("add rule ip kube-proxy service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
-	w("add rule ip kube-proxy nodeport-endpoints-check ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports")
-	w("add rule ip kube-proxy firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips")
-	w("add rule ip kube-proxy services ip daddr . meta l4proto . th dport vmap @service-ips")
-	w("add rule ip kube-proxy services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports")
+	w(`add map TABLE no-endpoint-services { type %s . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`, addrType)
+	w(`add map TABLE no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`)
+	w(`add chain TABLE reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`)
+	w("add rule TABLE reject-chain reject")
+	w("add rule TABLE service-endpoints-check %s daddr . meta l4proto . th dport vmap @no-endpoint-services", ipX)
+	w("add rule TABLE nodeport-endpoints-check %s daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports", ipX)
+	w(`add map TABLE firewall-ips { type %s . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`, addrType)
+	w("add rule TABLE firewall-check %s daddr . meta l4proto . th dport vmap @firewall-ips", ipX)
+	w(`add map TABLE service-ips { type %s . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`, addrType)
+	w(`add map TABLE service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`)
+	w("add rule TABLE services %s daddr . meta l4proto . th dport vmap @service-ips", ipX)
+	w("add rule TABLE services %s daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports", ipX)
 
 	for _, s := range svcs {
 		name := s.PortNameString()
 		p := s.Protocol
-		w("# %s", name)
-		w("add element ip kube-proxy cluster-ips { %s }", s.ClusterIP)
-		externals := append(append([]netip.Addr(nil), s.ExternalIPs...), s.LoadBalancerIPs...)
-		if len(s.Endpoints) == 0 {
-			w(`add element ip kube-proxy no-endpoint-services { %s . %s . %d comment "%s" : goto reject-chain }`, s.ClusterIP, p, s.Port, name)
-			for _, ip := range externals {
-				w(`add element ip kube-proxy no-endpoint-services { %s . %s . %d comment "%s" : goto reject-chain }`, ip, p, s.Port, name)
-			}
-			if s.NodePort != 0 {
-				w(`add element ip kube-proxy no-endpoint-nodeports { %s . %d comment "%s" : goto reject-chain }`, p, s.NodePort, name)
-			}
-			continue
+		pl := planFor(s)
+		svc, loc, ext, fw := NFTServiceChain(s), NFTLocalChain(s), NFTExternalChain(s), NFTFirewallChain(s)
+		internalChain, externalPolicy := svc, svc
+		if pl.internalLocal {
+			internalChain = loc
 		}
-		svc := NFTServiceChain(s)
-		// Chains first: a rule may only name chains that exist.
-		w("add chain ip kube-proxy %s", svc)
-		for _, e := range s.Endpoints {
-			ep := NFTEndpointChain(s, e)
-			w("add chain ip kube-proxy %s", ep)
-			w("add rule ip kube-proxy %s ip saddr %s jump mark-for-masquerade", ep, e.IP)
-			w("add rule ip kube-proxy %s meta l4proto %s dnat to %s", ep, p, epString(e))
+		if pl.externalLocal {
+			externalPolicy = loc
 		}
-		w("add rule ip kube-proxy %s ip daddr %s ip saddr != %s jump mark-for-masquerade", svc, s.ClusterIP, cl)
-		w("add rule ip kube-proxy %s %s", svc, numgen(s, s.Endpoints))
-		w("add element ip kube-proxy service-ips { %s . %s . %d : goto %s }", s.ClusterIP, p, s.Port, svc)
-		if !s.hasExternal() {
-			continue
-		}
-		ext := NFTExternalChain(s)
-		w("add chain ip kube-proxy %s", ext)
-		if s.LocalPolicy {
-			w(`add rule ip kube-proxy %s ip saddr %s goto %s comment "short-circuit pod traffic"`, ext, cl, svc)
-			w(`add rule ip kube-proxy %s fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`, ext)
-			w(`add rule ip kube-proxy %s fib saddr type local goto %s comment "short-circuit local traffic"`, ext, svc)
-			local := s.localEndpoints()
-			if len(local) > 0 {
-				loc := NFTLocalChain(s)
-				w("add chain ip kube-proxy %s", loc)
-				w("add rule ip kube-proxy %s %s", loc, numgen(s, local))
-				w("add rule ip kube-proxy %s goto %s", ext, loc)
-			} else {
-				for _, ip := range externals {
-					w(`add element ip kube-proxy no-endpoint-services { %s . %s . %d comment "%s" : drop }`, ip, p, s.Port, name)
-				}
-				if s.NodePort != 0 {
-					w(`add element ip kube-proxy no-endpoint-nodeports { %s . %d comment "%s" : drop }`, p, s.NodePort, name)
-				}
-			}
+		intVerdict, extVerdict := "", ""
+		if !pl.hasEndpoints {
+			intVerdict, extVerdict = "goto reject-chain", "goto reject-chain"
 		} else {
-			w("add rule ip kube-proxy %s jump mark-for-masquerade", ext)
-			w("add rule ip kube-proxy %s goto %s", ext, svc)
+			if !pl.hasInternal {
+				intVerdict = "drop"
+			}
+			if !pl.hasExternal {
+				extVerdict = "drop"
+			}
+		}
+		w("# %s", name)
+		// Chains first: a rule or element may only name chains that exist.
+		for _, e := range pl.reachable {
+			w("add chain TABLE %s", NFTEndpointChain(s, e))
+		}
+		if pl.usesCluster {
+			w("add chain TABLE %s", svc)
+		}
+		if pl.usesLocal {
+			w("add chain TABLE %s", loc)
+		}
+		if pl.usesExt {
+			w("add chain TABLE %s", ext)
+		}
+		usesFW := len(s.LoadBalancerIPs) > 0 && len(s.SourceRanges) > 0
+		if usesFW {
+			w("add chain TABLE %s", fw)
+		}
+		if s.Affinity > 0 {
+			for _, e := range pl.reachable {
+				w("add set TABLE %s { type %s ; flags dynamic,timeout ; timeout %ds ; }", nftAffinitySet(s, e), addrType, s.Affinity)
+			}
+		}
+
+		w("add element TABLE cluster-ips { %s }", s.ClusterIP)
+		if pl.hasInternal {
+			w("add element TABLE service-ips { %s . %s . %d : goto %s }", s.ClusterIP, p, s.Port, internalChain)
+		} else {
+			w(`add element TABLE no-endpoint-services { %s . %s . %d comment "%s" : %s }`, s.ClusterIP, p, s.Port, name, intVerdict)
 		}
 		for _, ip := range s.ExternalIPs {
-			w("add element ip kube-proxy service-ips { %s . %s . %d : goto %s }", ip, p, s.Port, ext)
-		}
-		fw := NFTFirewallChain(s)
-		if len(s.SourceRanges) > 0 && len(s.LoadBalancerIPs) > 0 {
-			w("add chain ip kube-proxy %s", fw)
-			var rs []string
-			for _, r := range s.SourceRanges {
-				rs = append(rs, r.String())
+			if pl.hasEndpoints {
+				w("add element TABLE service-ips { %s . %s . %d : goto %s }", ip, p, s.Port, ext)
 			}
-			w("add rule ip kube-proxy %s ip saddr != { %s } drop", fw, strings.Join(rs, ", "))
+			if !pl.hasExternal {
+				w(`add element TABLE no-endpoint-services { %s . %s . %d comment "%s" : %s }`, ip, p, s.Port, name, extVerdict)
+			}
 		}
 		for _, ip := range s.LoadBalancerIPs {
-			w("add element ip kube-proxy service-ips { %s . %s . %d : goto %s }", ip, p, s.Port, ext)
-			if len(s.SourceRanges) > 0 {
-				w("add element ip kube-proxy firewall-ips { %s . %s . %d : goto %s }", ip, p, s.Port, fw)
+			if pl.hasEndpoints {
+				w("add element TABLE service-ips { %s . %s . %d : goto %s }", ip, p, s.Port, ext)
+			}
+			if usesFW {
+				w("add element TABLE firewall-ips { %s . %s . %d : goto %s }", ip, p, s.Port, fw)
+			}
+		}
+		if !pl.hasExternal {
+			for _, ip := range s.LoadBalancerIPs {
+				w(`add element TABLE no-endpoint-services { %s . %s . %d comment "%s" : %s }`, ip, p, s.Port, name, extVerdict)
 			}
 		}
 		if s.NodePort != 0 {
-			w("add element ip kube-proxy service-nodeports { %s . %d : goto %s }", p, s.NodePort, ext)
+			if pl.hasEndpoints {
+				w("add element TABLE service-nodeports { %s . %d : goto %s }", p, s.NodePort, ext)
+			}
+			if !pl.hasExternal {
+				w(`add element TABLE no-endpoint-nodeports { %s . %d comment "%s" : %s }`, p, s.NodePort, name, extVerdict)
+			}
+		}
+
+		if pl.hasInternal && cfg.ClusterCIDR.IsValid() {
+			w("add rule TABLE %s %s daddr %s %s saddr != %s jump mark-for-masquerade", internalChain, ipX, s.ClusterIP, ipX, cl)
+		}
+		if pl.usesExt {
+			if !pl.externalLocal {
+				w("add rule TABLE %s jump mark-for-masquerade", ext)
+			} else {
+				if cfg.ClusterCIDR.IsValid() {
+					w(`add rule TABLE %s %s saddr %s goto %s comment "short-circuit pod traffic"`, ext, ipX, cl, svc)
+				}
+				w(`add rule TABLE %s fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`, ext)
+				w(`add rule TABLE %s fib saddr type local goto %s comment "short-circuit local traffic"`, ext, svc)
+			}
+			if pl.hasExternal {
+				w("add rule TABLE %s goto %s", ext, externalPolicy)
+			}
+		}
+		if usesFW {
+			var rs []string
+			allowFromNode := false
+			for _, r := range s.SourceRanges {
+				rs = append(rs, r.String())
+				for _, ip := range cfg.NodeIPs {
+					allowFromNode = allowFromNode || r.Contains(ip)
+				}
+			}
+			if allowFromNode {
+				for _, ip := range s.LoadBalancerIPs {
+					rs = append(rs, ip.String())
+				}
+			}
+			w("add rule TABLE %s %s saddr != { %s } drop", fw, ipX, strings.Join(rs, ", "))
+		}
+		if pl.usesCluster {
+			writeNFTBalance(w, s, svc, ipX, pl.cluster)
+		}
+		if pl.usesLocal {
+			writeNFTBalance(w, s, loc, ipX, pl.local)
+		}
+		for _, e := range pl.reachable {
+			ep := NFTEndpointChain(s, e)
+			w("add rule TABLE %s %s saddr %s jump mark-for-masquerade", ep, ipX, e.IP)
+			if s.Affinity > 0 {
+				w("add rule TABLE %s update @%s { %s saddr }", ep, nftAffinitySet(s, e), ipX)
+			}
+			w("add rule TABLE %s meta l4proto %s dnat to %s", ep, p, epString(e))
 		}
 	}
 	return b.String()
+}
+
+// nftAffinitySet is the affinity-… set of one endpoint (ClientIP affinity).
+func nftAffinitySet(s Service, e Endpoint) string {
+	return "affinity-" + strings.TrimPrefix(NFTEndpointChain(s, e), "endpoint-")
+}
+
+func writeNFTBalance(w func(string, ...any), s Service, chain, ipX string, eps []Endpoint) {
+	if s.Affinity > 0 {
+		for _, e := range eps {
+			w("add rule TABLE %s %s saddr @%s goto %s", chain, ipX, nftAffinitySet(s, e), NFTEndpointChain(s, e))
+		}
+	}
+	w("add rule TABLE %s %s", chain, numgen(s, eps))
 }
 
 func numgen(s Service, eps []Endpoint) string {
