@@ -23,6 +23,9 @@ func TestFilterCommand(t *testing.T) {
 		{args: []string{"filter", "tcp", "and", "port", "99999"}, code: 1, inStderr: "netdiag: filter: illegal port number 99999 > 65535: \"99999\" at column 14"},
 		{args: []string{"filter", "tcp", "or"}, code: 1, inStderr: "at end of expression (column 7)"},
 		{args: []string{"filter", "-y", "FDDI", "ip"}, code: 2, inStderr: "unsupported"},
+		// UTF-8 input is shown as written, and columns count characters.
+		{args: []string{"filter", "host", "café"}, code: 1, inStderr: "netdiag: filter: unexpected character: \"é\" at column 9\n"},
+		{args: []string{"filter", `host \Zürich and é`}, code: 1, inStderr: "netdiag: filter: unexpected character: \"é\" at column 18\n"},
 	}
 	for _, tc := range tests {
 		var out, errb bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 type tokKind int
@@ -20,7 +21,8 @@ const (
 	tKw   // keyword; text holds the canonical keyword
 )
 
-// token is one lexeme; pos is its 1-based column in the expression.
+// token is one lexeme; pos is its 1-based column in the expression, counted
+// in characters as a user counts them, not in bytes.
 type token struct {
 	kind tokKind
 	text string // as written, except keywords (canonical) and \escaped IDs (escape removed)
@@ -95,9 +97,16 @@ var (
 	reWord  = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?|^[&|]{2}`)
 )
 
+// maxV6Len is the longest textual IPv6 address (with an embedded IPv4 part);
+// it bounds the search below, which is quadratic in the candidate's length.
+const maxV6Len = 45
+
 // longestV6 returns the length of the longest prefix of s that is an IPv6 address.
 func longestV6(s string) int {
 	m := reV6.FindString(s)
+	if len(m) > maxV6Len {
+		m = m[:maxV6Len]
+	}
 	for n := len(m); n >= 2; n-- {
 		c := m[:n]
 		if !strings.Contains(c, ":") {
@@ -113,6 +122,14 @@ func longestV6(s string) int {
 // lex splits an expression into tokens.
 func lex(s string) ([]token, error) {
 	var toks []token
+	// column returns the 1-based character column of byte offset i; the
+	// offsets asked for only grow, so counting stays linear.
+	col, colAt := 1, 0
+	column := func(i int) int {
+		col += utf8.RuneCountInString(s[colAt:i])
+		colAt = i
+		return col
+	}
 	i := 0
 	for i < len(s) {
 		c := s[i]
@@ -120,7 +137,7 @@ func lex(s string) ([]token, error) {
 			i++
 			continue
 		}
-		pos := i + 1
+		pos := column(i)
 		rest := s[i:]
 		if c == '\\' {
 			j := 1
@@ -195,7 +212,10 @@ func lex(s string) ([]token, error) {
 		}
 		try(len(reID.FindString(rest)), tID)
 		if best.n == 0 {
-			return nil, &Error{Pos: pos, Token: string(c), Msg: "unexpected character"}
+			// The whole character, not its first byte read as Latin-1; a
+			// byte that is not UTF-8 stays a byte (quoted as \xNN).
+			_, size := utf8.DecodeRuneInString(rest)
+			return nil, &Error{Pos: pos, Token: rest[:size], Msg: "unexpected character"}
 		}
 		text := rest[:best.n]
 		t := token{kind: best.kind, text: text, pos: pos}
@@ -216,7 +236,7 @@ func lex(s string) ([]token, error) {
 		toks = append(toks, t)
 		i += best.n
 	}
-	toks = append(toks, token{kind: tEOF, pos: len(s) + 1})
+	toks = append(toks, token{kind: tEOF, pos: column(len(s))})
 	return toks, nil
 }
 
