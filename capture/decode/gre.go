@@ -68,17 +68,22 @@ func (p *Printer) gre(b []byte, length int) {
 		return v
 	}
 	if vers == 1 {
+		// Each field is read before its label is printed: a field cut
+		// short ends the line without the label, as in tcpdump.
 		if flags&0x2000 != 0 {
+			v := field(4)
 			p.s(", call ")
-			p.u(uint64(field(4) & 0xffff))
+			p.u(uint64(v & 0xffff))
 		}
 		if flags&0x1000 != 0 {
+			v := field(4)
 			p.s(", seq ")
-			p.u(uint64(field(4)))
+			p.u(uint64(v))
 		}
 		if flags&0x0080 != 0 {
+			v := field(4)
 			p.s(", ack ")
-			p.u(uint64(field(4)))
+			p.u(uint64(v))
 		}
 		if flags&0x1000 == 0 {
 			p.s(", no-payload")
@@ -95,16 +100,19 @@ func (p *Printer) gre(b []byte, length int) {
 			p.s(", sum 0x")
 			p.hex(uint64(sum))
 		}
+		ro := field(2)
 		p.s(", off 0x")
-		p.hex(uint64(field(2)))
+		p.hex(uint64(ro))
 	}
 	if flags&0x2000 != 0 {
+		v := field(4)
 		p.s(", key=0x")
-		p.hex(uint64(field(4)))
+		p.hex(uint64(v))
 	}
 	if flags&0x1000 != 0 {
+		v := field(4)
 		p.s(", seq ")
-		p.u(uint64(field(4)))
+		p.u(uint64(v))
 	}
 	if flags&0x4000 != 0 {
 		// Source route entries, up to the empty one.

@@ -184,7 +184,7 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 	p.i(plen)
 	if p.opts.Verbose > 0 && !info.frag && len(b) >= plen {
 		if sum := checksum(0, b[:plen]); sum != 0 {
-			s := binary.BigEndian.Uint16(b[2:])
+			s := p.be16(b, 2) // a 2- or 3-byte message ends in [|icmp] here, as in tcpdump
 			p.s(" (wrong icmp cksum ")
 			p.hex(uint64(s))
 			p.s(" (->")

@@ -552,7 +552,8 @@ func (p *Printer) ip6(b []byte, length int) {
 			}
 			p.u(uint64(offlg & 0xfff8))
 			p.c('|')
-			p.i(fl)
+			// tcpdump prints a negative length as the size_t it is.
+			p.u(uint64(fl))
 			p.c(')')
 			if offlg&0xfff8 != 0 {
 				return

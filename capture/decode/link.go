@@ -2,7 +2,9 @@ package decode
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
+	"runtime"
 	"strings"
 
 	"github.com/netdiag/netdiag/capture/pcapio"
@@ -51,7 +53,14 @@ func (p *Printer) run(fn func() int) (hdrlen int) {
 				return
 			}
 			if _, ok := r.(truncated); !ok {
-				panic(r)
+				re, ok := r.(runtime.Error)
+				if !ok {
+					panic(r)
+				}
+				// A printer read past a slice: a bug in netdiag that one
+				// packet must not turn into a dead capture. The line ends
+				// as a truncation and Print reports the bug.
+				p.bug = &DecodeError{Proto: p.proto, Err: re, Where: panicSite()}
 			}
 			// tcpdump dumps the whole packet (-x) after a truncation.
 			hdrlen = 0
@@ -646,4 +655,39 @@ func (p *Printer) padRight(s string, w int) {
 		p.c(' ')
 	}
 	p.s(s)
+}
+
+// DecodeError is a packet the printer failed on: a bug in netdiag, not a
+// malformed packet (those print as tcpdump prints them). The packet's line
+// was printed up to the failure, ending in " [|PROTO]"; the Printer stays
+// usable.
+type DecodeError struct {
+	Proto string // the printer that failed
+	Err   error  // the runtime error
+	Where string // file:line of the failure
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("decode %s: %v at %s: a netdiag bug, please report it with the packet (-x)", e.Proto, e.Err, e.Where)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// panicSite names the first frame of this package below the panic, from a
+// deferred recover.
+func panicSite() string {
+	var pcs [32]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		// Skip the recovering and re-panicking deferred functions.
+		deferred := strings.Contains(f.Function, ").run.func") || strings.Contains(f.Function, ").buffered.func") || strings.Contains(f.Function, ").sub.func")
+		if strings.Contains(f.Function, "/capture/decode.") && !deferred {
+			return fmt.Sprintf("%s:%d", f.File[strings.LastIndex(f.File, "/")+1:], f.Line)
+		}
+		if !more {
+			return "unknown"
+		}
+	}
 }

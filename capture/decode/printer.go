@@ -63,6 +63,8 @@ type Printer struct {
 	// tcpPayloadCaptured tells the TCP option printer (md5) whether the
 	// segment's payload is all in the capture.
 	tcpPayloadCaptured bool
+	// bug is the DecodeError of the packet being printed.
+	bug *DecodeError
 }
 
 // NewPrinter returns a printer writing to w. Print buffers output; call Flush
@@ -86,7 +88,9 @@ func (p *Printer) Flush() error { return p.w.Flush() }
 
 // Print writes the line(s) for one packet: the one-line summary, then the
 // hex/ASCII dump when -x/-X ask for it. It never fails on malformed packets,
-// which print as tcpdump prints them; errors come only from the writer.
+// which print as tcpdump prints them; errors come from the writer, or are a
+// *DecodeError when a bug in a printer cut the line short (the line is
+// written; go on with the next packet).
 // pkt.OrigLen must be the length on the wire: 0 (like any impossible
 // length) prints tcpdump's "[Invalid header: ...]" line. Output is buffered;
 // several Printers sharing one writer must Flush after each packet.
@@ -105,8 +109,14 @@ func (p *Printer) Print(pkt pcapio.Packet) error {
 	hdrlen := p.run(func() int { return p.link(data, length) })
 	p.dump(data, hdrlen)
 	p.out = append(p.out, '\n')
-	_, err := p.w.Write(p.out)
-	return err
+	if _, err := p.w.Write(p.out); err != nil {
+		return err
+	}
+	if bug := p.bug; bug != nil {
+		p.bug = nil
+		return bug
+	}
+	return nil
 }
 
 // maxSnaplen is libpcap's MAXIMUM_SNAPLEN.

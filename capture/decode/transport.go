@@ -418,7 +418,8 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 			if !lencheck(2) {
 				return bad()
 			}
-			v := binary.BigEndian.Uint16(cp)
+			// A u_int in tcpdump: minutes times 60 exceed 16 bits.
+			v := uint32(binary.BigEndian.Uint16(cp))
 			p.s(" 0x")
 			p.hex(uint64(v))
 			if v&1 != 0 {
