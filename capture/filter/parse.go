@@ -81,6 +81,19 @@ type parser struct {
 	toks []token
 	i    int
 	far  *Error // the error that got furthest, reported when every alternative fails
+
+	// unaries remembers unary's result at each token index. A "(" is
+	// first tried as arithmetic and, when that fails, read again as a
+	// parenthesised expression: without the memo, n nested parentheses
+	// are parsed n times each.
+	unaries map[int]unaryResult
+	work    int // tokens looked at, for the linearity test
+}
+
+type unaryResult struct {
+	a   arith
+	end int
+	err error
 }
 
 func parse(expr string) (node, error) {
@@ -105,7 +118,7 @@ func parse(expr string) (node, error) {
 	return n, nil
 }
 
-func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) peek() token { p.work++; return p.toks[p.i] }
 func (p *parser) peekN(n int) token {
 	if p.i+n < len(p.toks) {
 		return p.toks[p.i+n]
@@ -479,6 +492,20 @@ func (p *parser) arith(minPrec int) (arith, error) {
 }
 
 func (p *parser) unary() (arith, error) {
+	start := p.i
+	if r, ok := p.unaries[start]; ok {
+		p.i = r.end
+		return r.a, r.err
+	}
+	a, err := p.unary1()
+	if p.unaries == nil {
+		p.unaries = map[int]unaryResult{}
+	}
+	p.unaries[start] = unaryResult{a: a, end: p.i, err: err}
+	return a, err
+}
+
+func (p *parser) unary1() (arith, error) {
 	t := p.peek()
 	switch {
 	case t.kind == tNUM:
