@@ -3,12 +3,12 @@ package kubeproxy
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
 
 	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -120,46 +120,14 @@ func IPVSAddresses(ns *nsutil.NetNS) map[netip.Addr]bool {
 	return out
 }
 
-// PodRanges returns the node's pod address ranges: destinations of routes
-// through veths and bridges in the node netns.
+// PodRanges returns the pod address ranges that routes in ns lead to: the
+// pod bridge and pods' host veths (node.RoutePodRanges). node.PodRanges
+// also reads the CNI configuration and the kubelet's and kube-proxy's
+// settings.
 func PodRanges(ns *nsutil.NetNS) []netip.Prefix {
-	h, err := ns.NetlinkHandle()
-	if err != nil {
-		return nil
-	}
-	defer h.Close()
-	routes, err := h.RouteList(nil, netlink.FAMILY_ALL)
-	if err != nil {
-		return nil
-	}
-	kinds := map[int]string{}
 	var out []netip.Prefix
-	for _, r := range routes {
-		if r.Dst == nil || r.LinkIndex == 0 {
-			continue
-		}
-		k, ok := kinds[r.LinkIndex]
-		if !ok {
-			if l, err := h.LinkByIndex(r.LinkIndex); err == nil {
-				k = l.Type()
-			}
-			kinds[r.LinkIndex] = k
-		}
-		if k != "veth" && k != "bridge" {
-			continue
-		}
-		if p, ok := prefixOf(r.Dst); ok && p.Bits() > 0 {
-			out = append(out, p)
-		}
+	for _, r := range node.RoutePodRanges(ns) {
+		out = append(out, r.Prefix)
 	}
 	return out
-}
-
-func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
-	ip, ok := netip.AddrFromSlice(n.IP)
-	if !ok {
-		return netip.Prefix{}, false
-	}
-	ones, _ := n.Mask.Size()
-	return netip.PrefixFrom(ip.Unmap(), ones).Masked(), true
 }
