@@ -138,9 +138,11 @@ type Reader interface {
 	Nanosecond() bool
 }
 
-// Writer writes packets to a pcap or pcapng stream. Writes are buffered:
-// call Flush after each packet for tcpdump's -U, and always before closing
-// the underlying file.
+// Writer writes packets to a pcap or pcapng stream. Writes are buffered,
+// headers included: call Flush after each packet for tcpdump's -U, and
+// always before closing the underlying file. The underlying writer only
+// ever receives whole records (pcap) or blocks (pcapng), so a file cut off
+// between two writes is readable up to its end.
 type Writer interface {
 	WritePacket(p Packet) error
 	Flush() error

@@ -1,7 +1,6 @@
 package pcapio
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -12,20 +11,77 @@ import (
 // write(2) only every few hundred packets.
 const writeBufSize = 1 << 16
 
+// recordBuffer holds whole records (pcap records, pcapng blocks) and hands
+// them to the underlying writer only whole: every Write call ends on a
+// record boundary, so a capture killed between two writes (SIGKILL, a full
+// disk) leaves a file every reader accepts up to its last record. A record
+// larger than the buffer goes out in one Write of its own.
+//
+// Linux can still cut one write(2) at a page boundary when SIGKILL arrives
+// during it (generic_perform_write checks for fatal signals between
+// pages); that window is the write itself, not the time between flushes.
+type recordBuffer struct {
+	w    io.Writer
+	buf  []byte
+	pkts int   // packet records in buf
+	err  error // the first write error; the writer is done after it
+}
+
+func newRecordBuffer(w io.Writer) recordBuffer {
+	return recordBuffer{w: w, buf: make([]byte, 0, writeBufSize)}
+}
+
+// room makes space for a record of n bytes, flushing the whole records
+// already buffered when it would not fit.
+func (b *recordBuffer) room(n int) error {
+	if b.err != nil {
+		return b.err
+	}
+	if len(b.buf) > 0 && len(b.buf)+n > cap(b.buf) {
+		return b.flush()
+	}
+	return nil
+}
+
+// flush writes the buffered records in one Write. Errors of the underlying
+// writer are returned as they are (an *os.PathError already names the
+// file) and stick: the records are not written again.
+func (b *recordBuffer) flush() error {
+	if b.err != nil {
+		return b.err
+	}
+	if len(b.buf) == 0 {
+		return nil
+	}
+	n, err := b.w.Write(b.buf)
+	if err == nil && n < len(b.buf) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		b.err = err
+		return err
+	}
+	b.buf, b.pkts = b.buf[:0], 0
+	if cap(b.buf) > 4*writeBufSize {
+		// A huge record grew the buffer; do not keep it.
+		b.buf = make([]byte, 0, writeBufSize)
+	}
+	return nil
+}
+
 // PcapWriter writes a classic pcap stream (pcap-savefile(5)) in host (little-
 // endian) byte order, like tcpdump -w.
 type PcapWriter struct {
-	w     *bufio.Writer
-	order binary.ByteOrder
+	b     recordBuffer
+	order byteOrder
 	nano  bool
 	snap  uint32
-	hdr   [pcapRecordHdrSize]byte
 }
 
 var _ Writer = (*PcapWriter)(nil)
 
-// NewPcapWriter writes the 24-byte global header and returns a writer for
-// packet records. nano selects nanosecond timestamps (magic 0xa1b23c4d), as
+// NewPcapWriter buffers the 24-byte global header and returns a writer for
+// packet records; Flush writes it. nano selects nanosecond timestamps (magic 0xa1b23c4d), as
 // tcpdump --time-stamp-precision=nano does; snaplen 0 means 262144.
 func NewPcapWriter(w io.Writer, lt LinkType, snaplen uint32, nano bool) (*PcapWriter, error) {
 	return newPcapWriter(w, lt, snaplen, nano, binary.LittleEndian)
@@ -35,20 +91,21 @@ func newPcapWriter(w io.Writer, lt LinkType, snaplen uint32, nano bool, order bi
 	if snaplen == 0 {
 		snaplen = 262144
 	}
-	pw := &PcapWriter{w: bufio.NewWriterSize(w, writeBufSize), order: order, nano: nano, snap: snaplen}
+	pw := &PcapWriter{b: newRecordBuffer(w), order: binary.LittleEndian, nano: nano, snap: snaplen}
+	if order == binary.ByteOrder(binary.BigEndian) {
+		pw.order = binary.BigEndian
+	}
 	var h [24]byte
 	magic := uint32(magicMicro)
 	if nano {
 		magic = magicNano
 	}
-	order.PutUint32(h[0:], magic)
-	order.PutUint16(h[4:], 2)
-	order.PutUint16(h[6:], 4)
-	order.PutUint32(h[16:], snaplen)
-	order.PutUint32(h[20:], uint32(lt))
-	if _, err := pw.w.Write(h[:]); err != nil {
-		return nil, fmt.Errorf("write pcap header: %w", err)
-	}
+	pw.order.PutUint32(h[0:], magic)
+	pw.order.PutUint16(h[4:], 2)
+	pw.order.PutUint16(h[6:], 4)
+	pw.order.PutUint32(h[16:], snaplen)
+	pw.order.PutUint32(h[20:], uint32(lt))
+	pw.b.buf = append(pw.b.buf, h[:]...)
 	return pw, nil
 }
 
@@ -73,30 +130,29 @@ func (pw *PcapWriter) WritePacket(p Packet) error {
 	} else {
 		frac = uint32(ts.Nanosecond() / 1000)
 	}
-	pw.order.PutUint32(pw.hdr[0:], uint32(ts.Unix()))
-	pw.order.PutUint32(pw.hdr[4:], frac)
-	pw.order.PutUint32(pw.hdr[8:], uint32(len(data)))
-	pw.order.PutUint32(pw.hdr[12:], uint32(orig))
-	if _, err := pw.w.Write(pw.hdr[:]); err != nil {
-		return fmt.Errorf("write packet: %w", err)
+	if err := pw.b.room(pcapRecordHdrSize + len(data)); err != nil {
+		return err
 	}
-	if _, err := pw.w.Write(data); err != nil {
-		return fmt.Errorf("write packet: %w", err)
-	}
+	o := pw.order
+	b := pw.b.buf
+	b = o.AppendUint32(b, uint32(ts.Unix()))
+	b = o.AppendUint32(b, frac)
+	b = o.AppendUint32(b, uint32(len(data)))
+	b = o.AppendUint32(b, uint32(orig))
+	pw.b.buf = append(b, data...)
+	pw.b.pkts++
 	return nil
 }
 
-// Flush writes buffered records to the underlying writer.
-func (pw *PcapWriter) Flush() error {
-	if err := pw.w.Flush(); err != nil {
-		return fmt.Errorf("flush pcap: %w", err)
-	}
-	return nil
-}
+// Flush writes the buffered records to the underlying writer in one Write.
+func (pw *PcapWriter) Flush() error { return pw.b.flush() }
 
 // Buffered reports how many bytes wait for Flush; rotation by size (-C) adds
 // it to the bytes already written.
-func (pw *PcapWriter) Buffered() int { return pw.w.Buffered() }
+func (pw *PcapWriter) Buffered() int { return len(pw.b.buf) }
+
+// BufferedPackets reports how many packet records wait for Flush.
+func (pw *PcapWriter) BufferedPackets() int { return pw.b.pkts }
 
 // PcapngOption sets an optional field of the Section Header Block.
 type PcapngOption func(*pcapngConfig)
@@ -137,21 +193,21 @@ func WithByteOrder(o binary.ByteOrder) PcapngOption {
 }
 
 // PcapngWriter writes a pcapng stream: one section, one Interface Description
-// Block per interface, then Enhanced Packet Blocks.
+// Block per interface, then Enhanced Packet Blocks. Blocks reach the
+// underlying writer whole (see recordBuffer).
 type PcapngWriter struct {
-	w      *bufio.Writer
+	b      recordBuffer
 	order  byteOrder
 	ifaces []Interface
-	hdr    [28]byte
-	tail   [32]byte
+	bb     blockBuilder
 }
 
 var _ Writer = (*PcapngWriter)(nil)
 
-// NewPcapngWriter writes the Section Header Block and an Interface
+// NewPcapngWriter buffers the Section Header Block and an Interface
 // Description Block for each interface (if_name, if_description, if_filter
-// and if_tsresol 9 when TsResolNano). Packet.InterfaceIndex selects the
-// interface of each packet.
+// and if_tsresol 9 when TsResolNano); Flush writes them. Packet.InterfaceIndex
+// selects the interface of each packet; AddInterface describes more.
 func NewPcapngWriter(w io.Writer, ifaces []Interface, opts ...PcapngOption) (*PcapngWriter, error) {
 	cfg := pcapngConfig{order: binary.LittleEndian}
 	for _, o := range opts {
@@ -160,8 +216,8 @@ func NewPcapngWriter(w io.Writer, ifaces []Interface, opts ...PcapngOption) (*Pc
 	if len(ifaces) == 0 {
 		return nil, fmt.Errorf("create pcapng writer: no interfaces given")
 	}
-	nw := &PcapngWriter{w: bufio.NewWriterSize(w, writeBufSize), order: cfg.order}
-	var b blockBuilder
+	nw := &PcapngWriter{b: newRecordBuffer(w), order: cfg.order}
+	b := &nw.bb
 	b.order = cfg.order
 	b.begin(blockSHB)
 	b.u32(byteOrderMagic)
@@ -173,21 +229,23 @@ func NewPcapngWriter(w io.Writer, ifaces []Interface, opts ...PcapngOption) (*Pc
 	b.optString(optSHBOS, cfg.os)
 	b.optString(optSHBUserAppl, cfg.application)
 	b.endOptions()
-	if _, err := nw.w.Write(b.finish()); err != nil {
-		return nil, fmt.Errorf("write pcapng section header: %w", err)
-	}
+	nw.b.buf = append(nw.b.buf, b.finish()...)
 	for _, ifc := range ifaces {
-		if err := nw.addInterface(&b, ifc); err != nil {
+		if _, err := nw.AddInterface(ifc); err != nil {
 			return nil, err
 		}
 	}
 	return nw, nil
 }
 
-func (nw *PcapngWriter) addInterface(b *blockBuilder, ifc Interface) error {
+// AddInterface appends an Interface Description Block and returns the
+// interface's index for Packet.InterfaceIndex. pcapng allows one anywhere
+// in the section, before the packets that use it.
+func (nw *PcapngWriter) AddInterface(ifc Interface) (int, error) {
 	if ifc.SnapLen == 0 {
 		ifc.SnapLen = 262144
 	}
+	b := &nw.bb
 	b.begin(blockIDB)
 	b.u16(uint16(ifc.LinkType))
 	b.u16(0)
@@ -201,10 +259,19 @@ func (nw *PcapngWriter) addInterface(b *blockBuilder, ifc Interface) error {
 		b.opt(optIfFilter, append([]byte{0}, ifc.Filter...))
 	}
 	b.endOptions()
-	if _, err := nw.w.Write(b.finish()); err != nil {
-		return fmt.Errorf("write pcapng interface description: %w", err)
+	if err := nw.block(b.finish()); err != nil {
+		return 0, err
 	}
 	nw.ifaces = append(nw.ifaces, ifc)
+	return len(nw.ifaces) - 1, nil
+}
+
+// block buffers one non-packet block.
+func (nw *PcapngWriter) block(blk []byte) error {
+	if err := nw.b.room(len(blk)); err != nil {
+		return err
+	}
+	nw.b.buf = append(nw.b.buf, blk...)
 	return nil
 }
 
@@ -255,22 +322,20 @@ func (nw *PcapngWriter) WritePacket(p Packet) error {
 		optLen += 4
 	}
 	total := 28 + len(data) + pad + optLen + 4
+	if err := nw.b.room(total); err != nil {
+		return err
+	}
 	o := nw.order
 	ts := nw.ts(ifc, p.Timestamp)
-	o.PutUint32(nw.hdr[0:], blockEPB)
-	o.PutUint32(nw.hdr[4:], uint32(total))
-	o.PutUint32(nw.hdr[8:], uint32(p.InterfaceIndex))
-	o.PutUint32(nw.hdr[12:], uint32(ts>>32))
-	o.PutUint32(nw.hdr[16:], uint32(ts))
-	o.PutUint32(nw.hdr[20:], uint32(len(data)))
-	o.PutUint32(nw.hdr[24:], uint32(orig))
-	if _, err := nw.w.Write(nw.hdr[:]); err != nil {
-		return fmt.Errorf("write packet: %w", err)
-	}
-	if _, err := nw.w.Write(data); err != nil {
-		return fmt.Errorf("write packet: %w", err)
-	}
-	t := nw.tail[:0]
+	t := nw.b.buf
+	t = o.AppendUint32(t, blockEPB)
+	t = o.AppendUint32(t, uint32(total))
+	t = o.AppendUint32(t, uint32(p.InterfaceIndex))
+	t = o.AppendUint32(t, uint32(ts>>32))
+	t = o.AppendUint32(t, uint32(ts))
+	t = o.AppendUint32(t, uint32(len(data)))
+	t = o.AppendUint32(t, uint32(orig))
+	t = append(t, data...)
 	t = append(t, zeroPad[:pad]...)
 	if p.Flags != 0 {
 		t = o.AppendUint16(t, optEPBFlags)
@@ -280,21 +345,14 @@ func (nw *PcapngWriter) WritePacket(p Packet) error {
 	if p.Comment != "" {
 		t = o.AppendUint16(t, optComment)
 		t = o.AppendUint16(t, uint16(len(p.Comment)))
-		if _, err := nw.w.Write(t); err != nil {
-			return fmt.Errorf("write packet: %w", err)
-		}
-		if _, err := nw.w.WriteString(p.Comment); err != nil {
-			return fmt.Errorf("write packet: %w", err)
-		}
-		t = append(nw.tail[:0], zeroPad[:cpad]...)
+		t = append(t, p.Comment...)
+		t = append(t, zeroPad[:cpad]...)
 	}
 	if optLen > 0 {
 		t = o.AppendUint32(t, 0) // opt_endofopt
 	}
-	t = o.AppendUint32(t, uint32(total))
-	if _, err := nw.w.Write(t); err != nil {
-		return fmt.Errorf("write packet: %w", err)
-	}
+	nw.b.buf = o.AppendUint32(t, uint32(total))
+	nw.b.pkts++
 	return nil
 }
 
@@ -306,8 +364,7 @@ func (nw *PcapngWriter) WriteStats(ifaceIdx int, received, dropped uint64, start
 		return fmt.Errorf("write interface statistics: interface index %d out of range (file has %d)", ifaceIdx, len(nw.ifaces))
 	}
 	ifc := &nw.ifaces[ifaceIdx]
-	var b blockBuilder
-	b.order = nw.order
+	b := &nw.bb
 	b.begin(blockISB)
 	b.u32(uint32(ifaceIdx))
 	te := nw.ts(ifc, end)
@@ -326,22 +383,17 @@ func (nw *PcapngWriter) WriteStats(ifaceIdx int, received, dropped uint64, start
 	nw.order.PutUint64(v[:], dropped)
 	b.opt(optISBIfDrop, v[:])
 	b.endOptions()
-	if _, err := nw.w.Write(b.finish()); err != nil {
-		return fmt.Errorf("write interface statistics: %w", err)
-	}
-	return nil
+	return nw.block(b.finish())
 }
 
-// Flush writes buffered blocks to the underlying writer.
-func (nw *PcapngWriter) Flush() error {
-	if err := nw.w.Flush(); err != nil {
-		return fmt.Errorf("flush pcapng: %w", err)
-	}
-	return nil
-}
+// Flush writes the buffered blocks to the underlying writer in one Write.
+func (nw *PcapngWriter) Flush() error { return nw.b.flush() }
 
 // Buffered reports how many bytes wait for Flush.
-func (nw *PcapngWriter) Buffered() int { return nw.w.Buffered() }
+func (nw *PcapngWriter) Buffered() int { return len(nw.b.buf) }
+
+// BufferedPackets reports how many packet blocks wait for Flush.
+func (nw *PcapngWriter) BufferedPackets() int { return nw.b.pkts }
 
 // blockBuilder assembles the rare non-packet blocks; packets take the
 // allocation-free path in WritePacket.
