@@ -28,7 +28,7 @@ func init() {
 				Fix: []string{"modprobe br_netfilter",
 					"sysctl -w net.bridge.bridge-nf-call-iptables=1",
 					"echo br_netfilter > /etc/modules-load.d/br_netfilter.conf"},
-				Object: nodeObject(),
+				Object: nodeObject(s),
 			}}
 		},
 	})

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -165,9 +164,10 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-func nodeObject() *Object {
-	name, err := os.Hostname()
-	if err != nil {
+// nodeObject names the node as the kubelet registered it (Snapshot.NodeName).
+func nodeObject(s *Snapshot) *Object {
+	name := s.NodeName
+	if name == "" {
 		name = "node"
 	}
 	return &Object{Kind: "node", Name: name}

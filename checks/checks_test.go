@@ -45,8 +45,9 @@ func healthy() *Snapshot {
 			Neighbors: []Neighbor{{IP: netip.MustParseAddr("198.18.0.10"), Dev: "cbr0", State: "REACHABLE"}},
 			Counters:  [2]netstate.Counters{counters, counters},
 		},
-		Conntrack: [2]netstate.ConntrackStats{ct, ct},
-		PodRanges: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
+		Conntrack:       [2]netstate.ConntrackStats{ct, ct},
+		PodRanges:       []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
+		PodRangeSources: []node.PodRange{{Prefix: netip.MustParsePrefix("198.18.0.0/24"), Source: "route dev cbr0"}},
 		IPTables: []*netstate.IPTablesRuleset{{Backend: netstate.IPTablesNFT, Tables: []netstate.IPTablesTable{{Name: "filter", Chains: []netstate.IPTablesChain{
 			{Name: "INPUT", Policy: "ACCEPT", Rules: []netstate.IPTablesRule{{Spec: "-p udp -m udp --dport 53 -j ACCEPT"}}},
 			{Name: "KUBE-SERVICES", Policy: "-", Rules: []netstate.IPTablesRule{{Spec: "-d 198.18.200.1/32 -j ACCEPT"}}},
@@ -228,5 +229,33 @@ func TestDropsUDPPort(t *testing.T) {
 		if got := dropsUDPPort(text, 8472); got != want {
 			t.Errorf("%q: %v, want %v", text, got, want)
 		}
+	}
+}
+
+// TestRealNodeNoFalseFindings: a healthy node as a real single-node
+// cluster in a lab has it: the uplink eth0 is a veth holding the node
+// address 198.19.255.2/24, the pods are on bridge cni0 (198.19.0.0/24 from
+// the CNI configuration), kube-proxy's cluster CIDR is 198.19.0.0/16 and
+// default/kubernetes:https sends to the API server on the node address.
+// Neither pod-cidr-overlap nor stale-endpoints may fire.
+func TestRealNodeNoFalseFindings(t *testing.T) {
+	s := healthy()
+	p := netip.MustParsePrefix
+	s.Node.Links[1] = Link{Name: "eth0", Kind: "veth", MTU: 1500, Up: true, Addrs: []netip.Prefix{p("198.19.255.2/24")}}
+	s.PodRangeSources = []node.PodRange{
+		{Prefix: p("198.18.0.0/24"), Source: "cni /etc/cni/net.d/10-bridge.conflist"},
+		{Prefix: p("198.19.0.0/16"), Source: "kube-proxy --cluster-cidr", Cluster: true},
+	}
+	api := netip.MustParseAddr("198.19.255.2")
+	s.NodeAddrs = map[netip.Addr]bool{api: true}
+	s.Services = append(s.Services, kubeproxy.Service{Name: "default/kubernetes:https", VIP: netip.MustParseAddr("198.18.200.1"), Port: 443, Protocol: "tcp",
+		Type: "ClusterIP", Endpoints: []kubeproxy.Endpoint{{IP: api, Port: 6443, Live: true, HostNetwork: true}}})
+	if g := run(s); len(g) != 0 {
+		t.Errorf("findings on a healthy real node: %+v", Run(s, All()))
+	}
+	// Only the cluster CIDR is known: it is what overlaps then.
+	s.PodRangeSources = s.PodRangeSources[1:]
+	if diff := cmp.Diff([]got{{"pod-cidr-overlap", Fail}}, run(s)); diff != "" {
+		t.Errorf("cluster CIDR over the uplink (-want +got):\n%s", diff)
 	}
 }

@@ -54,6 +54,7 @@ func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
 		o.KernelLogWindow = time.Hour
 	}
 	s := &Snapshot{Taken: time.Now().UTC(), Interval: o.Sample, Unavailable: map[Part]string{}}
+	s.NodeName, s.NodeNameSource = node.NodeName(o.Node)
 	var uts unix.Utsname
 	if unix.Uname(&uts) == nil {
 		s.KernelRelease = unix.ByteSliceToString(uts.Release[:])
@@ -102,6 +103,7 @@ func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
 	}
 
 	s.readLinks(nodeNS)
+	s.readPodRanges(nodeNS, o.Node)
 	s.readSysctls(nodeNS)
 	s.readRules(nodeNS, o.Node.HostRoot, inv)
 	s.readKernelLog(o, nodeNS)
@@ -229,7 +231,21 @@ func (s *Snapshot) readLinks(ns *nsutil.NetNS) {
 			}
 		}
 	}
-	s.PodRanges = kubeproxy.PodRanges(ns)
+}
+
+// readPodRanges reads the pod ranges the node states (node.PodRanges:
+// CNI configuration, routes to the pod bridge and veths, kubelet and
+// kube-proxy settings) and the node's own addresses. Addresses of
+// endpoints never count: a host-network endpoint is on the node's network.
+func (s *Snapshot) readPodRanges(ns *nsutil.NetNS, o node.Options) {
+	s.PodRangeSources = node.PodRanges(ns, o)
+	s.PodRanges = node.NodeScope(s.PodRangeSources)
+	s.NodeAddrs = map[netip.Addr]bool{}
+	for _, l := range s.Node.Links {
+		for _, a := range l.Addrs {
+			s.NodeAddrs[a.Addr()] = true
+		}
+	}
 }
 
 func neighState(st int) string {
@@ -312,7 +328,7 @@ func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Invent
 	default:
 		s.ServiceMode, s.Services = res.Mode, res.Services
 		if len(inv.Sources) > 0 {
-			live := kubeproxy.Liveness{PodRanges: s.PodRanges, LiveIPs: map[netip.Addr]bool{}}
+			live := kubeproxy.Liveness{PodRanges: s.PodRanges, LiveIPs: map[netip.Addr]bool{}, NodeAddrs: s.NodeAddrs}
 			for _, p := range inv.Pods {
 				for _, ip := range p.IPs {
 					if a, err := netip.ParseAddr(ip); err == nil {

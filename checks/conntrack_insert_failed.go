@@ -25,7 +25,7 @@ func init() {
 						Severity: Info,
 						Summary:  fmt.Sprintf("conntrack resolved %d insert clashes in %.0f s (parallel queries from one socket race; this kernel resolves them without a drop)", clash, s.Interval.Seconds()),
 						Evidence: map[string]any{"clashResolveDelta": clash, "sampleSeconds": s.Interval.Seconds()},
-						Object:   nodeObject(),
+						Object:   nodeObject(s),
 					}}
 				}
 				return nil
@@ -49,7 +49,7 @@ func init() {
 					"deploy NodeLocal DNSCache",
 					"upgrade the kernel (5.0+ resolves most clashes)",
 				},
-				Object: nodeObject(),
+				Object: nodeObject(s),
 			}}
 		},
 	})

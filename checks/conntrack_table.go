@@ -48,7 +48,7 @@ func init() {
 					"sysctl -w net.netfilter.nf_conntrack_max=$(( $(awk '/MemTotal/{print $2}' /proc/meminfo) / 32 ))",
 					"reduce flows per node (NodeLocal DNSCache avoids one conntrack entry per DNS query)",
 				},
-				Object: nodeObject(),
+				Object: nodeObject(s),
 			}}
 		},
 	})

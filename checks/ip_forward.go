@@ -16,7 +16,7 @@ func init() {
 				Evidence: map[string]any{"net.ipv4.ip_forward": v},
 				Fix: []string{"sysctl -w net.ipv4.ip_forward=1",
 					"echo net.ipv4.ip_forward=1 > /etc/sysctl.d/99-ip-forward.conf"},
-				Object: nodeObject(),
+				Object: nodeObject(s),
 			}}
 		},
 	})

@@ -23,7 +23,7 @@ func init() {
 				Evidence: map[string]any{"legacyKubeRules": counts["legacy"], "nftKubeRules": counts["nft"]},
 				Fix: []string{"make kubelet, kube-proxy and the CNI use the same iptables backend (iptables-wrappers picks the one with rules)",
 					"then flush the stale backend's KUBE-* chains: iptables-legacy-save / iptables-nft-save show which"},
-				Object: nodeObject(),
+				Object: nodeObject(s),
 			}}
 		},
 	})

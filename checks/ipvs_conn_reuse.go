@@ -40,7 +40,7 @@ func init() {
 				Summary:  fmt.Sprintf("IPVS serves %d service ports with conn_reuse_mode=1 on kernel %s: connections reusing a client port wait 1 s", len(s.Services), s.KernelRelease),
 				Evidence: map[string]any{"net.ipv4.vs.conn_reuse_mode": v, "net.ipv4.vs.expire_nodest_conn": s.Node.Sysctls["net.ipv4.vs.expire_nodest_conn"], "kernel": s.KernelRelease},
 				Fix:      []string{"upgrade the kernel to 5.9 or newer", "or run kube-proxy in iptables or nftables mode"},
-				Object:   nodeObject(),
+				Object:   nodeObject(s),
 			}}
 		},
 	})

@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/netdiag/netdiag/node"
 )
 
 func init() {
@@ -62,8 +64,19 @@ func init() {
 					return
 				}
 			}
-			for _, r := range s.PodRanges {
-				check("pod range "+r.String(), r, nodeObject())
+			// This node's ranges; kube-proxy's cluster CIDR only when the
+			// node states none of its own (it also covers other nodes).
+			var ranges []node.PodRange
+			for _, r := range s.PodRangeSources {
+				if !r.Cluster {
+					ranges = append(ranges, r)
+				}
+			}
+			if len(ranges) == 0 {
+				ranges = s.PodRangeSources
+			}
+			for _, r := range ranges {
+				check("pod range "+r.Prefix.String()+" ("+r.Source+")", r.Prefix, nodeObject(s))
 			}
 			for i := range s.Pods {
 				p := &s.Pods[i]

@@ -31,7 +31,7 @@ func init() {
 				Summary:  fmt.Sprintf("strict reverse-path filtering (rp_filter=1) on %v dropped %d packets in %.0f s: asymmetric paths lose replies silently", strict, grew, s.Interval.Seconds()),
 				Evidence: map[string]any{"interfaces": strict, "net.ipv4.conf.all.rp_filter": all, "IPReversePathFilterDelta": grew},
 				Fix:      []string{"sysctl -w net.ipv4.conf.all.rp_filter=2   (loose), or 0 where the CNI requires it"},
-				Object:   nodeObject(),
+				Object:   nodeObject(s),
 			}}
 		},
 	})

@@ -33,6 +33,10 @@ const (
 type Snapshot struct {
 	Taken    time.Time
 	Interval time.Duration
+	// NodeName is the node's name as the kubelet registered it
+	// (node.NodeName), and NodeNameSource where it was read.
+	NodeName       string
+	NodeNameSource string
 
 	Pods      []node.Pod
 	Processes []node.Process
@@ -53,9 +57,14 @@ type Snapshot struct {
 
 	ServiceMode kubeproxy.Mode
 	Services    []kubeproxy.Service
-	// PodRanges are the node's pod address ranges (routes to pod veths,
-	// the bridge subnet).
-	PodRanges []netip.Prefix
+	// PodRanges are this node's pod address ranges (CNI configuration,
+	// routes to the pod bridge and veths, the kubelet's pod CIDR); never
+	// the cluster-wide range. PodRangeSources has every range the node
+	// states, kube-proxy's cluster CIDR included, with where it was read.
+	PodRanges       []netip.Prefix
+	PodRangeSources []node.PodRange
+	// NodeAddrs are the addresses on the node netns' interfaces.
+	NodeAddrs map[netip.Addr]bool
 
 	Stale []StaleProcess
 	DNS   []DNSResult

@@ -5,13 +5,15 @@ import "fmt"
 func init() {
 	register(Check{
 		ID:    "stale-endpoints",
-		Title: "service endpoints on this node belong to live pods",
+		Title: "service endpoints in this node's pod range belong to live pods",
 		Needs: []Part{PartServices},
 		Run: func(s *Snapshot) []Finding {
 			var out []Finding
 			for _, svc := range s.Services {
 				for _, e := range svc.Endpoints {
-					if e.Live {
+					// A host-network endpoint (the API server on the node's
+					// address) is the node itself: never stale.
+					if e.Live || e.HostNetwork {
 						continue
 					}
 					name := svc.Name

@@ -14,7 +14,7 @@ func init() {
 					Summary:  "net.ipv4.tcp_tw_recycle=1: connections from clients behind NAT (NodePorts from other VPCs, probes) are dropped at random",
 					Evidence: map[string]any{"net.ipv4.tcp_tw_recycle": v, "net.ipv4.tcp_timestamps": s.Node.Sysctls["net.ipv4.tcp_timestamps"]},
 					Fix:      []string{"sysctl -w net.ipv4.tcp_tw_recycle=0"},
-					Object:   nodeObject(),
+					Object:   nodeObject(s),
 				}}
 			}
 			ev := map[string]any{}
@@ -34,7 +34,7 @@ func init() {
 				Summary:  fmt.Sprintf("%d segments rejected by PAWS (timestamp checks) in %.0f s: NATed clients with unsynchronised timestamps are being dropped", total, s.Interval.Seconds()),
 				Evidence: ev,
 				Fix:      []string{"make sure tcp_tw_recycle is 0 on every node and NAT gateway", "check the NAT in front of these clients"},
-				Object:   nodeObject(),
+				Object:   nodeObject(s),
 			}}
 		},
 	})

@@ -1,6 +1,7 @@
 package kubeproxy
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -196,16 +197,19 @@ func TestLiveness(t *testing.T) {
 		{IP: netip.MustParseAddr("198.18.0.6")}, // in range, live
 		{IP: netip.MustParseAddr("198.18.0.7")}, // in range, no pod
 		{IP: netip.MustParseAddr("198.18.9.9")}, // another node
+		{IP: netip.MustParseAddr("198.18.0.1")}, // in range, a node address: host network (the API server)
 	}}}
 	Liveness{
 		PodRanges: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
 		LiveIPs:   map[netip.Addr]bool{netip.MustParseAddr("198.18.0.6"): true},
+		NodeAddrs: map[netip.Addr]bool{netip.MustParseAddr("198.18.0.1"): true},
 	}.Mark(svcs)
-	var got []bool
+	var got []string
 	for _, e := range svcs[0].Endpoints {
-		got = append(got, e.Live)
+		got = append(got, fmt.Sprintf("live=%v host=%v", e.Live, e.HostNetwork))
 	}
-	if diff := cmp.Diff([]bool{true, false, true}, got); diff != "" {
+	want := []string{"live=true host=false", "live=false host=false", "live=true host=false", "live=true host=true"}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("live (-want +got):\n%s", diff)
 	}
 }
