@@ -189,14 +189,18 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 	for _, rp := range f.runtime {
 		runtimeUIDs[strings.ToLower(rp.UID)] = true
 	}
+	live := procs[:0]
 	for i := range procs {
 		p := &procs[i]
 		id := nsutil.ID{Dev: p.NetNS.Dev, Ino: p.NetNS.Inode}
 		if f.scan == nil || p.NetNS.Same(inv.NodeNetNS) || f.scan.Attached[id] || runtimeUIDs[strings.ToLower(p.PodUID)] {
-			procDetails(o.ProcRoot, p)
+			if !procDetails(o.ProcRoot, p) {
+				continue // exited since the scan
+			}
 		}
+		live = append(live, *p)
 	}
-	f.procs = procs
+	f.procs = live
 	for src := range answered {
 		if src == SourceCRI || src == SourceDocker {
 			f.runtimeAnswered[src] = true

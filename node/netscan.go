@@ -99,6 +99,9 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 	}
 	var jobs []job
 	nodeID := node.ID()
+	if afterList != nil {
+		afterList(entries)
+	}
 	for _, e := range entries {
 		if e.ID == nodeID {
 			for _, pid := range e.PIDs {
@@ -115,9 +118,10 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 		if nsid < 0 || peers[nsid] == nil {
 			continue
 		}
+		e.PIDs = holdersByAge(procRoot, e)
 		ns := openEntry(e)
 		if ns == nil {
-			continue
+			continue // every process left and no bind mount holds it: gone
 		}
 		res.Attached[e.ID] = true
 		for _, pid := range e.PIDs {
@@ -155,43 +159,82 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 	return res, nil
 }
 
-// peerID returns the id the node netns (nh) has for netns e, or -1.
-func peerID(nh *netlink.Handle, e nsutil.Entry) int {
-	path := ""
-	switch {
-	case len(e.PIDs) > 0:
-		path = "/proc/" + strconv.Itoa(e.PIDs[0]) + "/ns/net"
-	case len(e.Paths) > 0:
-		path = e.Paths[0]
-	default:
-		return -1
-	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || uint64(st.Ino) != e.ID.Ino || uint64(st.Dev) != e.ID.Dev {
-		return -1 // the process exited and its PID was reused
-	}
-	id, err := nh.GetNetNsIdByFd(fd)
-	if err != nil {
-		return -1
-	}
-	return id
-}
+// afterList, when set by a test, runs between listing the namespaces and
+// opening them, to end processes in that window.
+var afterList func([]nsutil.Entry)
 
-// openEntry opens a listed netns by a bind mount, else by a process.
-func openEntry(e nsutil.Entry) *nsutil.NetNS {
-	paths := append([]string(nil), e.Paths...)
+// entryPaths lists the files that open netns e, the most lasting first: its
+// bind mounts, then /proc/PID/ns/net of its processes in e.PIDs order. Any
+// process may exit or change netns before its file is opened (after PID
+// wraparound the lowest PIDs of a pod's netns are exec probes that live for
+// milliseconds), so a netns is gone only when every one of them fails.
+func entryPaths(e nsutil.Entry) []string {
+	paths := make([]string, 0, len(e.Paths)+len(e.PIDs))
+	paths = append(paths, e.Paths...)
 	for _, pid := range e.PIDs {
 		paths = append(paths, "/proc/"+strconv.Itoa(pid)+"/ns/net")
-		if len(paths) > len(e.Paths)+2 {
-			break
-		}
 	}
-	for _, p := range paths {
+	return paths
+}
+
+// peerID returns the id the node netns (nh) has for netns e, or -1.
+func peerID(nh *netlink.Handle, e nsutil.Entry) int {
+	for _, path := range entryPaths(e) {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+		if err != nil {
+			continue // exited (ENOENT), or unmounted since the listing
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || uint64(st.Ino) != e.ID.Ino || uint64(st.Dev) != e.ID.Dev {
+			unix.Close(fd) // the process changed netns, or its PID was reused
+			continue
+		}
+		id, err := nh.GetNetNsIdByFd(fd)
+		unix.Close(fd)
+		if err != nil {
+			return -1
+		}
+		return id
+	}
+	return -1
+}
+
+// holdersByAge returns the processes of e that are still in it, the oldest
+// first: a pod's first process (pause) outlives the exec probes and
+// restarted containers that may hold lower PIDs after PID wraparound, so it
+// is the one to name the pod by. Processes that exited or left are dropped.
+func holdersByAge(procRoot string, e nsutil.Entry) []int {
+	type proc struct {
+		pid   int
+		start uint64
+	}
+	procs := make([]proc, 0, len(e.PIDs))
+	buf := make([]byte, 0, 512)
+	for _, pid := range e.PIDs {
+		dir := filepath.Join(procRoot, strconv.Itoa(pid))
+		var st unix.Stat_t
+		if unix.Stat(filepath.Join(dir, "ns", "net"), &st) != nil || uint64(st.Ino) != e.ID.Ino || uint64(st.Dev) != e.ID.Dev {
+			continue
+		}
+		var err error
+		if buf, err = readInto(buf, filepath.Join(dir, "stat")); err != nil {
+			continue
+		}
+		_, _, start := parseStat(buf)
+		procs = append(procs, proc{pid, start})
+	}
+	sort.SliceStable(procs, func(i, j int) bool { return procs[i].start < procs[j].start })
+	out := make([]int, len(procs))
+	for i, p := range procs {
+		out[i] = p.pid
+	}
+	return out
+}
+
+// openEntry opens a listed netns by the first of entryPaths that still
+// names it; its path is the one the pod is then known by.
+func openEntry(e nsutil.Entry) *nsutil.NetNS {
+	for _, p := range entryPaths(e) {
 		ns, err := nsutil.Open(p)
 		if err == nil && ns.ID() == e.ID {
 			return ns

@@ -3,22 +3,47 @@ package node
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/nsutil"
 )
 
-// OpenNetNS opens the pod's network namespace and checks that it is still the
-// one Load saw: a pod deleted since, or a PID reused, gives ErrPodGone. The
-// caller closes the handle.
-func (p *Pod) OpenNetNS() (*nsutil.NetNS, error) {
+// netnsPaths lists the files that name the pod's netns, the most lasting
+// first: its bind mount or recorded path, then /proc/PID/ns/net of the pod's
+// process and of its containers' processes.
+func (p *Pod) netnsPaths() []string {
 	var paths []string
-	if p.NetNS.Path != "" {
-		paths = append(paths, p.NetNS.Path)
+	seen := map[string]bool{}
+	add := func(path string) {
+		if path != "" && !seen[path] {
+			seen[path] = true
+			paths = append(paths, path)
+		}
 	}
+	add(p.NetNS.Path)
 	if p.PID > 0 {
-		paths = append(paths, "/proc/"+strconv.Itoa(p.PID)+"/ns/net")
+		add(procNetNS(p.PID))
 	}
+	for _, c := range p.Containers {
+		for _, pid := range c.PIDs {
+			add(procNetNS(pid))
+		}
+	}
+	return paths
+}
+
+func procNetNS(pid int) string { return "/proc/" + strconv.Itoa(pid) + "/ns/net" }
+
+// OpenNetNS opens the pod's network namespace and checks that it is still the
+// one Load saw. When every process Load recorded has exited (exec probes,
+// restarted containers) it finds another process in that netns. A netns
+// nothing holds any more (the pod was deleted) gives ErrPodGone. The caller
+// closes the handle.
+func (p *Pod) OpenNetNS() (*nsutil.NetNS, error) {
+	paths := p.netnsPaths()
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("open netns of %s: no process or netns path known", p.FullName())
 	}
@@ -44,7 +69,78 @@ func (p *Pod) OpenNetNS() (*nsutil.NetNS, error) {
 		}
 		return ns, nil
 	}
-	return nil, fmt.Errorf("open netns of %s: %w: %w", p.FullName(), ErrPodGone, firstErr)
+	if p.NetNS.IsZero() {
+		return nil, fmt.Errorf("open netns of %s: %w: %w", p.FullName(), ErrPodGone, firstErr)
+	}
+	if pid := findHolder("/proc", p.NetNS); pid > 0 {
+		ns, err := nsutil.Open(procNetNS(pid))
+		if err == nil && p.NetNS.Same(NetNSRef{Inode: ns.ID().Ino, Dev: ns.ID().Dev}) {
+			return ns, nil
+		}
+		if err == nil {
+			ns.Close()
+		}
+	}
+	return nil, fmt.Errorf("open netns of %s: %w", p.FullName(), p.goneError())
+}
+
+// goneError says that nothing holds the pod's netns any more, and what to do.
+func (p *Pod) goneError() error {
+	return fmt.Errorf("%w: no process and no bind mount holds its network namespace %s any more: it was deleted or restarted; run `netdiag pods` to find it again",
+		ErrPodGone, p.NetNS)
+}
+
+// Watch returns a check that a long-running command (capture) calls now and
+// then: nil while any process or bind mount holds the pod's netns, an error
+// wrapping ErrPodGone once none does. An open handle of the netns (a capture
+// socket) keeps it alive after the pod is deleted, so the handle alone cannot
+// tell. The check is not safe for concurrent use.
+func (p *Pod) Watch() func() error {
+	paths := p.netnsPaths()
+	return func() error {
+		for _, path := range paths {
+			var st unix.Stat_t
+			if unix.Stat(path, &st) == nil && (p.NetNS.Inode == 0 || p.NetNS.Same(NetNSRef{Inode: st.Ino, Dev: uint64(st.Dev)})) {
+				return nil
+			}
+		}
+		if p.NetNS.IsZero() {
+			if len(paths) == 0 {
+				return nil // nothing to watch
+			}
+			return fmt.Errorf("pod %s: %w", p.FullName(), p.goneError())
+		}
+		if pid := findHolder("/proc", p.NetNS); pid > 0 {
+			paths = append([]string{procNetNS(pid)}, paths...)
+			return nil
+		}
+		return fmt.Errorf("pod %s: %w", p.FullName(), p.goneError())
+	}
+}
+
+// findHolder returns a process under procRoot whose netns is ref, or 0.
+func findHolder(procRoot string, ref NetNSRef) int {
+	d, err := os.Open(procRoot)
+	if err != nil {
+		return 0
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(512)
+		for _, name := range names {
+			pid, err := strconv.Atoi(name)
+			if err != nil || pid <= 0 {
+				continue
+			}
+			var st unix.Stat_t
+			if unix.Stat(procRoot+"/"+name+"/ns/net", &st) == nil && ref.Same(NetNSRef{Inode: st.Ino, Dev: uint64(st.Dev)}) {
+				return pid
+			}
+		}
+		if err != nil {
+			return 0
+		}
+	}
 }
 
 // OpenNodeNetNS opens the node netns at path ("" means PID 1's). When PID 1's

@@ -79,17 +79,21 @@ func scanProcs(procRoot string, only map[int]nsutil.ID) ([]Process, error) {
 
 // procDetails fills in Comm, PPID, StartTime and Cmdline. It runs only for
 // the processes Load keeps: a host that runs other nodes (kind, labs) can have
-// thousands of pod processes that are not this node's.
-func procDetails(procRoot string, p *Process) {
+// thousands of pod processes that are not this node's. It returns false when
+// the process has exited since the scan: a start time of 0 would make it the
+// pod's oldest process.
+func procDetails(procRoot string, p *Process) bool {
 	dir := filepath.Join(procRoot, strconv.Itoa(p.PID))
 	buf := make([]byte, 0, 1024)
-	if b, err := readInto(buf, filepath.Join(dir, "stat")); err == nil {
-		p.Comm, p.PPID, p.StartTime = parseStat(b)
-		buf = b
+	b, err := readInto(buf, filepath.Join(dir, "stat"))
+	if err != nil {
+		return false
 	}
-	if b, err := readInto(buf, filepath.Join(dir, "cmdline")); err == nil {
+	p.Comm, p.PPID, p.StartTime = parseStat(b)
+	if b, err := readInto(b, filepath.Join(dir, "cmdline")); err == nil {
 		p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
 	}
+	return true
 }
 
 // readInto reads a small file (procfs reports size 0) reusing buf. Raw
