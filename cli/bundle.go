@@ -67,7 +67,9 @@ func runBundle(c *ucli.Context) error {
 		ctx = context.Background()
 	}
 	now := time.Now()
-	host := bundle.Hostname(g.HostRoot)
+	// The node's name as the kubelet registered it, which is how the
+	// cluster knows it (the host name when nothing overrides it).
+	host, _ := node.NodeName(node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS})
 	o := bundle.Options{
 		HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint,
 		MaxSize: maxSize, ConntrackSample: sample, Version: Version, Now: now, Hostname: host,

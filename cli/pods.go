@@ -21,6 +21,8 @@ func init() {
 }
 
 type podsOutput struct {
+	// Node is the node's name as the kubelet registered it (node.NodeName).
+	Node string     `json:"node"`
 	Pods []node.Pod `json:"pods"`
 }
 
@@ -34,7 +36,9 @@ func runPods(c *ucli.Context) error {
 	}
 	e := envOf(c)
 	if isJSON(c) {
-		return writeJSON(e.stdout, podsOutput{Pods: inv.Pods})
+		g := globals(c)
+		name, _ := node.NodeName(node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS})
+		return writeJSON(e.stdout, podsOutput{Node: name, Pods: inv.Pods})
 	}
 	t := newTable(e.stdout, "NAMESPACE", "NAME", "IP", "PID", "NETNS", "IFACE", "MTU", "HOST-VETH", "MASTER")
 	for _, p := range inv.Pods {
