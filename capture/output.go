@@ -42,32 +42,43 @@ type FileConfig struct {
 	// RotateEvery starts a new file on the first packet at least this long
 	// after the current file was opened (tcpdump -G).
 	RotateEvery time.Duration
-	// MinFree is the free space in bytes the target directory must keep; it
-	// is checked before each new file and every 16 MiB. 0 disables.
+	// MinFree is the free space in bytes the target directory must keep:
+	// checked before each new file and before writes, often enough that no
+	// write takes the directory below it (the capture stops first). 0
+	// disables.
 	MinFree uint64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // Output is the sink of a capture: one pcap or pcapng stream, rotated as
-// configured. Not safe for concurrent use.
+// configured. Every write(2) to a file holds whole records, a file appears
+// under its name only with its header in it, and a failed write is cut back
+// off the file, so at any moment (SIGKILL, a full disk) each file is
+// readable to its end. Not safe for concurrent use.
 type Output struct {
-	cfg     FileConfig
-	w       bufferedWriter
-	pcapng  *pcapio.PcapngWriter
-	f       *os.File
-	cw      countingWriter
-	cur     string
-	files   []string
-	cCount  int // tcpdump's Cflag_count
-	gCount  int // tcpdump's Gflag_count
-	gTime   time.Time
-	chars   int // tcpdump's WflagChars
-	checked int64
+	cfg    FileConfig
+	w      bufferedWriter
+	pcapng *pcapio.PcapngWriter
+	f      *os.File
+	cw     recordFile
+	cur    string
+	files  []string
+	cCount int // tcpdump's Cflag_count
+	gCount int // tcpdump's Gflag_count
+	gTime  time.Time
+	chars  int // tcpdump's WflagChars
 	// fast is the pcap record buffer: pcap packets bypass pcapio's writer
 	// (which writes the file header) so a packet costs one copy into it.
 	fast     []byte
+	fastPkts int // records in fast
 	fastSnap int
+	// accepted counts the packets handed to the current file's writer,
+	// done those in files already closed.
+	accepted, done uint64
+	// err is the write error already returned by Write: Close does not
+	// report it again.
+	err error
 }
 
 // fastBufSize: at 300k 64-byte packets/s, one write(2) per ~3000 packets.
@@ -76,18 +87,84 @@ const fastBufSize = 256 << 10
 type bufferedWriter interface {
 	pcapio.Writer
 	Buffered() int
+	BufferedPackets() int
 }
 
-// countingWriter counts bytes that reached the file.
-type countingWriter struct {
-	w io.Writer
-	n int64
+// recordFile is where the records go. Its callers write whole records
+// only; it keeps the free-space floor before each write and cuts a failed
+// or short write back off a regular file, so the file always ends on a
+// whole record.
+type recordFile struct {
+	w       io.Writer
+	f       *os.File // set for a regular file
+	name    string
+	n       int64 // bytes in the file
+	dir     string
+	floor   uint64
+	headway int64 // bytes that may be written before free space is read again
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
+func (c *recordFile) Write(p []byte) (int, error) {
+	if c.f != nil && c.floor > 0 {
+		if err := c.reserve(int64(len(p))); err != nil {
+			return 0, err
+		}
+	}
 	n, err := c.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		if n > 0 && c.f != nil {
+			// Cut the partial record off: the file keeps its whole records.
+			if terr := c.f.Truncate(c.n); terr == nil {
+				_, _ = c.f.Seek(c.n, io.SeekStart)
+			}
+		}
+		var pe *os.PathError
+		if !errors.As(err, &pe) {
+			err = fmt.Errorf("write %s: %w", c.name, err)
+		}
+		return 0, err
+	}
 	c.n += int64(n)
-	return n, err
+	return n, nil
+}
+
+// reserve reads the free space when the bytes written since the last look
+// may have used up half the room above the floor (at most 16 MiB apart),
+// and refuses a write that would take the directory below the floor. On a
+// small disk it looks before nearly every write; never after the fact.
+func (c *recordFile) reserve(n int64) error {
+	// A write can start a block: count one more.
+	need := n + 4096
+	if need > c.headway {
+		free, err := FreeSpace(c.dir)
+		if err != nil {
+			return err
+		}
+		if free < c.floor || free-c.floor < uint64(need) {
+			return fmt.Errorf("%w: %s has %s free, the floor is %s (--min-free); %s ends with its last whole packet",
+				ErrLowDiskSpace, c.dir, sizeString(free), sizeString(c.floor), c.name)
+		}
+		room := int64(min(free-c.floor, 1<<62))
+		c.headway = max(min(room/2, 16<<20), need)
+	}
+	c.headway -= need
+	return nil
+}
+
+// sizeString says a byte count the way df -h would, in 1024 units.
+func sizeString(n uint64) string {
+	switch {
+	case n >= 10<<30:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 10<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // NewOutput validates the configuration, checks free space and creates the
@@ -164,57 +241,71 @@ func (o *Output) makeName(cnt, chars int) (string, error) {
 }
 
 func (o *Output) open(name string) error {
-	var dst io.Writer
+	o.cw = recordFile{name: name}
+	o.accepted = 0
+	start := func(dst io.Writer) error {
+		o.cw.w = dst
+		var err error
+		if o.cfg.PcapNG {
+			opts := []pcapio.PcapngOption{pcapio.WithOS("Linux")}
+			if o.cfg.Application != "" {
+				opts = append(opts, pcapio.WithApplication(o.cfg.Application))
+			}
+			ifaces := make([]pcapio.Interface, len(o.cfg.Interfaces))
+			for i, ifc := range o.cfg.Interfaces {
+				ifc.TsResolNano = o.cfg.Nano
+				ifaces[i] = ifc
+			}
+			o.pcapng, err = pcapio.NewPcapngWriter(&o.cw, ifaces, opts...)
+			o.w = o.pcapng
+		} else {
+			ifc := o.cfg.Interfaces[0]
+			o.w, err = pcapio.NewPcapWriter(&o.cw, ifc.LinkType, ifc.SnapLen, o.cfg.Nano)
+			o.fastSnap = int(ifc.SnapLen)
+			if o.fastSnap == 0 {
+				o.fastSnap = DefaultSnapLen
+			}
+			if o.fast == nil {
+				o.fast = make([]byte, 0, fastBufSize)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		// The header reaches the file at once, so even an empty capture is
+		// readable.
+		return o.w.Flush()
+	}
 	if name == "-" {
 		if o.cfg.Stdout == nil {
 			return fmt.Errorf("create output: no standard output")
 		}
-		dst = o.cfg.Stdout
+		if err := start(o.cfg.Stdout); err != nil {
+			o.w, o.pcapng = nil, nil
+			return fmt.Errorf("create output %s: %w", name, err)
+		}
 	} else {
-		if err := checkFree(filepath.Dir(name), o.cfg.MinFree); err != nil {
+		dir := filepath.Dir(name)
+		// A file the ring replaces gives its space back.
+		var credit uint64
+		if fi, err := os.Lstat(name); err == nil && fi.Mode().IsRegular() {
+			credit = uint64(fi.Size())
+		}
+		if err := checkFree(dir, o.cfg.MinFree, credit); err != nil {
 			return err
 		}
-		f, err := CreateFile(name)
+		f, err := createPublished(name, func(f *os.File) error {
+			o.cw.f, o.cw.dir, o.cw.floor = f, dir, o.cfg.MinFree
+			return start(f)
+		})
 		if err != nil {
+			o.w, o.pcapng = nil, nil
 			return err
 		}
 		o.f = f
-		dst = f
-	}
-	o.cw = countingWriter{w: dst}
-	o.checked = 0
-	var err error
-	if o.cfg.PcapNG {
-		opts := []pcapio.PcapngOption{pcapio.WithOS("Linux")}
-		if o.cfg.Application != "" {
-			opts = append(opts, pcapio.WithApplication(o.cfg.Application))
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			o.cw.f = nil // a FIFO or /dev/null: nothing to cut back
 		}
-		ifaces := make([]pcapio.Interface, len(o.cfg.Interfaces))
-		for i, ifc := range o.cfg.Interfaces {
-			ifc.TsResolNano = o.cfg.Nano
-			ifaces[i] = ifc
-		}
-		o.pcapng, err = pcapio.NewPcapngWriter(&o.cw, ifaces, opts...)
-		o.w = o.pcapng
-	} else {
-		ifc := o.cfg.Interfaces[0]
-		o.w, err = pcapio.NewPcapWriter(&o.cw, ifc.LinkType, ifc.SnapLen, o.cfg.Nano)
-		o.fastSnap = int(ifc.SnapLen)
-		if o.fastSnap == 0 {
-			o.fastSnap = DefaultSnapLen
-		}
-		if o.fast == nil {
-			o.fast = make([]byte, 0, fastBufSize)
-		}
-	}
-	if err != nil {
-		o.closeFile()
-		return fmt.Errorf("create output %s: %w", name, err)
-	}
-	if err := o.w.Flush(); err != nil {
-		// The header reaches the file at once, so even an empty capture is readable.
-		o.closeFile()
-		return fmt.Errorf("create output %s: %w", name, err)
 	}
 	o.cur = name
 	o.files = append(o.files, name)
@@ -226,21 +317,24 @@ func (o *Output) flushFast() error {
 	if len(o.fast) == 0 {
 		return nil
 	}
-	_, err := o.cw.Write(o.fast)
-	o.fast = o.fast[:0]
-	if err != nil {
-		return fmt.Errorf("write %s: %w", o.cur, err)
+	if _, err := o.cw.Write(o.fast); err != nil {
+		return err
 	}
+	o.fast, o.fastPkts = o.fast[:0], 0
 	return nil
 }
 
 func (o *Output) closeFile() error {
 	var err error
-	if o.w != nil {
+	if o.w != nil && o.err == nil {
 		err = o.w.Flush()
 		if e := o.flushFast(); e != nil && err == nil {
 			err = e
 		}
+	}
+	if o.w != nil {
+		o.done += o.accepted - uint64(o.buffered())
+		o.accepted = 0
 	}
 	if o.f != nil {
 		if e := o.f.Close(); e != nil && err == nil {
@@ -249,7 +343,29 @@ func (o *Output) closeFile() error {
 		o.f = nil
 	}
 	o.w, o.pcapng = nil, nil
+	return o.fail(err)
+}
+
+// fail keeps the first write error; an error returned once is not
+// returned again by Close.
+func (o *Output) fail(err error) error {
+	if err != nil && o.err == nil {
+		o.err = err
+	}
 	return err
+}
+
+// buffered is the number of packets not yet in the file.
+func (o *Output) buffered() int { return o.w.BufferedPackets() + o.fastPkts }
+
+// Packets is the number of packets in the files: written, not just
+// buffered. After a write error it does not count the packets lost with
+// it, so it is what a reader finds.
+func (o *Output) Packets() uint64 {
+	if o.w == nil {
+		return o.done
+	}
+	return o.done + o.accepted - uint64(o.buffered())
 }
 
 // size is tcpdump's pcap_dump_ftell: bytes written, buffered ones included.
@@ -259,9 +375,16 @@ func (o *Output) size() int64 { return o.cw.n + int64(o.w.Buffered()) + int64(le
 // ErrFileLimitReached when -G with -W has made its last file, and
 // ErrLowDiskSpace when the directory runs short of free space.
 func (o *Output) Write(pi *PacketInfo, data []byte) error {
+	if o.err != nil {
+		return o.err
+	}
 	if o.w == nil {
 		return fmt.Errorf("write packet: output closed")
 	}
+	return o.fail(o.write(pi, data))
+}
+
+func (o *Output) write(pi *PacketInfo, data []byte) error {
 	if o.cfg.RotateEvery > 0 {
 		now := o.cfg.Now()
 		if now.Sub(o.gTime) >= o.cfg.RotateEvery {
@@ -300,19 +423,9 @@ func (o *Output) Write(pi *PacketInfo, data []byte) error {
 		}
 	}
 	if o.pcapng == nil {
-		if err := o.writeFast(pi, data); err != nil {
-			return err
-		}
-	} else if err := o.writeNG(pi, data); err != nil {
-		return err
+		return o.writeFast(pi, data)
 	}
-	if o.f != nil && o.cfg.MinFree > 0 && o.cw.n-o.checked > 16<<20 {
-		o.checked = o.cw.n
-		if err := checkFree(filepath.Dir(o.cur), o.cfg.MinFree); err != nil {
-			return err
-		}
-	}
-	return nil
+	return o.writeNG(pi, data)
 }
 
 // writeFast appends a pcap record (pcap-savefile(5), little endian) to the
@@ -345,12 +458,12 @@ func (o *Output) writeFast(pi *PacketInfo, data []byte) error {
 		binary.LittleEndian.PutUint32(h[4:], frac)
 		binary.LittleEndian.PutUint32(h[8:], uint32(len(data)))
 		binary.LittleEndian.PutUint32(h[12:], uint32(wire))
-		if _, err := o.cw.Write(h[:]); err != nil {
-			return fmt.Errorf("write %s: %w", o.cur, err)
+		// One write(2) for the whole record.
+		rec := make([]byte, 0, 16+len(data))
+		if _, err := o.cw.Write(append(append(rec, h[:]...), data...)); err != nil {
+			return err
 		}
-		if _, err := o.cw.Write(data); err != nil {
-			return fmt.Errorf("write %s: %w", o.cur, err)
-		}
+		o.accepted++
 		return nil
 	}
 	b := o.fast[n : n+16+len(data)]
@@ -360,6 +473,8 @@ func (o *Output) writeFast(pi *PacketInfo, data []byte) error {
 	binary.LittleEndian.PutUint32(b[12:], uint32(wire))
 	copy(b[16:], data)
 	o.fast = o.fast[:n+16+len(data)]
+	o.fastPkts++
+	o.accepted++
 	if o.cfg.FlushEach {
 		return o.flushFast()
 	}
@@ -377,31 +492,38 @@ func (o *Output) writeNG(pi *PacketInfo, data []byte) error {
 		}
 	}
 	if err := o.w.WritePacket(p); err != nil {
-		return fmt.Errorf("write %s: %w", o.cur, err)
+		return err
 	}
+	o.accepted++
 	if o.cfg.FlushEach {
-		if err := o.w.Flush(); err != nil {
-			return fmt.Errorf("write %s: %w", o.cur, err)
-		}
+		return o.w.Flush()
 	}
 	return nil
 }
 
 // Flush writes buffered packets to the file.
 func (o *Output) Flush() error {
+	if o.err != nil {
+		return o.err
+	}
 	if o.w == nil {
 		return nil
 	}
 	if err := o.w.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", o.cur, err)
+		return o.fail(err)
 	}
-	return o.flushFast()
+	return o.fail(o.flushFast())
 }
 
 // Close finishes the current file. For pcapng, stats (one per interface, may
-// be nil) are written as Interface Statistics Blocks first.
+// be nil) are written as Interface Statistics Blocks first. A write error
+// that Write or Flush already returned is not returned again.
 func (o *Output) Close(stats []Stats, start, end time.Time) error {
 	if o.w == nil {
+		return nil
+	}
+	if o.err != nil {
+		_ = o.closeFile()
 		return nil
 	}
 	var err error
@@ -456,6 +578,69 @@ func CreateFile(name string) (*os.File, error) {
 	return f, nil
 }
 
+// createPublished creates name as CreateFile does, but the name appears
+// only after init has written to the file (a capture file's header): it is
+// made with O_TMPFILE and linked into place, so a capture killed at any
+// moment (SIGKILL, during rotation under load) never leaves an empty file
+// behind. Where O_TMPFILE is not supported, and for FIFOs and devices, it
+// falls back to CreateFile and init right after.
+func createPublished(name string, init func(*os.File) error) (*os.File, error) {
+	fi, err := os.Lstat(name)
+	regular := err == nil && fi.Mode().IsRegular()
+	if (err != nil && !errors.Is(err, os.ErrNotExist)) || (err == nil && !regular) {
+		return createThenInit(name, init)
+	}
+	fd, err := unix.Open(filepath.Dir(name), unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		// EOPNOTSUPP, EISDIR (kernels before 3.11), EINVAL: no O_TMPFILE here.
+		return createThenInit(name, init)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if err := init(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	// Replace a regular file by unlinking it (a hard link to another file
+	// is not truncated, as in CreateFile); a symlink planted in between
+	// makes linkat fail with EEXIST rather than write through it.
+	for try := 0; ; try++ {
+		if regular || try > 0 {
+			if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+				f.Close()
+				return nil, fmt.Errorf("replace %s: %w", name, err)
+			}
+		}
+		err = unix.Linkat(fd, "", unix.AT_FDCWD, name, unix.AT_EMPTY_PATH)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EPERM) {
+			// AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not.
+			err = unix.Linkat(unix.AT_FDCWD, fmt.Sprintf("/proc/self/fd/%d", fd), unix.AT_FDCWD, name, unix.AT_SYMLINK_FOLLOW)
+		}
+		if !errors.Is(err, unix.EEXIST) || try > 0 {
+			break
+		}
+		if fi, lerr := os.Lstat(name); lerr != nil || !fi.Mode().IsRegular() {
+			break // something else took the name: do not remove it
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	return f, nil
+}
+
+func createThenInit(name string, init func(*os.File) error) (*os.File, error) {
+	f, err := CreateFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := init(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	return f, nil
+}
+
 // FreeSpace returns the bytes available in dir to unprivileged users (statfs
 // f_bavail), the figure df shows.
 func FreeSpace(dir string) (uint64, error) {
@@ -466,7 +651,9 @@ func FreeSpace(dir string) (uint64, error) {
 	return st.Bavail * uint64(st.Bsize), nil
 }
 
-func checkFree(dir string, floor uint64) error {
+// checkFree refuses when dir has less than floor free, counting credit
+// bytes about to be freed.
+func checkFree(dir string, floor, credit uint64) error {
 	if floor == 0 {
 		return nil
 	}
@@ -474,8 +661,8 @@ func checkFree(dir string, floor uint64) error {
 	if err != nil {
 		return err
 	}
-	if free < floor {
-		return fmt.Errorf("%w: %s has %d MiB free, the floor is %d MiB (--min-free)", ErrLowDiskSpace, dir, free>>20, floor>>20)
+	if free+credit < floor {
+		return fmt.Errorf("%w: %s has %s free, the floor is %s (--min-free)", ErrLowDiskSpace, dir, sizeString(free), sizeString(floor))
 	}
 	return nil
 }
