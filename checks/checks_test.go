@@ -166,6 +166,11 @@ func TestEveryFailureMode(t *testing.T) {
 			ks := &s.IPTables[0].Tables[0].Chains[1]
 			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Packets: 17, Spec: `-p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
 		}},
+		{"no-local-endpoints", Info, func(s *Snapshot) {
+			// nftables mode: a drop element of no-endpoint-services, decoded.
+			s.Services = append(s.Services, kubeproxy.Service{Name: "default/internal", VIP: netip.MustParseAddr("198.18.200.7"), Port: 80,
+				Protocol: "tcp", Type: "ClusterIP", TrafficPolicy: "Local", NoEndpoints: kubeproxy.NoEndpointsDrop, Chain: "no-endpoint-services", Endpoints: []kubeproxy.Endpoint{}})
+		}},
 		{"iptables-mixed-backends", Warn, func(s *Snapshot) {
 			s.IPTables = append(s.IPTables, &netstate.IPTablesRuleset{Backend: netstate.IPTablesLegacy, Tables: []netstate.IPTablesTable{{Name: "nat",
 				Chains: []netstate.IPTablesChain{{Name: "KUBE-SERVICES", Rules: []netstate.IPTablesRule{{Spec: "-j KUBE-NODEPORTS"}}}}}}})
