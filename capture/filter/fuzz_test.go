@@ -95,6 +95,11 @@ func TestValidate(t *testing.T) {
 		{"mem written", []bpf.RawInstruction{ins(opST, 3), ins(opLD|mMEM, 3), ins(opRET|retA, 0)}, true},
 		{"div by zero", []bpf.RawInstruction{ins(opALU|aluDIV, 0), ins(opRET|retK, 0)}, false},
 		{"shift 32", []bpf.RawInstruction{ins(opALU|aluLSH, 32), ins(opRET|retK, 0)}, false},
+		// The kernel's ancillary loads are known offsets; ld [0xffffffff]
+		// is refused by SO_ATTACH_FILTER (EINVAL), so by Validate too.
+		{"ancillary protocol", []bpf.RawInstruction{ins(opLD|szH|mABS, skfAdOff+skfAdProtocol), ins(opRET|retA, 0)}, true},
+		{"unknown ancillary", []bpf.RawInstruction{ins(opLD|szW|mABS, 0xffffffff), ins(opRET|retK, 0x40000)}, false},
+		{"ancillary past max", []bpf.RawInstruction{ins(opLD|szW|mABS, skfAdOff+skfAdMax), ins(opRET|retK, 1)}, false},
 	}
 	for _, tc := range tests {
 		err := Validate(tc.prog)

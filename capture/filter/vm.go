@@ -291,6 +291,11 @@ func Validate(prog []bpf.RawInstruction) error {
 				if code&0x18 == 0x18 {
 					return bad(i, "bad load size 0x%x", code)
 				}
+				// The kernel refuses an ancillary offset it does not know
+				// (bpf_check_classic): SKF_AD_* are multiples of 4 below 64.
+				if code&0xe0 == mABS && in.K >= skfAdOff && (in.K-skfAdOff >= skfAdMax || in.K%4 != 0) {
+					return bad(i, "unknown ancillary load [%#x]", in.K)
+				}
 			case mMEM:
 				if in.K >= memWords {
 					return bad(i, "scratch word %d out of range", in.K)
