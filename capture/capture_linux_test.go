@@ -409,8 +409,8 @@ func TestCaptureBothSidesMerged(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, pkts := readAll(t, path)
-	if len(r.Interfaces()) != 2 || r.Interfaces()[1].Description != "b side" {
-		t.Errorf("interfaces %+v", r.Interfaces())
+	if len(pcapio.Interfaces(r)) != 2 || pcapio.Interfaces(r)[1].Description != "b side" {
+		t.Errorf("interfaces %+v", pcapio.Interfaces(r))
 	}
 	var seen [2]int
 	for i, p := range pkts {

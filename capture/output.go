@@ -104,6 +104,21 @@ type recordFile struct {
 	headway int64 // bytes that may be written before free space is read again
 }
 
+// RecordFile returns a writer to f for writers that hand it whole records
+// (pcapio's): a failed or short write is cut back off a regular file, so
+// the file ends on a whole record whatever happens, and the error names f
+// once.
+func RecordFile(f *os.File) io.Writer {
+	c := &recordFile{w: f, name: f.Name()}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		c.f = f
+		if off, err := f.Seek(0, io.SeekCurrent); err == nil {
+			c.n = off
+		}
+	}
+	return c
+}
+
 func (c *recordFile) Write(p []byte) (int, error) {
 	if c.f != nil && c.floor > 0 {
 		if err := c.reserve(int64(len(p))); err != nil {
