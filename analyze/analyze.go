@@ -149,7 +149,6 @@ func (a *Analyzer) Add(lt pcapio.LinkType, pkt pcapio.Packet) {
 
 // ReadFrom analyzes every packet of a capture file.
 func (a *Analyzer) ReadFrom(r pcapio.Reader) error {
-	ifaces := r.Interfaces()
 	for {
 		pkt, err := r.Next()
 		if err == io.EOF {
@@ -162,13 +161,7 @@ func (a *Analyzer) ReadFrom(r pcapio.Reader) error {
 		if err != nil {
 			return fmt.Errorf("read capture: %w", err)
 		}
-		lt := r.LinkType()
-		if pkt.InterfaceIndex < len(ifaces) {
-			lt = ifaces[pkt.InterfaceIndex].LinkType
-		} else if ifaces = r.Interfaces(); pkt.InterfaceIndex < len(ifaces) {
-			lt = ifaces[pkt.InterfaceIndex].LinkType
-		}
-		a.Add(lt, pkt)
+		a.Add(r.Interface(pkt.InterfaceIndex).LinkType, pkt)
 	}
 }
 

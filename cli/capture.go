@@ -256,7 +256,7 @@ func runCapture(c *ucli.Context) error {
 	start := time.Now()
 	rc := capture.RunConfig{Count: uint64(c.Int("c")), Duration: dur}
 	if pod != nil {
-		rc.Watch = podWatch(pod)
+		rc.Watch = pod.Watch()
 	}
 	res, runErr := capture.Run(ctx, handles, rc, handler)
 	end := time.Now()
@@ -334,30 +334,6 @@ func stopReason(reason error) string {
 		return reason.Error() + " (pod deleted or interface removed); the file is complete up to here"
 	}
 	return errorLine(reason)
-}
-
-// podWatch notices the pod going away even when its interface lingers (the
-// capture socket keeps the netns alive): its netns file and process are gone.
-func podWatch(p *node.Pod) func() error {
-	var paths []string
-	if p.NetNS.Path != "" {
-		paths = append(paths, p.NetNS.Path)
-	}
-	if p.PID > 0 {
-		paths = append(paths, "/proc/"+strconv.Itoa(p.PID)+"/ns/net")
-	}
-	return func() error {
-		if len(paths) == 0 {
-			return nil
-		}
-		for _, path := range paths {
-			var st unix.Stat_t
-			if err := unix.Stat(path, &st); err == nil && (p.NetNS.Inode == 0 || st.Ino == p.NetNS.Inode) {
-				return nil
-			}
-		}
-		return fmt.Errorf("pod %s is gone: %s no longer exists: %w", p.FullName(), strings.Join(paths, " and "), node.ErrPodGone)
-	}
 }
 
 // captureTargets resolves the selector and flags to interfaces and netns
@@ -630,7 +606,7 @@ func readCapture(c *ucli.Context, e env) error {
 	}
 	lt := r.LinkType()
 	snap := uint32(capture.DefaultSnapLen)
-	if ifs := r.Interfaces(); len(ifs) > 0 && ifs[0].SnapLen > 0 {
+	if ifs := pcapio.Interfaces(r); len(ifs) > 0 && ifs[0].SnapLen > 0 {
 		snap = ifs[0].SnapLen
 	}
 	fmt.Fprintf(e.stderr, "reading from file %s, link-type %s (%s), snapshot length %d\n", name, lt, lt.Description(), snap)
@@ -646,7 +622,7 @@ func readCapture(c *ucli.Context, e env) error {
 			dst = f
 		}
 		if c.Bool("pcapng") {
-			w, err = pcapio.NewPcapngWriter(dst, r.Interfaces())
+			w, err = pcapio.NewPcapngWriter(dst, pcapio.Interfaces(r))
 		} else {
 			w, err = pcapio.NewPcapWriter(dst, lt, snap, nano)
 		}
@@ -679,7 +655,7 @@ func readCapture(c *ucli.Context, e env) error {
 	o.Nanosecond = nano
 	limit := c.Int("c")
 	n := 0
-	ifs := r.Interfaces()
+	ifs := pcapio.Interfaces(r)
 	for limit == 0 || n < limit {
 		p, err := r.Next()
 		if err == io.EOF {
@@ -694,7 +670,7 @@ func readCapture(c *ucli.Context, e env) error {
 		}
 		plt := lt
 		if p.InterfaceIndex >= len(ifs) {
-			ifs = r.Interfaces() // a pcapng interface described since
+			ifs = pcapio.Interfaces(r) // a pcapng interface described since
 		}
 		if p.InterfaceIndex < len(ifs) {
 			plt = ifs[p.InterfaceIndex].LinkType

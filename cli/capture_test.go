@@ -398,7 +398,7 @@ func captureBothSides(t *testing.T, lab *testlab.Lab, pingArgs ...string) map[bo
 			got[bothKey{p.InterfaceIndex, p.Data[34]}]++
 		}
 	}
-	ifs := r.Interfaces()
+	ifs := pcapio.Interfaces(r)
 	if len(ifs) != 2 || ifs[0].Name != "eth0" || ifs[1].Name != pod.HostVeth ||
 		!strings.HasPrefix(ifs[0].Description, pod.Namespace+"/"+pod.Name+" eth0 pid ") {
 		t.Errorf("interfaces: %+v", ifs)

@@ -91,8 +91,8 @@ type Packet struct {
 	// CaptureLen.
 	OrigLen int
 	Data    []byte
-	// InterfaceIndex is the pcapng interface ID (index into Interfaces()); always
-	// 0 for pcap.
+	// InterfaceIndex is the pcapng interface ID (see Reader.Interface);
+	// always 0 for pcap.
 	InterfaceIndex int
 	// Comment is the pcapng opt_comment of the packet; pcap has none.
 	Comment string
@@ -128,9 +128,19 @@ type Reader interface {
 	// returns a *TruncatedError, which wraps io.ErrUnexpectedEOF: treat it
 	// as the end, as tcpdump does after printing what it read.
 	Next() (Packet, error)
-	// Interfaces lists the interfaces of the current pcapng section, or the one
-	// pseudo-interface of a pcap file.
-	Interfaces() []Interface
+	// NumInterfaces is the number of interfaces described so far in the
+	// current pcapng section (more may come with later packets), or 1 for
+	// pcap.
+	NumInterfaces() int
+	// Interface describes interface i of the current section (pcap: its one
+	// pseudo-interface); the zero Interface when there is no such
+	// interface. Names, descriptions and filters are kept for the first
+	// interfaces of a section only (up to 1 MiB of them): a file of millions
+	// of interfaces costs a few bytes for each.
+	Interface(i int) Interface
+	// Section counts the pcapng sections read so far (1 for pcap):
+	// interface indexes start again at 0 in each.
+	Section() int
 	// LinkType is the link type of interface 0.
 	LinkType() LinkType
 	// Nanosecond reports whether interface 0 has nanosecond (or finer)
@@ -158,3 +168,22 @@ var (
 // maxRecord bounds one packet record or pcapng block, so a corrupt length
 // cannot make a reader allocate gigabytes. BIG TCP GRO packets reach 512 KiB.
 const maxRecord = 16 << 20
+
+// MaxInterfaces bounds the interfaces of one pcapng section (24 bytes each
+// in the reader); a packet cannot name a higher interface ID. libpcap has
+// no such limit but keeps as little per interface (struct pcap_ng_if).
+const MaxInterfaces = 1 << 20
+
+// maxNameBytes bounds the interface names, descriptions and filters a
+// reader keeps per section.
+const maxNameBytes = 1 << 20
+
+// Interfaces lists the interfaces r has described so far in its current
+// section. It allocates for each: use Reader.Interface in a packet loop.
+func Interfaces(r Reader) []Interface {
+	out := make([]Interface, r.NumInterfaces())
+	for i := range out {
+		out[i] = r.Interface(i)
+	}
+	return out
+}

@@ -91,7 +91,7 @@ func TestPcapRoundTrip(t *testing.T) {
 				t.Errorf("packets (-want +got):\n%s", diff)
 			}
 			wantIf := []Interface{{LinkType: LinkTypeLinuxSLL2, SnapLen: 65535, TsResolNano: tc.nano}}
-			if diff := cmp.Diff(wantIf, rd.Interfaces()); diff != "" {
+			if diff := cmp.Diff(wantIf, Interfaces(rd)); diff != "" {
 				t.Errorf("interfaces (-want +got):\n%s", diff)
 			}
 			if rd.LinkType() != LinkTypeLinuxSLL2 || rd.Nanosecond() != tc.nano {
@@ -152,7 +152,7 @@ func TestPcapngRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("packets (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(ifaces, rd.Interfaces()); diff != "" {
+			if diff := cmp.Diff(ifaces, Interfaces(rd)); diff != "" {
 				t.Errorf("interfaces (-want +got):\n%s", diff)
 			}
 		})
@@ -258,7 +258,7 @@ func TestReadToolFiles(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("packets (-tshark +netdiag):\n%s", diff)
 			}
-			if len(rd.Interfaces()) == 0 {
+			if len(Interfaces(rd)) == 0 {
 				t.Error("no interfaces")
 			}
 		})
@@ -491,8 +491,8 @@ func FuzzReader(f *testing.F) {
 			if p.CaptureLen != len(p.Data) || len(p.Data) > len(data) {
 				t.Fatalf("packet %d: CaptureLen %d, len(Data) %d, file %d bytes", i, p.CaptureLen, len(p.Data), len(data))
 			}
-			if p.InterfaceIndex >= len(r.Interfaces()) {
-				t.Fatalf("packet %d: interface %d of %d", i, p.InterfaceIndex, len(r.Interfaces()))
+			if p.InterfaceIndex >= len(Interfaces(r)) {
+				t.Fatalf("packet %d: interface %d of %d", i, p.InterfaceIndex, len(Interfaces(r)))
 			}
 		}
 	})

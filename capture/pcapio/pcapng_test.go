@@ -87,7 +87,7 @@ func TestPcapngBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]Interface{{Name: "eth9", LinkType: LinkTypeEthernet, SnapLen: 4}}, rd.Interfaces()); diff != "" {
+	if diff := cmp.Diff([]Interface{{Name: "eth9", LinkType: LinkTypeEthernet, SnapLen: 4}}, Interfaces(rd)); diff != "" {
 		t.Errorf("section 1 interfaces (-want +got):\n%s", diff)
 	}
 	var got []Packet
@@ -110,7 +110,7 @@ func TestPcapngBlocks(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("packets (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]Interface{{LinkType: LinkTypeRaw}}, rd.Interfaces()); diff != "" {
+	if diff := cmp.Diff([]Interface{{LinkType: LinkTypeRaw}}, Interfaces(rd)); diff != "" {
 		t.Errorf("section 2 interfaces (-want +got):\n%s", diff)
 	}
 }

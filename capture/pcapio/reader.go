@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/bits"
 	"time"
+	"unsafe"
 )
 
 const (
@@ -101,11 +102,10 @@ func truncated(err error, what string) error {
 }
 
 type pcapReader struct {
-	r      *bufio.Reader
-	order  binary.ByteOrder
-	iface  Interface
-	ifaces []Interface // {iface}
-	buf    []byte      // records larger than the bufio buffer
+	r     *bufio.Reader
+	order binary.ByteOrder
+	iface Interface
+	buf   []byte // records larger than the bufio buffer
 }
 
 func newPcapReader(r *bufio.Reader, order binary.ByteOrder) (*pcapReader, error) {
@@ -121,14 +121,20 @@ func newPcapReader(r *bufio.Reader, order binary.ByteOrder) (*pcapReader, error)
 	p.iface.SnapLen = order.Uint32(h[16:])
 	// The upper bits hold FCS length and reserved flags (pcap-savefile(5)).
 	p.iface.LinkType = LinkType(order.Uint32(h[20:]) & 0x03ffffff)
-	p.ifaces = []Interface{p.iface}
 	return p, nil
 }
 
-// Interfaces returns the one pseudo-interface, built once: callers must not modify it.
-func (p *pcapReader) Interfaces() []Interface { return p.ifaces }
-func (p *pcapReader) LinkType() LinkType      { return p.iface.LinkType }
-func (p *pcapReader) Nanosecond() bool        { return p.iface.TsResolNano }
+func (p *pcapReader) NumInterfaces() int { return 1 }
+func (p *pcapReader) Section() int       { return 1 }
+func (p *pcapReader) LinkType() LinkType { return p.iface.LinkType }
+func (p *pcapReader) Nanosecond() bool   { return p.iface.TsResolNano }
+
+func (p *pcapReader) Interface(i int) Interface {
+	if i != 0 {
+		return Interface{}
+	}
+	return p.iface
+}
 
 func (p *pcapReader) Next() (Packet, error) {
 	// Records that fit the buffer are read in place (Peek), without a copy;
@@ -185,19 +191,29 @@ func (p *pcapReader) Next() (Packet, error) {
 	}, nil
 }
 
+// ngInterface is what the reader keeps of each interface: 24 bytes.
 type ngInterface struct {
-	Interface
 	units  uint64 // timestamp units per second
 	offset int64  // if_tsoffset seconds
+	snap   uint32
+	lt     uint16
+}
+
+// ngNames are the strings of an interface, kept while the section's budget
+// lasts.
+type ngNames struct {
+	name, description, filter string
 }
 
 type pcapngReader struct {
-	r      *bufio.Reader
-	order  binary.ByteOrder
-	ifaces []ngInterface
-	pub    []Interface
-	hdr    [8]byte
-	buf    []byte
+	r         *bufio.Reader
+	order     binary.ByteOrder
+	ifaces    []ngInterface
+	names     []ngNames
+	nameBytes int
+	section   int
+	hdr       [8]byte
+	buf       []byte
 }
 
 func newPcapngReader(r *bufio.Reader) (*pcapngReader, error) {
@@ -273,8 +289,8 @@ func (p *pcapngReader) readBlock() (uint32, []byte, error) {
 		if major := p.order.Uint16(body[4:]); major != 1 {
 			return 0, nil, fmt.Errorf("read pcapng section header: unsupported major version %d", major)
 		}
-		p.ifaces = p.ifaces[:0]
-		p.pub = nil
+		p.ifaces, p.names, p.nameBytes = p.ifaces[:0], nil, 0
+		p.section++
 	}
 	return typ, body, nil
 }
@@ -304,19 +320,23 @@ func (p *pcapngReader) addInterface(body []byte) error {
 	if len(body) < 8 {
 		return fmt.Errorf("read pcapng interface description: block too short: file is corrupt")
 	}
+	if len(p.ifaces) >= MaxInterfaces {
+		return fmt.Errorf("read pcapng interface description: more than %d interfaces in one section: file is corrupt", MaxInterfaces)
+	}
 	ifc := ngInterface{units: defaultPcapngRes}
-	ifc.LinkType = LinkType(p.order.Uint16(body))
-	ifc.SnapLen = p.order.Uint32(body[4:])
+	ifc.lt = p.order.Uint16(body)
+	ifc.snap = p.order.Uint32(body[4:])
+	var name, desc, filter []byte // views of the block until kept
 	var bad error
 	p.options(body[8:], func(code uint16, v []byte) {
 		switch code {
 		case optIfName:
-			ifc.Name = string(v)
+			name = v
 		case optIfDescription:
-			ifc.Description = string(v)
+			desc = v
 		case optIfFilter:
 			if len(v) > 1 && v[0] == 0 {
-				ifc.Filter = string(v[1:])
+				filter = v[1:]
 			}
 		case optIfTsoffset:
 			if len(v) == 8 {
@@ -349,31 +369,42 @@ func (p *pcapngReader) addInterface(body []byte) error {
 	if bad != nil {
 		return bad
 	}
-	ifc.TsResolNano = ifc.units >= 1000000000
+	// Names are kept in order while the budget lasts, then for none of the
+	// section's later interfaces.
+	cost := int(unsafe.Sizeof(ngNames{})) + len(name) + len(desc) + len(filter)
+	if len(p.names) == len(p.ifaces) && p.nameBytes+cost <= maxNameBytes {
+		p.names = append(p.names, ngNames{string(name), string(desc), string(filter)})
+		p.nameBytes += cost
+	}
 	p.ifaces = append(p.ifaces, ifc)
-	p.pub = nil
 	return nil
 }
 
-func (p *pcapngReader) Interfaces() []Interface {
-	if p.pub == nil {
-		p.pub = make([]Interface, len(p.ifaces))
-		for i, ifc := range p.ifaces {
-			p.pub[i] = ifc.Interface
-		}
+func (p *pcapngReader) NumInterfaces() int { return len(p.ifaces) }
+func (p *pcapngReader) Section() int       { return p.section }
+
+func (p *pcapngReader) Interface(i int) Interface {
+	if i < 0 || i >= len(p.ifaces) {
+		return Interface{}
 	}
-	return p.pub
+	ifc := &p.ifaces[i]
+	out := Interface{LinkType: LinkType(ifc.lt), SnapLen: ifc.snap, TsResolNano: ifc.units >= 1000000000}
+	if i < len(p.names) {
+		n := &p.names[i]
+		out.Name, out.Description, out.Filter = n.name, n.description, n.filter
+	}
+	return out
 }
 
 func (p *pcapngReader) LinkType() LinkType {
 	if len(p.ifaces) == 0 {
 		return 0
 	}
-	return p.ifaces[0].LinkType
+	return LinkType(p.ifaces[0].lt)
 }
 
 func (p *pcapngReader) Nanosecond() bool {
-	return len(p.ifaces) > 0 && p.ifaces[0].TsResolNano
+	return len(p.ifaces) > 0 && p.ifaces[0].units >= 1000000000
 }
 
 func (p *pcapngReader) timestamp(ifc *ngInterface, ts uint64) time.Time {
@@ -385,7 +416,7 @@ func (p *pcapngReader) timestamp(ifc *ngInterface, ts uint64) time.Time {
 }
 
 func (p *pcapngReader) iface(id uint32) (*ngInterface, error) {
-	if int(id) >= len(p.ifaces) || id > 1<<20 {
+	if int(id) >= len(p.ifaces) {
 		return nil, fmt.Errorf("read pcapng packet: interface ID %d is not described in this section: file is corrupt", id)
 	}
 	return &p.ifaces[id], nil
@@ -458,8 +489,8 @@ func (p *pcapngReader) Next() (Packet, error) {
 			if origLen < capLen {
 				capLen = origLen
 			}
-			if ifc.SnapLen != 0 && capLen > ifc.SnapLen {
-				capLen = ifc.SnapLen
+			if ifc.snap != 0 && capLen > ifc.snap {
+				capLen = ifc.snap
 			}
 			// A simple packet block has no timestamp.
 			return Packet{
