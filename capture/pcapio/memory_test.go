@@ -115,4 +115,3 @@ func BenchmarkReadInterfaces(b *testing.B) {
 	}
 	b.ReportMetric(float64(held)/(1<<20), "held-MiB")
 }
-
