@@ -98,6 +98,22 @@ func runCapture(c *ucli.Context) error {
 	if c.String("r") != "" {
 		return readCapture(c, e)
 	}
+	// Catch SIGINT and SIGTERM before anything else: a signal that comes
+	// while the capture starts stops it once the file exists, so it always
+	// leaves a valid file (with no packets) instead of none.
+	ctx, cancel := context.WithCancelCause(contextOf(c))
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			cancel(fmt.Errorf("%w: %s", capture.ErrStopRequested, signalName(s)))
+		case <-ctx.Done():
+		}
+	}()
+
 	snap := c.Int("s")
 	if snap < 0 {
 		return usageErrorf("capture: -s must not be negative")
@@ -221,20 +237,8 @@ func runCapture(c *ucli.Context) error {
 		fmt.Fprintf(e.stderr, "listening on %s, link-type %s (%s), snapshot length %d bytes\n", name, lt, lt.Description(), h.SnapLen())
 	}
 
-	ctx, cancel := context.WithCancelCause(contextOf(c))
-	defer cancel(nil)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case s := <-sigs:
-			cancel(fmt.Errorf("%w: %s", capture.ErrStopRequested, signalName(s)))
-		case <-ctx.Done():
-		}
-	}()
-
 	var handler capture.Handler
+	decodeBugs := 0
 	if out != nil {
 		handler = out.Write
 	} else {
@@ -245,7 +249,15 @@ func runCapture(c *ucli.Context) error {
 			}
 			p := printers[pi.Source]
 			if err := p.Print(pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data}); err != nil {
-				return err
+				var de *decode.DecodeError
+				if !errors.As(err, &de) {
+					return err
+				}
+				// A printer bug cut one line short: say so once, go on.
+				decodeBugs++
+				if decodeBugs == 1 {
+					fmt.Fprintf(e.stderr, "netdiag: %v\n", de)
+				}
 			}
 			if flushLines || multi {
 				return p.Flush()
@@ -275,7 +287,13 @@ func runCapture(c *ucli.Context) error {
 		fmt.Fprintf(e.stderr, "netdiag: %s\n", errorLine(closeErr))
 	}
 	st := res.Total()
-	fmt.Fprintf(e.stderr, "%d packet%s captured\n", res.Captured, plural(res.Captured))
+	captured := res.Captured
+	if out != nil {
+		// What the files hold: a write error loses the packets it could
+		// not write.
+		captured = out.Packets()
+	}
+	fmt.Fprintf(e.stderr, "%d packet%s captured\n", captured, plural(captured))
 	fmt.Fprintf(e.stderr, "%d packet%s received by filter\n", st.Received, plural(st.Received))
 	fmt.Fprintf(e.stderr, "%d packet%s dropped by kernel\n", st.Dropped, plural(st.Dropped))
 	if runErr != nil && !errors.Is(runErr, capture.ErrFileLimitReached) && failed {
@@ -433,6 +451,11 @@ func filterSource(c *ucli.Context) (filterProgram, error) {
 		if err != nil {
 			return filterProgram{}, fmt.Errorf("capture: %s: %w", file, err)
 		}
+		// The kernel checks a live capture's program when it is attached;
+		// -r and user-space filters run it here, so check it the same way.
+		if err := filter.Validate(prog); err != nil {
+			return filterProgram{}, fmt.Errorf("capture: %s: %w", file, err)
+		}
 		return filterProgram{prog: prog}, nil
 	}
 	if expr != "" && compileFilter == nil {
@@ -576,146 +599,6 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
-}
-
-// readCapture is `capture -r`: read a file, filter, then print or write it.
-func readCapture(c *ucli.Context, e env) error {
-	name := c.String("r")
-	var in io.Reader = e.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("capture: %w", err)
-		}
-		defer f.Close()
-		in = f
-	}
-	r, err := pcapio.NewReader(in)
-	if err != nil {
-		return fmt.Errorf("capture: read %s: %w", name, err)
-	}
-	prog, err := filterSource(c)
-	if err != nil {
-		return err
-	}
-	// Like tcpdump, timestamps are µs unless nanoseconds are asked for,
-	// whatever the file holds.
-	nano, err := precision(c)
-	if err != nil {
-		return err
-	}
-	lt := r.LinkType()
-	snap := uint32(capture.DefaultSnapLen)
-	if ifs := pcapio.Interfaces(r); len(ifs) > 0 && ifs[0].SnapLen > 0 {
-		snap = ifs[0].SnapLen
-	}
-	fmt.Fprintf(e.stderr, "reading from file %s, link-type %s (%s), snapshot length %d\n", name, lt, lt.Description(), snap)
-	var w pcapio.Writer
-	if out := c.String("w"); out != "" {
-		var dst io.Writer = e.stdout
-		if out != "-" {
-			f, err := capture.CreateFile(out)
-			if err != nil {
-				return fmt.Errorf("capture: %w", err)
-			}
-			defer f.Close()
-			dst = f
-		}
-		if c.Bool("pcapng") {
-			w, err = pcapio.NewPcapngWriter(dst, pcapio.Interfaces(r))
-		} else {
-			w, err = pcapio.NewPcapWriter(dst, lt, snap, nano)
-		}
-		if err != nil {
-			return fmt.Errorf("capture: %w", err)
-		}
-	}
-	// One filter per link type and one printer per pcapng interface: a file
-	// may mix Ethernet and cooked interfaces.
-	filters := map[pcapio.LinkType][]bpf.RawInstruction{}
-	filterFor := func(lt pcapio.LinkType) ([]bpf.RawInstruction, error) {
-		if prog.prog != nil || prog.text == "" {
-			return prog.prog, nil
-		}
-		if f, ok := filters[lt]; ok {
-			return f, nil
-		}
-		f, err := filter.Compile(prog.text, filter.LinkType(lt), snap, filter.Savefile())
-		if err != nil {
-			return nil, fmt.Errorf("filter: %w", err)
-		}
-		filters[lt] = f
-		return f, nil
-	}
-	if _, err := filterFor(lt); err != nil {
-		return err
-	}
-	printers := map[int]*decode.Printer{}
-	o := textOptions(c)
-	o.Nanosecond = nano
-	limit := c.Int("c")
-	n := 0
-	ifs := pcapio.Interfaces(r)
-	for limit == 0 || n < limit {
-		p, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				fmt.Fprintf(e.stderr, "netdiag: %s: truncated dump file; the last packet is cut short\n", name)
-				break
-			}
-			return fmt.Errorf("capture: read %s: %w", name, err)
-		}
-		plt := lt
-		if p.InterfaceIndex >= len(ifs) {
-			ifs = pcapio.Interfaces(r) // a pcapng interface described since
-		}
-		if p.InterfaceIndex < len(ifs) {
-			plt = ifs[p.InterfaceIndex].LinkType
-		}
-		f, err := filterFor(plt)
-		if err != nil {
-			return err
-		}
-		if f != nil {
-			m := filter.Meta{}
-			if p.Flags&3 == pcapio.FlagOutbound {
-				m.PktType = 4 // PACKET_OUTGOING, for inbound/outbound on pcapng
-			}
-			if k, err := filter.Run(f, p.Data, p.OrigLen, &m); err != nil || k == 0 {
-				continue
-			}
-		}
-		n++
-		if w != nil {
-			err = w.WritePacket(p)
-		} else {
-			pr := printers[p.InterfaceIndex]
-			if pr == nil {
-				pr = decode.NewPrinter(e.stdout, plt, o)
-				printers[p.InterfaceIndex] = pr
-			}
-			// Several interfaces print through several buffers: flush each
-			// line so the file's order holds.
-			if err = pr.Print(p); err == nil && len(ifs) > 1 {
-				err = pr.Flush()
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("capture: %w", err)
-		}
-	}
-	if w != nil {
-		return w.Flush()
-	}
-	for _, pr := range printers {
-		if err := pr.Flush(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // ifNamer names interfaces by index inside ns, for -i any's SLL2 headers
