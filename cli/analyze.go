@@ -158,7 +158,7 @@ func analyzeLive(c *ucli.Context, a *analyze.Analyzer) error {
 	}
 	cfg := capture.RunConfig{Duration: c.Duration("duration")}
 	if pod != nil {
-		cfg.Watch, cfg.WatchEvery = podWatch(pod), time.Second
+		cfg.Watch, cfg.WatchEvery = pod.Watch(), time.Second
 	}
 	ctx, stop := signal.NotifyContext(contextOf(c), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -359,4 +363,99 @@ func init() {
 	if a := os.Getenv("NETDIAG_CLI_TEST_MAIN"); a != "" {
 		os.Exit(Main(append([]string{"netdiag"}, strings.Split(a, "\x1f")...), os.Stdin, os.Stdout, os.Stderr))
 	}
+}
+
+// TestPodsUnderProcessChurn runs 200 netdiag binaries at once (100 `pods`,
+// 100 `ip addr --pod-ip`) while short-lived processes hold and leave the
+// lowest PIDs of every pod's netns, as exec probes do after PID wraparound
+// (see node's TestDiscoveryUnderProcessChurn). Every run must be right.
+func TestPodsUnderProcessChurn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 parallel runs under churn")
+	}
+	const pods, runs = 4, 200
+	testlab.RequireRoot(t)
+	bin := netdiagBinary(t)
+	flippers := testlab.StartFlippers(t, 3*pods, 10*time.Minute)
+	lab := testlab.NewLab(t, pods)
+	var paths []string
+	for _, lp := range lab.Pods {
+		paths = append(paths, lp.NetNS)
+	}
+	flippers.Flip(t, paths)
+	testlab.StartExecChurn(t, paths, 10*time.Minute, 200_000)
+
+	type result struct {
+		args           []string
+		err            error
+		stdout, stderr string
+	}
+	results := make(chan result, runs)
+	for i := 0; i < runs; i++ {
+		args := labArgs(lab, "-o", "json", "pods")
+		if i%2 == 1 {
+			args = labArgs(lab, "-o", "json", "ip", "addr", "--pod-ip", lab.Pods[i%pods].IP)
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			var stdout, stderr strings.Builder
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			results <- result{args, err, stdout.String(), stderr.String()}
+		}()
+	}
+	var wrong []string
+	for i := 0; i < runs; i++ {
+		r := <-results
+		if err := checkChurnRun(lab, r.args, r.err, r.stdout); err != nil {
+			wrong = append(wrong, fmt.Sprintf("%v: %v\nstderr: %s", r.args[len(lab.NetdiagArgs()):], err, r.stderr))
+		}
+	}
+	if len(wrong) > 0 {
+		t.Errorf("%d of %d runs wrong; the first: %s", len(wrong), runs, wrong[0])
+	}
+}
+
+// checkChurnRun checks one run of TestPodsUnderProcessChurn: `pods` lists
+// every lab pod with its IP and process, `ip addr --pod-ip IP` shows eth0
+// with IP.
+func checkChurnRun(lab *testlab.Lab, args []string, runErr error, stdout string) error {
+	if runErr != nil {
+		return runErr
+	}
+	if slices.Contains(args, "pods") {
+		var got struct {
+			Pods []node.Pod `json:"pods"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			return fmt.Errorf("decode: %v", err)
+		}
+		if len(got.Pods) != len(lab.Pods) {
+			return fmt.Errorf("listed %d pods, want %d", len(got.Pods), len(lab.Pods))
+		}
+		for i, lp := range lab.Pods {
+			p := got.Pods[i]
+			if p.UID != lp.UID || p.Name != lp.Name || !slices.Equal(p.IPs, []string{lp.IP}) || p.PID != lp.PID {
+				return fmt.Errorf("pod %d = %s %v PID %d, want %s %s PID %d", i, p.FullName(), p.IPs, p.PID, lp.Name, lp.IP, lp.PID)
+			}
+		}
+		return nil
+	}
+	ip := args[len(args)-1]
+	var got struct {
+		Links []netstate.IPLink `json:"links"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		return fmt.Errorf("decode: %v", err)
+	}
+	for _, l := range got.Links {
+		for _, a := range l.Addrs {
+			if l.Name == "eth0" && a.Local == ip {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no eth0 with %s in %s", ip, stdout)
 }
