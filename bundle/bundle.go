@@ -2,18 +2,16 @@ package bundle
 
 import (
 	"archive/tar"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
@@ -112,13 +110,17 @@ const (
 	sharePodNetns  = 0.25 // all pods together
 )
 
-// Hostname returns the node's name: hostRoot/etc/hostname, else the
-// kernel's node name.
+// maxHostname bounds etc/hostname: one name of at most 253 bytes, perhaps
+// with comments.
+const maxHostname = 4 << 10
+
+// Hostname returns the node's name: hostRoot/etc/hostname (a regular file
+// of at most maxHostname bytes), else the kernel's node name.
 func Hostname(hostRoot string) string {
 	if hostRoot == "" {
 		hostRoot = "/"
 	}
-	if b, err := os.ReadFile(filepath.Join(hostRoot, "etc/hostname")); err == nil {
+	if b, err := hostfile.ReadFileInRoot(hostRoot, "etc/hostname", maxHostname); err == nil {
 		if h := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]); h != "" {
 			return h
 		}
@@ -368,21 +370,4 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 	c.sockets(ns, dir, what, cp, ip)
 	c.sysctls(ns, dir, what, cp, pod)
 	c.counters(ns, dir, what, cp, pod != nil)
-}
-
-func readFileCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var b bytes.Buffer
-	n, err := io.Copy(&b, io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b.Bytes(), nil
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/kmsg"
 	"github.com/netdiag/netdiag/kubeproxy"
 	"github.com/netdiag/netdiag/netstate"
@@ -422,7 +423,7 @@ func capMin(v, floor int64) int64 { return max(v, floor) }
 func (c *collector) cni() {
 	dir := filepath.Join(c.o.HostRoot, "etc/cni/net.d")
 	const desc = "CNI network configuration from /etc/cni/net.d, secret-looking values redacted"
-	ents, err := os.ReadDir(dir)
+	ents, err := hostfile.ReadDir(dir)
 	if err != nil {
 		c.a.missing("cni/", desc, fmt.Sprintf("read %s: %v", dir, err))
 		return
@@ -493,7 +494,7 @@ func (c *collector) readCNI(dir, name string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", p)
 	}
-	return readFileCapped(p, maxCNIFile)
+	return hostfile.ReadFileNoFollow(p, maxCNIFile)
 }
 
 func (c *collector) kernel() {

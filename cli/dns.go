@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -155,7 +154,7 @@ func runDNS(c *ucli.Context) error {
 	case pod != nil:
 		conf, err = probe.ReadResolvConf(pod, globals(c).HostRoot)
 	default:
-		conf, err = probe.ReadResolvConfFile(filepath.Join(globals(c).HostRoot, "etc/resolv.conf"))
+		conf, err = probe.ReadNodeResolvConf(globals(c).HostRoot)
 	}
 	if err != nil {
 		if len(servers) == 0 || c.String("resolv-conf") != "" {

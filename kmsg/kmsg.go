@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/netdiag/netdiag/internal/hostfile"
 )
 
 // Record is one kernel log record.
@@ -174,7 +175,7 @@ func scan(r io.Reader, boot, now time.Time, window time.Duration) ([]Event, erro
 
 // bootTime is the wall-clock time of boot, from CLOCK_MONOTONIC's offset.
 func bootTime() time.Time {
-	if b, err := os.ReadFile("/proc/uptime"); err == nil {
+	if b, err := hostfile.ReadFile("/proc/uptime", 4<<10); err == nil {
 		if f := strings.Fields(string(b)); len(f) > 0 {
 			if up, err := strconv.ParseFloat(f[0], 64); err == nil {
 				return time.Now().Add(-time.Duration(up * float64(time.Second)))

@@ -14,6 +14,7 @@ import (
 
 	ct "github.com/florianl/go-conntrack"
 	"github.com/mdlayher/netlink"
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 	"golang.org/x/sys/unix"
 )
@@ -345,7 +346,7 @@ func ReadConntrackStats(ns *nsutil.NetNS) (ConntrackStats, error) {
 	var st ConntrackStats
 	var procStats []byte
 	err := ns.Do(func() error {
-		b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_count")
+		b, err := hostfile.ReadFile("/proc/sys/net/netfilter/nf_conntrack_count", maxProcValue)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return ErrConntrackUnavailable
@@ -355,12 +356,12 @@ func ReadConntrackStats(ns *nsutil.NetNS) (ConntrackStats, error) {
 		if st.Count, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err != nil {
 			return fmt.Errorf("read nf_conntrack_count: %w", err)
 		}
-		if b, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_max"); err == nil {
+		if b, err := hostfile.ReadFile("/proc/sys/net/netfilter/nf_conntrack_max", maxProcValue); err == nil {
 			if v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil {
 				st.Max, st.HasMax = v, true
 			}
 		}
-		procStats, _ = os.ReadFile("/proc/thread-self/net/stat/nf_conntrack")
+		procStats, _ = hostfile.ReadFile("/proc/thread-self/net/stat/nf_conntrack", maxProcTable)
 		return nil
 	})
 	if err != nil {

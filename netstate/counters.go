@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -89,7 +89,7 @@ func ReadCounters(ns *nsutil.NetNS) (Counters, error) {
 func ReadCountersDir(dir string) (Counters, error) {
 	var out Counters
 	for _, f := range counterFiles {
-		b, err := os.ReadFile(dir + "/" + f.name)
+		b, err := hostfile.ReadFile(dir+"/"+f.name, maxProcTable)
 		if err != nil {
 			if f.optional && errors.Is(err, fs.ErrNotExist) {
 				continue

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -208,7 +209,7 @@ func legacyTables(ns *nsutil.NetNS, ip6 bool) ([]string, error) {
 	var data []byte
 	read := func() error {
 		var err error
-		data, err = os.ReadFile(name)
+		data, err = hostfile.ReadFile(name, maxProcValue)
 		if errors.Is(err, os.ErrNotExist) {
 			data, err = nil, nil
 		}

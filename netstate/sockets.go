@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 	"golang.org/x/sys/unix"
 )
@@ -333,7 +334,7 @@ func SocketOwners(procRoot string) map[uint32][]SocketProcess {
 				continue
 			}
 			if comm == "" {
-				b, _ := os.ReadFile(dir + "/comm")
+				b, _ := hostfile.ReadFile(dir+"/comm", maxProcValue)
 				comm = strings.TrimSuffix(string(b), "\n")
 			}
 			owners[uint32(ino)] = append(owners[uint32(ino)], SocketProcess{PID: pid, Command: comm, FD: fdn})

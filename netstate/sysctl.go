@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 	"golang.org/x/sys/unix"
 )
@@ -141,7 +142,7 @@ func WriteSysctl(ns *nsutil.NetNS, name, value string) (SysctlChange, error) {
 }
 
 func sysctlRead(p string) (string, error) {
-	b, err := os.ReadFile(p)
+	b, err := hostfile.ReadFile(p, maxProcValue)
 	if err != nil {
 		return "", sysctlErr(err)
 	}
@@ -183,3 +184,11 @@ func sysctlWalk(root string) ([]Sysctl, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
+
+// Bounds of what is read of one /proc file: a value (a sysctl, a count, a
+// process name, a list of table names), or a table of counters or per-CPU
+// statistics.
+const (
+	maxProcValue = 64 << 10
+	maxProcTable = 16 << 20
+)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/netdiag/netdiag/internal/hostfile"
 )
 
 // kubeletIndex reads kubelet's files lazily: the pod log directory names
@@ -22,7 +24,7 @@ type kubeletIndex struct {
 
 func loadKubelet(hostRoot string) *kubeletIndex {
 	k := &kubeletIndex{root: hostRoot, logDirs: map[string]string{}}
-	if ents, err := os.ReadDir(filepath.Join(hostRoot, "var", "log", "pods")); err == nil {
+	if ents, err := hostfile.ReadDir(filepath.Join(hostRoot, "var", "log", "pods")); err == nil {
 		k.found = true
 		for _, e := range ents {
 			if _, _, uid, ok := parsePodLogDir(e.Name()); ok && e.IsDir() {
@@ -59,7 +61,7 @@ func (k *kubeletIndex) containers(uid string) []string {
 		return nil
 	}
 	var out []string
-	if cs, err := os.ReadDir(filepath.Join(k.root, "var", "log", "pods", dir)); err == nil {
+	if cs, err := hostfile.ReadDir(filepath.Join(k.root, "var", "log", "pods", dir)); err == nil {
 		for _, c := range cs {
 			if c.IsDir() {
 				out = append(out, c.Name())
@@ -79,7 +81,7 @@ func (k *kubeletIndex) ips(uid string) []string {
 }
 
 func (k *kubeletIndex) readHosts(uid string) ([]string, string) {
-	b, err := os.ReadFile(filepath.Join(k.root, "var", "lib", "kubelet", "pods", uid, "etc-hosts"))
+	b, err := hostfile.ReadFileInRoot(k.root, filepath.Join("var", "lib", "kubelet", "pods", uid, "etc-hosts"), maxEtcHosts)
 	if err != nil {
 		return nil, ""
 	}
@@ -94,7 +96,7 @@ func (k *kubeletIndex) uidOfIP(ip string) string {
 	}
 	if k.allHosts == nil {
 		k.allHosts = map[string]string{}
-		ents, _ := os.ReadDir(filepath.Join(k.root, "var", "lib", "kubelet", "pods"))
+		ents, _ := hostfile.ReadDir(filepath.Join(k.root, "var", "lib", "kubelet", "pods"))
 		for _, e := range ents {
 			if !e.IsDir() || !isUID(e.Name()) {
 				continue
@@ -117,6 +119,9 @@ func parsePodLogDir(dir string) (ns, name, uid string, ok bool) {
 	}
 	return parts[0], parts[1], parts[2], true
 }
+
+// maxEtcHosts bounds a pod's etc-hosts: its own lines and its HostAliases.
+const maxEtcHosts = 1 << 20
 
 // etcHostsHeader starts every hosts file kubelet writes for a pod with its own
 // network; host-network pods get a copy of the node's /etc/hosts instead.
@@ -164,7 +169,7 @@ func parseEtcHosts(b []byte) (ips []string, hostname string) {
 // containerLogNames maps container IDs to names from kubelet's symlinks
 // HOSTROOT/var/log/containers/<pod>_<namespace>_<container>-<id>.log.
 func containerLogNames(hostRoot string) map[string]string {
-	ents, err := os.ReadDir(filepath.Join(hostRoot, "var", "log", "containers"))
+	ents, err := hostfile.ReadDir(filepath.Join(hostRoot, "var", "log", "containers"))
 	if err != nil {
 		return nil
 	}

@@ -1,16 +1,15 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -232,14 +231,12 @@ const (
 // checkPrivileges reads CapEff from /proc/self/status: reading /proc/PID/ns/net
 // of other users' processes needs CAP_SYS_PTRACE, entering a netns CAP_SYS_ADMIN.
 func checkPrivileges() error {
-	f, err := os.Open("/proc/self/status")
+	b, err := hostfile.ReadFile("/proc/self/status", maxProcFile)
 	if err != nil {
 		return nil // cannot tell; the reads themselves will say
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "CapEff:")
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, "CapEff:")
 		if !ok {
 			continue
 		}

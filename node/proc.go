@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -90,41 +90,19 @@ func procDetails(procRoot string, p *Process) bool {
 		return false
 	}
 	p.Comm, p.PPID, p.StartTime = parseStat(b)
-	if b, err := readInto(b, filepath.Join(dir, "cmdline")); err == nil {
+	if b, err := readInto(b, filepath.Join(dir, "cmdline")); err == nil || errors.Is(err, hostfile.ErrTooLarge) {
 		p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
 	}
 	return true
 }
 
-// readInto reads a small file (procfs reports size 0) reusing buf. Raw
-// syscalls: this runs for every process on the node, and os.File's extra
-// fstat and bookkeeping doubled the cost.
+// maxProcFile bounds what is read of one /proc/PID file; cgroup and stat
+// lines are far shorter, and a longer cmdline is cut.
+const maxProcFile = 64 << 10
+
+// readInto reads a /proc/PID file reusing buf (see hostfile.ReadProcInto).
 func readInto(buf []byte, path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return buf, err
-	}
-	defer unix.Close(fd)
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		room := cap(buf) - len(buf)
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return buf, err
-		}
-		buf = buf[:len(buf)+n]
-		// procfs fills the buffer unless the file ended: a short read is the
-		// end, and saves a second read per file on nodes with many processes.
-		if n == 0 || n < room {
-			return buf, nil
-		}
-	}
+	return hostfile.ReadProcInto(buf, path, maxProcFile)
 }
 
 // parseStat reads comm, ppid and starttime from /proc/PID/stat; comm may hold

@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/hostfile"
 )
 
 // Entry is one distinct network namespace found by List.
@@ -129,7 +131,7 @@ func (l *lister) bindDir(dir string) {
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real // /var/run/netns and /run/netns name the same mounts
 	}
-	ents, err := os.ReadDir(dir)
+	ents, err := hostfile.ReadDir(dir)
 	if err != nil {
 		return
 	}
@@ -141,10 +143,14 @@ func (l *lister) bindDir(dir string) {
 	}
 }
 
+// maxMountinfo bounds a mountinfo file: about 150 bytes a mount, and nodes
+// with tens of thousands of mounts exist.
+const maxMountinfo = 64 << 20
+
 // mountinfo adds the netns bind mounts listed in a mountinfo file, with their
 // mount points prefixed by prefix.
 func (l *lister) mountinfo(file, prefix string) {
-	f, err := os.Open(file)
+	f, err := hostfile.Open(file, maxMountinfo)
 	if err != nil {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
@@ -70,6 +71,44 @@ func TestListFakeProc(t *testing.T) {
 
 	if _, err := nsutil.List(filepath.Join(proc, "missing")); err == nil {
 		t.Errorf("List of a missing proc root succeeded")
+	}
+}
+
+// TestListFIFOs: a FIFO where a bind directory or PID 1's mountinfo should
+// be (an odd host root, a fake proc) must not hang List.
+func TestListFIFOs(t *testing.T) {
+	proc := t.TempDir()
+	for _, d := range []string{"1", "self"} {
+		if err := os.MkdirAll(filepath.Join(proc, d, "ns"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Mkfifo(filepath.Join(proc, d, "mountinfo"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Different mount namespaces, so PID 1's mountinfo is read too.
+	if err := os.Symlink("/proc/self/ns/mnt", filepath.Join(proc, "self", "ns", "mnt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/proc/self/ns/net", filepath.Join(proc, "1", "ns", "mnt")); err != nil {
+		t.Fatal(err)
+	}
+	bind := filepath.Join(t.TempDir(), "netns")
+	if err := unix.Mkfifo(bind, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := nsutil.List(proc, bind)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("List: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("List still running after 10s")
 	}
 }
 

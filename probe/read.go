@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/node"
 )
 
@@ -81,14 +79,34 @@ func ReadResolvConf(p *node.Pod, hostRoot string) (*ResolvConf, error) {
 	return nil, fmt.Errorf("read resolv.conf of %s (give one with --resolv-conf FILE): %w", p.FullName(), errors.Join(errs...))
 }
 
-// ReadResolvConfFile reads and parses one resolv.conf file.
+// ReadResolvConfFile reads and parses one resolv.conf file; it must be a
+// regular file (symlinks are followed).
 func ReadResolvConfFile(path string) (*ResolvConf, error) {
-	f, err := os.Open(path)
+	b, err := hostfile.ReadFile(path, maxResolvConf)
 	if err != nil {
 		return nil, fmt.Errorf("read resolv.conf: %w", err)
 	}
-	defer f.Close()
-	c, err := ParseResolvConf(f)
+	c, err := ParseResolvConf(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Source = path
+	return c, nil
+}
+
+// ReadNodeResolvConf reads and parses hostRoot/etc/resolv.conf, with
+// symlinks resolved inside hostRoot: on systemd-resolved nodes it links to
+// /run/systemd/resolve/stub-resolv.conf, which is under hostRoot too.
+func ReadNodeResolvConf(hostRoot string) (*ResolvConf, error) {
+	if hostRoot == "" {
+		hostRoot = "/"
+	}
+	b, err := hostfile.ReadFileInRoot(hostRoot, "etc/resolv.conf", maxResolvConf)
+	if err != nil {
+		return nil, fmt.Errorf("read the node's resolv.conf: %w", err)
+	}
+	c, err := ParseResolvConf(bytes.NewReader(b))
+	path := filepath.Join(hostRoot, "etc/resolv.conf")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -97,34 +115,8 @@ func ReadResolvConfFile(path string) (*ResolvConf, error) {
 }
 
 // readInRoot reads root/rel with every symlink resolved as if root were
-// "/" (openat2 RESOLVE_IN_ROOT, Linux 5.6+): an absolute link inside a
-// container must not lead to the node's file of the same name.
+// "/": an absolute link inside a container must not lead to the node's file
+// of the same name.
 func readInRoot(root, rel string) ([]byte, error) {
-	dir, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: root, Err: err}
-	}
-	defer unix.Close(dir)
-	fd, err := unix.Openat2(dir, rel, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY | unix.O_NONBLOCK,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
-	})
-	if err == unix.ENOSYS {
-		// Before Linux 5.6: a plain open, which follows absolute links out of root.
-		fd, err = unix.Openat(dir, rel, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
-	}
-	path := filepath.Join(root, rel)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	return io.ReadAll(io.LimitReader(f, maxResolvConf+1))
+	return hostfile.ReadFileInRoot(root, rel, maxResolvConf)
 }

@@ -245,7 +245,7 @@ func countPending(ts []*target) int {
 // process (or a zombie) has that PID.
 func checkSame(pid int, start uint64, cgroup string) (same, ended bool, why string) {
 	dir := "/proc/" + strconv.Itoa(pid)
-	b, err := os.ReadFile(dir + "/stat")
+	b, err := readSmall(nil, dir+"/stat")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ESRCH) {
 			return false, true, ""
@@ -262,7 +262,7 @@ func checkSame(pid int, start uint64, cgroup string) (same, ended bool, why stri
 	if st.state == 'Z' || st.state == 'X' {
 		return false, true, ""
 	}
-	cg, err := os.ReadFile(dir + "/cgroup")
+	cg, err := readSmall(nil, dir+"/cgroup")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ESRCH) {
 			return false, true, ""

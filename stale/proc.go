@@ -2,8 +2,8 @@ package stale
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/node"
 )
 
@@ -90,8 +91,8 @@ func snapshot(procRoot string, netns map[uint64]bool) ([]procInfo, error) {
 // cmdline reads a process's command line (only for those reported: reading
 // every one costs a third of a scan), or "[comm]" when it has none.
 func cmdline(procRoot string, p procInfo) string {
-	b, err := os.ReadFile(procRoot + "/" + strconv.Itoa(p.PID) + "/cmdline")
-	if s := joinCmdline(b); err == nil && s != "" {
+	b, err := readSmall(nil, procRoot+"/"+strconv.Itoa(p.PID)+"/cmdline")
+	if s := joinCmdline(b); (err == nil || errors.Is(err, hostfile.ErrTooLarge)) && s != "" {
 		return s
 	}
 	return "[" + p.Comm + "]"
@@ -171,27 +172,13 @@ func joinCmdline(b []byte) string {
 	return strings.TrimSpace(string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))
 }
 
-// readSmall reads a procfs file (which reports size 0) into buf.
+// maxProcFile bounds what is read of one /proc/PID file; cgroup and stat
+// lines are far shorter, and a longer cmdline is cut.
+const maxProcFile = 64 << 10
+
+// readSmall reads a /proc/PID file (which reports size 0) into buf.
 func readSmall(buf []byte, path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return buf, err
-	}
-	defer f.Close()
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
+	return hostfile.ReadProcInto(buf, path, maxProcFile)
 }
 
 // socketInodes lists the sockets a process holds open, from /proc/PID/fd.
@@ -232,9 +219,12 @@ func BootTicks() uint64 {
 	return uint64(ts.Nano()) / (1e9 / userHZ)
 }
 
+// maxProcStat bounds /proc/stat, which grows with CPUs and interrupts.
+const maxProcStat = 16 << 20
+
 // bootTime reads btime from procRoot/stat: the wall-clock time of boot.
 func bootTime(procRoot string) time.Time {
-	b, err := os.ReadFile(filepath.Join(procRoot, "stat"))
+	b, err := hostfile.ReadFile(filepath.Join(procRoot, "stat"), maxProcStat)
 	if err != nil {
 		return time.Time{}
 	}
