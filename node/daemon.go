@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -44,7 +45,7 @@ func FindDaemon(procRoot, name string, nodeNet nsutil.ID) (*Daemon, error) {
 			continue
 		}
 		dir := filepath.Join(procRoot, e.Name())
-		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
+		comm, err := readInto(nil, filepath.Join(dir, "comm"))
 		if err != nil || strings.TrimSpace(string(comm)) != name {
 			continue
 		}
@@ -54,7 +55,7 @@ func FindDaemon(procRoot, name string, nodeNet nsutil.ID) (*Daemon, error) {
 				continue
 			}
 		}
-		b, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+		b, err := hostfile.ReadFile(filepath.Join(dir, "cmdline"), maxCmdline)
 		if err != nil || len(b) == 0 {
 			continue
 		}
@@ -94,6 +95,13 @@ func (d *Daemon) Flag(name string) (string, bool) {
 	return val, found
 }
 
+// Bounds of a daemon's command line (ARG_MAX is 2 MiB; kubelet's are some
+// KiB) and of a file it names (a config, a kubeconfig with its certificates).
+const (
+	maxCmdline    = 2 << 20
+	maxDaemonFile = 16 << 20
+)
+
 // ReadFile reads a file the daemon names (a --config or --kubeconfig path)
 // as the daemon sees it: through /proc/PID/root, relative paths from its
 // working directory. hostRoot is the fallback when that cannot be read
@@ -105,14 +113,14 @@ func (d *Daemon) ReadFile(path, hostRoot string) ([]byte, error) {
 			rel = filepath.Join(cwd, path)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(d.dir, "root", rel))
+	b, err := hostfile.ReadFileInRoot(filepath.Join(d.dir, "root"), rel, maxDaemonFile)
 	if err == nil {
 		return b, nil
 	}
 	if hostRoot == "" {
 		hostRoot = "/"
 	}
-	if b2, err2 := os.ReadFile(filepath.Join(hostRoot, rel)); err2 == nil {
+	if b2, err2 := hostfile.ReadFileInRoot(hostRoot, rel, maxDaemonFile); err2 == nil {
 		return b2, nil
 	}
 	return nil, err
@@ -160,6 +168,6 @@ func (d *Daemon) Setting(flag, field, hostRoot string) (value, source string) {
 }
 
 func (d *Daemon) name() string {
-	b, _ := os.ReadFile(filepath.Join(d.dir, "comm"))
+	b, _ := readInto(nil, filepath.Join(d.dir, "comm"))
 	return strings.TrimSpace(string(b))
 }

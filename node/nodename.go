@@ -4,12 +4,12 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -97,7 +97,7 @@ func kubeletCertName(k *Daemon, hostRoot string) (string, string) {
 // "system:node:NAME".
 func certNodeName(path string, read func(string) ([]byte, error)) (string, string) {
 	if read == nil {
-		read = os.ReadFile
+		read = func(p string) ([]byte, error) { return hostfile.ReadFile(p, maxDaemonFile) }
 	}
 	b, err := read(path)
 	if err != nil {
@@ -132,7 +132,7 @@ func certCN(b []byte) string {
 // hostName is HostRoot/etc/hostname, else the kernel's node name, lower
 // case as the kubelet makes it.
 func hostName(hostRoot string) string {
-	if b, err := os.ReadFile(filepath.Join(hostRootOr(hostRoot), "etc/hostname")); err == nil {
+	if b, err := hostfile.ReadFileInRoot(hostRootOr(hostRoot), "etc/hostname", 4<<10); err == nil {
 		if h := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]); h != "" {
 			return strings.ToLower(h)
 		}

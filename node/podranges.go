@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -107,7 +107,7 @@ type cniIPAM struct {
 // two). Flannel's configuration names no range: its subnet.env does.
 func CNIPodRanges(hostRoot string) []PodRange {
 	dir := filepath.Join(hostRootOr(hostRoot), "etc/cni/net.d")
-	ents, err := os.ReadDir(dir)
+	ents, err := hostfile.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
@@ -121,7 +121,7 @@ func CNIPodRanges(hostRoot string) []PodRange {
 	sort.Strings(names)
 	var out []PodRange
 	for _, n := range names {
-		b, err := os.ReadFile(filepath.Join(dir, n))
+		b, err := hostfile.ReadFileInRoot(hostRootOr(hostRoot), filepath.Join("etc/cni/net.d", n), 1<<20)
 		if err != nil {
 			continue
 		}
@@ -160,7 +160,7 @@ func CNIPodRanges(hostRoot string) []PodRange {
 // flannelSubnet reads FLANNEL_SUBNET (this node's) and FLANNEL_IPV6_SUBNET
 // from /run/flannel/subnet.env.
 func flannelSubnet(hostRoot string) []PodRange {
-	b, err := os.ReadFile(filepath.Join(hostRootOr(hostRoot), "run/flannel/subnet.env"))
+	b, err := hostfile.ReadFileInRoot(hostRootOr(hostRoot), "run/flannel/subnet.env", 64<<10)
 	if err != nil {
 		return nil
 	}
