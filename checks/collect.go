@@ -244,6 +244,9 @@ func (s *Snapshot) readPodRanges(ns *nsutil.NetNS, o node.Options) {
 	for _, l := range s.Node.Links {
 		for _, a := range l.Addrs {
 			s.NodeAddrs[a.Addr()] = true
+			if a.Addr().IsGlobalUnicast() {
+				s.NodeNets = append(s.NodeNets, a.Masked())
+			}
 		}
 	}
 }
@@ -328,7 +331,7 @@ func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Invent
 	default:
 		s.ServiceMode, s.Services = res.Mode, res.Services
 		if len(inv.Sources) > 0 {
-			live := kubeproxy.Liveness{PodRanges: s.PodRanges, LiveIPs: map[netip.Addr]bool{}, NodeAddrs: s.NodeAddrs}
+			live := kubeproxy.Liveness{PodRanges: s.PodRanges, LiveIPs: map[netip.Addr]bool{}, NodeAddrs: s.NodeAddrs, NodeNets: s.NodeNets}
 			for _, p := range inv.Pods {
 				for _, ip := range p.IPs {
 					if a, err := netip.ParseAddr(ip); err == nil {

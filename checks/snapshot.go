@@ -65,6 +65,8 @@ type Snapshot struct {
 	PodRangeSources []node.PodRange
 	// NodeAddrs are the addresses on the node netns' interfaces.
 	NodeAddrs map[netip.Addr]bool
+	// NodeNets are the networks of its global unicast addresses.
+	NodeNets []netip.Prefix
 
 	Stale []StaleProcess
 	DNS   []DNSResult

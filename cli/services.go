@@ -141,7 +141,8 @@ func endpointsString(s kubeproxy.Service) string {
 // addresses (host-network endpoints) and the IPs of the pods running. When
 // the inventory cannot be read every endpoint counts as live.
 func liveness(c *ucli.Context, ns *nsutil.NetNS) kubeproxy.Liveness {
-	l := kubeproxy.Liveness{LiveIPs: map[netip.Addr]bool{}, NodeAddrs: node.NodeAddrs(ns)}
+	addrs, nets := node.NodeAddrs(ns)
+	l := kubeproxy.Liveness{LiveIPs: map[netip.Addr]bool{}, NodeAddrs: addrs, NodeNets: nets}
 	inv, err := loadInventory(c)
 	if err != nil {
 		if globals(c).Verbose {

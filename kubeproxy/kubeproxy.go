@@ -98,9 +98,34 @@ type Liveness struct {
 	// NodeAddrs are the node's own addresses: endpoints there are
 	// host-network, and live.
 	NodeAddrs map[netip.Addr]bool
+	// NodeNets are the networks of the node's own addresses. An endpoint
+	// in one of them that is in no pod range and no pod's is another
+	// node's address: host network too (the API server seen from a worker).
+	NodeNets []netip.Prefix
 }
 
 // Mark sets Live and HostNetwork on every endpoint.
+// onNodeNet: ip is in one of the node's networks that holds no pod (a
+// bridge's network holds the pods on it).
+func (l Liveness) onNodeNet(ip netip.Addr) bool {
+	for _, n := range l.NodeNets {
+		if !n.Contains(ip) {
+			continue
+		}
+		pods := false
+		for pod := range l.LiveIPs {
+			pods = pods || n.Contains(pod)
+		}
+		for _, r := range l.PodRanges {
+			pods = pods || n.Overlaps(r)
+		}
+		if !pods {
+			return true
+		}
+	}
+	return false
+}
+
 func (l Liveness) Mark(svcs []Service) {
 	for i := range svcs {
 		for j := range svcs[i].Endpoints {
@@ -109,12 +134,14 @@ func (l Liveness) Mark(svcs []Service) {
 			if e.HostNetwork || l.LiveIPs[e.IP] {
 				continue
 			}
+			inPods := false
 			for _, p := range l.PodRanges {
 				if p.Contains(e.IP) {
-					e.Live = false
+					e.Live, inPods = false, true
 					break
 				}
 			}
+			e.HostNetwork = !inPods && l.onNodeNet(e.IP)
 		}
 	}
 }

@@ -194,21 +194,26 @@ func TestParseVIP(t *testing.T) {
 
 func TestLiveness(t *testing.T) {
 	svcs := []Service{{Endpoints: []Endpoint{
-		{IP: netip.MustParseAddr("198.18.0.6")}, // in range, live
-		{IP: netip.MustParseAddr("198.18.0.7")}, // in range, no pod
-		{IP: netip.MustParseAddr("198.18.9.9")}, // another node
-		{IP: netip.MustParseAddr("198.18.0.1")}, // in range, a node address: host network (the API server)
+		{IP: netip.MustParseAddr("198.18.0.6")},   // in range, live
+		{IP: netip.MustParseAddr("198.18.0.7")},   // in range, no pod
+		{IP: netip.MustParseAddr("198.18.9.9")},   // another node
+		{IP: netip.MustParseAddr("198.18.0.1")},   // in range, a node address: host network (the API server)
+		{IP: netip.MustParseAddr("198.19.255.2")}, // another node's address on the uplink: host network
+		{IP: netip.MustParseAddr("198.18.1.9")},   // on a pod bridge's network outside the ranges: a pod of unknown range
 	}}}
 	Liveness{
 		PodRanges: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
-		LiveIPs:   map[netip.Addr]bool{netip.MustParseAddr("198.18.0.6"): true},
-		NodeAddrs: map[netip.Addr]bool{netip.MustParseAddr("198.18.0.1"): true},
+		LiveIPs:   map[netip.Addr]bool{netip.MustParseAddr("198.18.0.6"): true, netip.MustParseAddr("198.18.1.2"): true},
+		NodeAddrs: map[netip.Addr]bool{netip.MustParseAddr("198.18.0.1"): true, netip.MustParseAddr("198.19.255.3"): true},
+		NodeNets: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24"), netip.MustParsePrefix("198.19.255.0/24"),
+			netip.MustParsePrefix("198.18.1.0/24")},
 	}.Mark(svcs)
 	var got []string
 	for _, e := range svcs[0].Endpoints {
 		got = append(got, fmt.Sprintf("live=%v host=%v", e.Live, e.HostNetwork))
 	}
-	want := []string{"live=true host=false", "live=false host=false", "live=true host=false", "live=true host=true"}
+	want := []string{"live=true host=false", "live=false host=false", "live=true host=false", "live=true host=true",
+		"live=true host=true", "live=true host=false"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("live (-want +got):\n%s", diff)
 	}

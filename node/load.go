@@ -211,6 +211,15 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 
 	var mw []string
 	inv.Pods, inv.Processes, mw = merge(f)
+	var hostIPs []string
+	for i := range inv.Pods {
+		if p := &inv.Pods[i]; p.HostNetwork && len(p.IPs) == 0 {
+			if hostIPs == nil {
+				hostIPs = hostNetworkIPs(o, nodeNS)
+			}
+			p.IPs = append([]string(nil), hostIPs...)
+		}
+	}
 	if inv.Processes == nil {
 		inv.Processes = []Process{}
 	}

@@ -254,23 +254,28 @@ func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
 	return netip.PrefixFrom(ip.Unmap(), ones).Masked(), true
 }
 
-// NodeAddrs returns every address on the node netns' interfaces: an
-// endpoint there is the node itself (a host-network pod, the API server).
-func NodeAddrs(ns *nsutil.NetNS) map[netip.Addr]bool {
+// NodeAddrs returns every address on the node netns' interfaces (an
+// endpoint there is the node itself: a host-network pod, the API server)
+// and the networks of its global unicast addresses.
+func NodeAddrs(ns *nsutil.NetNS) (map[netip.Addr]bool, []netip.Prefix) {
 	out := map[netip.Addr]bool{}
 	h, err := ns.NetlinkHandle()
 	if err != nil {
-		return out
+		return out, nil
 	}
 	defer h.Close()
 	addrs, err := h.AddrList(nil, netlink.FAMILY_ALL)
 	if err != nil {
-		return out
+		return out, nil
 	}
+	var nets []netip.Prefix
 	for _, a := range addrs {
 		if ip, ok := netip.AddrFromSlice(a.IP); ok {
 			out[ip.Unmap()] = true
+			if p, ok := prefixOf(a.IPNet); ok && ip.IsGlobalUnicast() {
+				nets = append(nets, p)
+			}
 		}
 	}
-	return out
+	return out, nets
 }

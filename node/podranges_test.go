@@ -96,7 +96,7 @@ func TestRoutePodRanges(t *testing.T) {
 	if diff := cmp.Diff(want, got, prefixOpt); diff != "" {
 		t.Errorf("RoutePodRanges (-want +got):\n%s", diff)
 	}
-	if !NodeAddrs(ns)[netip.MustParseAddr("198.19.255.2")] {
+	if addrs, _ := NodeAddrs(ns); !addrs[netip.MustParseAddr("198.19.255.2")] {
 		t.Errorf("NodeAddrs lacks the uplink address 198.19.255.2")
 	}
 }
