@@ -78,7 +78,7 @@ func (g *gen) encapsulation(n *nOther) cond {
 			ins(opMISC|miscTXA, 0), ins(opALU|aluADD|srcK, 12), ins(opST, uint32(rType)), ins(opALU|aluADD|srcK, 2), ins(opMISC|miscTAX, 0),
 		}, fall: true, jt: last, jf: last}
 		first.jt, first.jf = ether, last
-		offsets = cond{entry: first, t: []**block{&last.jt}, f: []**block{&last.jf}}
+		offsets = cond{entry: first, t: edge(&last.jt), f: edge(&last.jf)}
 		g.offLinkHdr, g.offLinkType, g.offLinkPL = loc{reg: rHdr}, loc{reg: rType}, loc{reg: rPL}
 	} else {
 		// VXLAN always carries Ethernet.

@@ -90,38 +90,63 @@ type block struct {
 	fall  bool               // no test: continue at jt (== jf), with a ja unless laid out next
 	ret   bpf.RawInstruction // BPF_RET instruction when leaf
 
-	// Set by the optimizer and emitter.
-	id    int
-	order int
-	vA    int // value number of A at the jump
+	// Set by the optimizer: blocks with equal vid have the same
+	// statements, so they leave the same A (numberValues).
+	vid int32
 }
 
 // cond is a boolean subexpression under construction: its entry block and the
 // unpatched edges taken when it is true and when it is false.
 type cond struct {
 	entry *block
-	t, f  []**block
+	t, f  edges
+}
+
+// edges is a list of unpatched edges. Every cond is used once, so and and or
+// join their operands' lists in place, in constant time: copying them made
+// a chain of n terms cost O(n²).
+type edges struct{ first, last *edgeNode }
+
+type edgeNode struct {
+	e    **block
+	next *edgeNode
+}
+
+func edge(e **block) edges {
+	n := &edgeNode{e: e}
+	return edges{n, n}
+}
+
+func (l edges) join(m edges) edges {
+	switch {
+	case l.first == nil:
+		return m
+	case m.first == nil:
+		return l
+	}
+	l.last.next = m.first
+	return edges{l.first, m.last}
 }
 
 func newTest(stmts []bpf.RawInstruction, op uint16, k uint32) cond {
 	b := &block{stmts: stmts, op: opJMP | op, k: k}
-	return cond{entry: b, t: []**block{&b.jt}, f: []**block{&b.jf}}
+	return cond{entry: b, t: edge(&b.jt), f: edge(&b.jf)}
 }
 
-func patch(edges []**block, to *block) {
-	for _, e := range edges {
-		*e = to
+func patch(l edges, to *block) {
+	for n := l.first; n != nil; n = n.next {
+		*n.e = to
 	}
 }
 
 func and(a, b cond) cond {
 	patch(a.t, b.entry)
-	return cond{entry: a.entry, t: b.t, f: append(append([]**block{}, a.f...), b.f...)}
+	return cond{entry: a.entry, t: b.t, f: a.f.join(b.f)}
 }
 
 func or(a, b cond) cond {
 	patch(a.f, b.entry)
-	return cond{entry: a.entry, t: append(append([]**block{}, a.t...), b.t...), f: b.f}
+	return cond{entry: a.entry, t: a.t.join(b.t), f: b.f}
 }
 
 func not(a cond) cond { return cond{entry: a.entry, t: a.f, f: a.t} }

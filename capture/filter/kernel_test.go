@@ -172,7 +172,11 @@ func TestKernelAgreesWithVM(t *testing.T) {
 		// Loops (protochain), which go to the kernel unrolled, and
 		// programs that keep offsets in scratch words.
 		"protochain 6", "ip6 protochain 17 or ip protochain 6", "geneve", "geneve 10 and tcp port 80",
-		"udp or geneve and ip6", "vxlan and ip", "vxlan 10 or udp port 53")
+		"udp or geneve and ip6", "vxlan and ip", "vxlan 10 or udp port 53",
+		// Long chains of alternatives (issue 18): their accepting tests
+		// reach the return through shared islands; libpcap's 5,759
+		// instructions for 1,000 hosts are more than the kernel takes.
+		orHosts(1000), orPorts(300))
 	programs, frames := 0, 0
 	accepted := 0
 	start := time.Now()
@@ -322,8 +326,8 @@ func TestKernelAgreesWithVM(t *testing.T) {
 			t.Error("the kernel accepts a looping protochain program")
 		}
 	}
-	if programs < 214 {
-		t.Errorf("only %d expressions compiled for EN10MB, want 200 from the corpus and 14 more", programs)
+	if programs < 216 {
+		t.Errorf("only %d expressions compiled for EN10MB, want 200 from the corpus and 16 more", programs)
 	}
 }
 

@@ -64,5 +64,5 @@ func (g *gen) protochain(t token, p uint32, pq string) cond {
 	}
 	ah := test(51)
 	last.jf, ah.jt = ah, step(true)
-	return and(g.linktype(t, et), cond{entry: start, t: []**block{&head.jt}, f: []**block{&ah.jf}})
+	return and(g.linktype(t, et), cond{entry: start, t: edge(&head.jt), f: edge(&ah.jf)})
 }
