@@ -41,7 +41,8 @@ func runFilter(c *ucli.Context) error {
 	case c.Bool("dd"):
 		format = filter.DumpC
 	}
-	opts := []filter.Option{filter.HostsFile(filepath.Join(globals(c).HostRoot, "etc/hosts"))}
+	// Any length, as tcpdump -d prints libpcap's program whatever its size.
+	opts := []filter.Option{filter.HostsFile(filepath.Join(globals(c).HostRoot, "etc/hosts")), filter.AnyLength()}
 	if c.Bool("O") {
 		opts = append(opts, filter.NoOptimize())
 	}
@@ -57,5 +58,13 @@ func runFilter(c *ucli.Context) error {
 		}
 		return fmt.Errorf("filter: %w", err)
 	}
-	return filter.Dump(envOf(c).stdout, prog, format)
+	if err := filter.Dump(envOf(c).stdout, prog, format); err != nil {
+		return err
+	}
+	if len(prog) > filter.MaxInstructions {
+		// What tcpdump only finds out when it attaches the program
+		// ("Kernel filter failed: Invalid argument").
+		fmt.Fprintf(envOf(c).stderr, "netdiag: filter: warning: %d instructions, more than the kernel's %d: a capture cannot attach this program\n", len(prog), filter.MaxInstructions)
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,5 +43,25 @@ func TestFilterCommand(t *testing.T) {
 		if !strings.Contains(errb.String(), tc.inStderr) {
 			t.Errorf("%v: stderr %q does not contain %q", tc.args, errb.String(), tc.inStderr)
 		}
+	}
+}
+
+// A program longer than the kernel takes is printed like tcpdump -d prints
+// libpcap's, and a warning says the kernel refuses it.
+func TestFilterCommandTooLongForTheKernel(t *testing.T) {
+	var hosts []string
+	for i := 1; i <= 1500; i++ {
+		hosts = append(hosts, fmt.Sprintf("host 198.18.%d.%d", i>>8, i&0xff))
+	}
+	var out, errb bytes.Buffer
+	code := Main([]string{"netdiag", "filter", "-ddd", strings.Join(hosts, " or ")}, strings.NewReader(""), &out, &errb)
+	first, _, _ := strings.Cut(out.String(), "\n")
+	n, err := strconv.Atoi(first)
+	if code != 0 || err != nil || n <= 4096 || strings.Count(out.String(), "\n") != n+1 {
+		t.Fatalf("1,500 host terms: exit %d, program of %q instructions, %d lines", code, first, strings.Count(out.String(), "\n"))
+	}
+	want := fmt.Sprintf("netdiag: filter: warning: %d instructions, more than the kernel's 4096: a capture cannot attach this program\n", n)
+	if errb.String() != want {
+		t.Errorf("stderr %q, want %q", errb.String(), want)
 	}
 }

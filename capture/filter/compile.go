@@ -19,7 +19,18 @@ type options struct {
 	noOptimize bool
 	hostsFile  string
 	allowDNS   bool
+	anyLength  bool
 }
+
+// MaxInstructions is the longest program the kernel attaches
+// (BPF_MAXINSNS).
+const MaxInstructions = maxInsns
+
+// AnyLength lets Compile return a program longer than MaxInstructions, as
+// libpcap's pcap_compile does and tcpdump -d prints it. The kernel refuses
+// such a program; the VM (Run) runs it. Without it, Compile returns
+// ErrTooLong.
+func AnyLength() Option { return func(o *options) { o.anyLength = true } }
 
 // NoOptimize skips the optimizer, like tcpdump -O.
 func NoOptimize() Option { return func(o *options) { o.noOptimize = true } }
@@ -36,9 +47,14 @@ func Savefile() Option { return func(o *options) { o.savefile = true } }
 // AllowDNS lets names missing from the hosts file resolve through DNS.
 func AllowDNS() Option { return func(o *options) { o.allowDNS = true } }
 
-// ErrRejectsAll is returned when the optimized program can never accept, as
-// libpcap reports it.
-var ErrRejectsAll = errors.New("expression rejects all packets")
+var (
+	// ErrRejectsAll is returned when the optimized program can never
+	// accept, as libpcap reports it.
+	ErrRejectsAll = errors.New("expression rejects all packets")
+	// ErrTooLong is returned, wrapped with the length, for a program longer
+	// than the kernel takes (see AnyLength).
+	ErrTooLong = fmt.Errorf("more instructions than the kernel's %d", maxInsns)
+)
 
 // Compile turns a pcap-filter(7) expression into classic BPF for link type
 // lt. Accepted packets return snaplen (DefaultSnaplen when 0). An empty
@@ -98,8 +114,8 @@ func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []b
 		}
 		prog = append(init, prog...)
 	}
-	if len(prog) > maxInsns {
-		return nil, fmt.Errorf("compile filter: program has %d instructions, more than the kernel's %d", len(prog), maxInsns)
+	if len(prog) > maxInsns && !o.anyLength {
+		return nil, fmt.Errorf("compile filter: program has %d instructions, %w", len(prog), ErrTooLong)
 	}
 	return prog, nil
 }

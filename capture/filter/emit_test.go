@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -73,5 +74,24 @@ func TestIslandsAreShared(t *testing.T) {
 	// (the target tests after the first are shared by IPv4 and ARP).
 	if count["test"] > 3*1000+10 || count["ja"]+count["ret"] > 30 {
 		t.Errorf("program of %d instructions: %v", len(prog), fmt.Sprint(count))
+	}
+}
+
+// Beyond the kernel's 4,096 instructions Compile fails with ErrTooLong,
+// unless asked for any length (netdiag filter -d, as tcpdump -d prints
+// libpcap's longer programs); the VM runs such a program.
+func TestTooLongForTheKernel(t *testing.T) {
+	expr := orHosts(1500)
+	if prog, err := Compile(expr, EN10MB, 0); !errors.Is(err, ErrTooLong) || prog != nil {
+		t.Fatalf("%d instructions, error %v; want ErrTooLong", len(prog), err)
+	}
+	prog, err := Compile(expr, EN10MB, 0, AnyLength())
+	if err != nil || len(prog) <= MaxInstructions {
+		t.Fatalf("with AnyLength: %d instructions, error %v", len(prog), err)
+	}
+	last := [4]byte{198, 18, 1500 >> 8, 1500 & 0xff}
+	p := ether([6]byte{2}, [6]byte{4}, 0x0800, ipv4(17, 5, make([]byte, 8), [4]byte{198, 19, 0, 1}, last, 0))
+	if r, err := Run(prog, p, len(p), &Meta{}); err != nil || r == 0 {
+		t.Errorf("packet to the last host: returns %d, %v", r, err)
 	}
 }
