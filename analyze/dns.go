@@ -31,6 +31,8 @@ type dnsQuery struct {
 type dnsTracker struct {
 	queries []*dnsQuery
 	pending map[dnsKey][]*dnsQuery
+	limit   int  // queries tracked at most
+	dropped *int // where queries past the limit are counted
 }
 
 type dnsKey struct {
@@ -38,7 +40,9 @@ type dnsKey struct {
 	id             uint16
 }
 
-func newDNSTracker() *dnsTracker { return &dnsTracker{pending: make(map[dnsKey][]*dnsQuery)} }
+func newDNSTracker(limit int, dropped *int) *dnsTracker {
+	return &dnsTracker{pending: make(map[dnsKey][]*dnsQuery), limit: limit, dropped: dropped}
+}
 
 func (t *dnsTracker) add(p *packet) {
 	var m dns.Msg
@@ -56,6 +60,10 @@ func (t *dnsTracker) add(p *packet) {
 				dq.resendTs = append(dq.resendTs, p.tsNanos)
 				return
 			}
+		}
+		if len(t.queries) >= t.limit {
+			*t.dropped++
+			return
 		}
 		dq := &dnsQuery{num: p.num, ts: p.tsNanos, client: src, server: dst, id: m.Id, name: name, qtype: q.Qtype}
 		t.queries = append(t.queries, dq)
