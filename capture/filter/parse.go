@@ -1,5 +1,7 @@
 package filter
 
+import "fmt"
+
 // The parser follows libpcap's grammar.y: and/or share one precedence and
 // associate to the left, `not` binds tighter, and a bare address after
 // and/or inherits the qualifiers of the term before it.
@@ -88,7 +90,26 @@ type parser struct {
 	// are parsed n times each.
 	unaries map[int]unaryResult
 	work    int // tokens looked at, for the linearity test
+	depth   int // nested terms, ids and operands being read
 }
+
+// maxNesting bounds how deep parentheses, `not`s and signs nest. libpcap's
+// parser stops a little below 10,000 levels ("memory exhausted"); here
+// every level costs a few stack frames, so the bound keeps a hostile
+// expression from growing the stack without end.
+const maxNesting = 10000
+
+// nest enters one level of nesting at token t; the caller calls p.unnest
+// when it returns.
+func (p *parser) nest(t token) error {
+	p.depth++
+	if p.depth > maxNesting {
+		return p.errAt(t, fmt.Sprintf("expression nested more than %d levels deep", maxNesting))
+	}
+	return nil
+}
+
+func (p *parser) unnest() { p.depth-- }
 
 type unaryResult struct {
 	a   arith
@@ -186,6 +207,10 @@ func (p *parser) expr(q qual) (node, qual, error) {
 }
 
 func (p *parser) term(q qual) (node, qual, error) {
+	defer p.unnest()
+	if err := p.nest(p.peek()); err != nil {
+		return nil, q, err
+	}
 	if p.isKw(p.peek(), "not") {
 		p.next()
 		x, q2, err := p.term(q)
@@ -305,6 +330,10 @@ func (p *parser) headID() (node, qual, error) {
 // id parses libpcap's `id`: an address, number, name, `not id`, or a
 // parenthesised list of them joined by and/or, all sharing qualifiers q.
 func (p *parser) id(q qual) (node, error) {
+	defer p.unnest()
+	if err := p.nest(p.peek()); err != nil {
+		return nil, err
+	}
 	t := p.peek()
 	switch {
 	case p.isKw(t, "not"):
@@ -497,7 +526,12 @@ func (p *parser) unary() (arith, error) {
 		p.i = r.end
 		return r.a, r.err
 	}
-	a, err := p.unary1()
+	var a arith
+	err := p.nest(p.peek())
+	if err == nil {
+		a, err = p.unary1()
+	}
+	p.unnest()
 	if p.unaries == nil {
 		p.unaries = map[int]unaryResult{}
 	}

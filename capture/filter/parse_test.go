@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,30 @@ func TestParseLinearInNesting(t *testing.T) {
 		w1, w2 := work(shape(n)), work(shape(2*n))
 		if r := float64(w2) / float64(w1); r > 2.2 {
 			t.Errorf("%s: %d tokens looked at for depth %d, %d for depth %d (%.1fx)", name, w1, n, w2, 2*n, r)
+		}
+	}
+}
+
+// Nesting deeper than libpcap's parser takes is an error naming the level
+// where it stops, found without reading further.
+func TestParseNestingBound(t *testing.T) {
+	for _, expr := range []string{
+		nested(maxNesting + 1),
+		strings.Repeat("not ", maxNesting+1) + "tcp",
+		strings.Repeat("(", maxNesting+1) + "1" + strings.Repeat(")", maxNesting+1) + " = 1",
+		strings.Repeat("-", maxNesting+1) + "1 = 1",
+		"host " + strings.Repeat("(", maxNesting+1) + "a" + strings.Repeat(")", maxNesting+1),
+		nested(60000),
+	} {
+		_, err := Compile(expr, EN10MB, 0)
+		var fe *Error
+		if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "nested more than 10000 levels deep") {
+			t.Errorf("%.20q…: error %v", expr, err)
+		}
+	}
+	for _, expr := range []string{nested(maxNesting - 2), strings.Repeat("not ", maxNesting-1) + "tcp"} {
+		if _, err := Compile(expr, EN10MB, 0); err != nil {
+			t.Errorf("%.20q…: %v", expr, err)
 		}
 	}
 }
