@@ -57,8 +57,11 @@ bench_stale() {
 
 bench_filter() {
 	section "filter compile time and program length"
-	CGO_ENABLED=0 go test ./capture/filter/ -run '^$' -bench Compile -benchtime 3000x | grep -E '^Benchmark'
+	CGO_ENABLED=0 go test ./capture/filter/ -run '^$' -bench '^BenchmarkCompile$' -benchtime 3000x | grep -E '^Benchmark'
+	CGO_ENABLED=0 go test ./capture/filter/ -run '^$' -bench 'Compile(OrHosts|OrPorts|Nested)' -benchtime 5x | grep -E '^Benchmark'
 	CGO_ENABLED=0 go test ./capture/filter/ -run Differential -v -count=1 | grep -iE 'length|median|p90|longer' || true
+	section "netdiag filter -d against tcpdump -d on long expressions (issue 18)"
+	ND=$ND scripts/bench-filter.sh
 }
 
 bench_capture() {
