@@ -20,6 +20,7 @@ import (
 	"github.com/netdiag/netdiag/capture/decode"
 	"github.com/netdiag/netdiag/capture/filter"
 	"github.com/netdiag/netdiag/capture/pcapio"
+	"github.com/netdiag/netdiag/cli/internal/startsig"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
 )
@@ -96,15 +97,20 @@ type captureTarget struct {
 func runCapture(c *ucli.Context) error {
 	e := envOf(c)
 	if c.String("r") != "" {
+		startsig.Release()
 		return readCapture(c, e)
 	}
-	// Catch SIGINT and SIGTERM before anything else: a signal that comes
-	// while the capture starts stops it once the file exists, so it always
-	// leaves a valid file (with no packets) instead of none.
+	// SIGINT and SIGTERM are caught from package initialisation on
+	// (startsig): a signal that comes while the capture starts stops it
+	// once the file exists, so it always leaves a valid file (with no
+	// packets) instead of none.
 	ctx, cancel := context.WithCancelCause(contextOf(c))
 	defer cancel(nil)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	sigs := startsig.Claim()
+	if sigs == nil {
+		sigs = make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	}
 	defer signal.Stop(sigs)
 	go func() {
 		select {
