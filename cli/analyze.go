@@ -72,6 +72,9 @@ func printAnalysis(w io.Writer, r *analyze.Report) error {
 		fmt.Fprint(w, " (the file ends mid-packet)")
 	}
 	fmt.Fprintln(w)
+	if r.PacketsNotTracked > 0 {
+		fmt.Fprintf(w, "%d packets of flows past the analyzer's limit of %d flows are counted but not analyzed\n", r.PacketsNotTracked, analyze.DefaultMaxFlows)
+	}
 	t := r.TCP
 	fmt.Fprintf(w, "TCP: %d connection attempts, %d established, %d refused, %d timed out, %d unreachable\n",
 		t.Attempts, t.Established, t.Refused, t.TimedOut, t.Unreachable)
