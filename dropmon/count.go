@@ -1,6 +1,7 @@
 package dropmon
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -34,6 +35,15 @@ type Report struct {
 	// Lost counts drops the kernel could not hand over (a full ring or
 	// queue); they are not in Counts.
 	Lost uint64 `json:"lost"`
+}
+
+// MarshalJSON adds the duration as Go prints it ("1.002s").
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		*plain
+		Duration string `json:"duration"`
+	}{(*plain)(r), r.Duration.Round(time.Millisecond).String()})
 }
 
 // key groups drops as Counts do.
