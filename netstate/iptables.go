@@ -46,6 +46,10 @@ type IPTablesRule struct {
 	Packets uint64 `json:"packets"`
 	Bytes   uint64 `json:"bytes"`
 	Spec    string `json:"spec"`
+	// Handle is the nf_tables rule handle when the rule was read over
+	// netlink (IPTablesNFTRead), 0 otherwise; nft trace events name rules
+	// by it.
+	Handle uint64 `json:"-"`
 }
 
 // Table returns the named table or nil.

@@ -538,7 +538,7 @@ func translateRule(fam uint8, chain string, handle uint64, exprs []nlExpr) (IPTa
 	if err := r.check(); err != nil {
 		return IPTablesRule{}, untranslatable(chain, handle, "meta l4proto", err.Error())
 	}
-	return IPTablesRule{Packets: r.packets, Bytes: r.bytes, Spec: r.render()}, nil
+	return IPTablesRule{Packets: r.packets, Bytes: r.bytes, Spec: r.render(), Handle: handle}, nil
 }
 
 func allZero(b []byte) bool {
