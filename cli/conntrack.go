@@ -58,8 +58,10 @@ func init() {
 				Aliases:   []string{"D"},
 				Usage:     "delete the entries the filters select, after confirmation",
 				ArgsUsage: "[SELECTOR]",
+				Description: "Lists the entries the filters select and asks on the terminal before deleting\n" +
+					"them. Without a terminal on stdin it needs --yes (exit 2); answering no exits 1.",
 				Flags: append(append(selectorFlags(), conntrackFilterFlags()...),
-					&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+					&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation (needed without a terminal)"},
 				),
 				Action: runConntrackDelete,
 			},
@@ -331,6 +333,9 @@ func runConntrackDelete(c *ucli.Context) error {
 	if f == (netstate.ConntrackFilter{}) {
 		return usageErrorf("delete needs at least one filter (-s, -d, -p, --dport, …); it will not flush the whole table")
 	}
+	if err := needsTTYOrYes(c, "conntrack delete"); err != nil {
+		return err
+	}
 	ns, _, err := targetNetNS(c)
 	if err != nil {
 		return err
@@ -358,13 +363,8 @@ func runConntrackDelete(c *ucli.Context) error {
 		for i := range victims {
 			fmt.Fprintln(e.stderr, victims[i].String())
 		}
-		ok, err := netstateConfirm(c, fmt.Sprintf("delete these %d entries from netns %s?", len(victims), ns.Path()))
-		if err != nil {
+		if err := confirm(c, fmt.Sprintf("delete these %d entries from netns %s?", len(victims), ns.Path()), "no entry deleted"); err != nil {
 			return err
-		}
-		if !ok {
-			fmt.Fprintln(e.stderr, "netdiag: nothing changed")
-			return nil
 		}
 	}
 	res, err := netstate.ConntrackDelete(ns, victims)

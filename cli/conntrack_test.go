@@ -109,17 +109,22 @@ func TestConntrackCLI(t *testing.T) {
 		}
 	}
 
-	// Answering no deletes nothing.
+	// Answering no on the terminal deletes nothing and exits 1; so does a
+	// yes piped in without a terminal (exit 2).
 	before := conntrackL(t, name)
-	code, out, stderr = run(t, "n\n", "--node-netns", path, "conntrack", "delete", "-p", "udp", "--dport", "5353")
-	if code != 0 || out != "" || !strings.Contains(stderr, "nothing changed") {
+	code, out, stderr = runTTY(t, "n\n", "--node-netns", path, "conntrack", "delete", "-p", "udp", "--dport", "5353")
+	if code != ExitError || out != "" || !strings.Contains(stderr, "netdiag: declined: no entry deleted") {
 		t.Errorf("declined delete: exit %d, out %q, err %q", code, out, stderr)
+	}
+	code, out, stderr = run(t, "y\n", "--node-netns", path, "conntrack", "delete", "-p", "udp", "--dport", "5353")
+	if code != ExitUsage || out != "" || !strings.Contains(stderr, "--yes") {
+		t.Errorf("piped yes: exit %d, out %q, err %q", code, out, stderr)
 	}
 	if after := conntrackL(t, name); strings.Join(after, "\n") != strings.Join(before, "\n") {
 		t.Errorf("table changed without confirmation:\n%q\n%q", before, after)
 	}
 	// Yes deletes exactly the selected entry and says so.
-	code, out, stderr = run(t, "y\n", "--node-netns", path, "conntrack", "delete", "-p", "udp", "--dport", "5353")
+	code, out, stderr = runTTY(t, "y\n", "--node-netns", path, "conntrack", "delete", "-p", "udp", "--dport", "5353")
 	if code != 0 || !strings.Contains(out, "deleted: udp") || !strings.Contains(out, "dport=5353") || !strings.Contains(stderr, "1 flow entries have been deleted") {
 		t.Errorf("delete: exit %d, out %q, err %q", code, out, stderr)
 	}
@@ -143,11 +148,11 @@ func TestSysctlCLI(t *testing.T) {
 	if orig == "1" {
 		next = "0"
 	}
-	code, out, stderr := run(t, "n\n", "--node-netns", path, "sysctl", "--write", "net.ipv4.ip_forward="+next)
-	if code != 0 || out != "" || get() != orig {
+	code, out, stderr := runTTY(t, "n\n", "--node-netns", path, "sysctl", "--write", "net.ipv4.ip_forward="+next)
+	if code != ExitError || out != "" || get() != orig {
 		t.Errorf("declined write: exit %d, out %q, err %q, value now %s (was %s)", code, out, stderr, get(), orig)
 	}
-	code, out, stderr = run(t, "y\n", "--node-netns", path, "sysctl", "--write", "net.ipv4.ip_forward="+next)
+	code, out, stderr = runTTY(t, "y\n", "--node-netns", path, "sysctl", "--write", "net.ipv4.ip_forward="+next)
 	if code != 0 || out != "net.ipv4.ip_forward: "+orig+" -> "+next+"\n" || get() != next {
 		t.Errorf("write: exit %d, out %q, err %q, value now %s", code, out, stderr, get())
 	}

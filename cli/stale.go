@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -30,13 +29,15 @@ func init() {
 				"runtime's task state directories decide (containerd, CRI-O, Docker).\n\n" +
 				"--port PORT lists who holds PORT in the pod's netns, stale or not.\n" +
 				"--kill sends SIGTERM, then SIGKILL after --grace, to exactly the stale processes\n" +
-				"(with --port: those holding PORT), after confirmation unless --yes; before each\n" +
-				"signal it checks that the PID is still the same process (start time, cgroup).\n\n" +
-				"Exit 3 when stale processes are found (with --kill: when any still runs).",
+				"(with --port: those holding PORT), after confirmation on the terminal unless --yes\n" +
+				"(without a terminal on stdin --kill needs --yes: exit 2); before each signal it\n" +
+				"checks that the PID is still the same process (start time, cgroup).\n\n" +
+				"Exit 3 when stale processes are found (with --kill: when any still runs); exit 1\n" +
+				"when the question is answered no.",
 			Flags: append(selectorFlags(),
 				&ucli.IntFlag{Name: "port", Usage: "list every process holding `PORT` (TCP listener or bound UDP) in the pod's netns"},
 				&ucli.BoolFlag{Name: "kill", Usage: "end the stale processes: SIGTERM, then SIGKILL after --grace"},
-				&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "with --kill: do not ask for confirmation"},
+				&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "with --kill: do not ask for confirmation (needed without a terminal)"},
 				&ucli.DurationFlag{Name: "grace", Value: stale.DefaultGrace, Usage: "with --kill: time between SIGTERM and SIGKILL"},
 				&ucli.StringSliceFlag{Name: "task-dir", Usage: "a runtime task state `DIR` (entries named by container ID) to judge by when no runtime answers"},
 			),
@@ -74,6 +75,11 @@ func runStaleScan(c *ucli.Context) error {
 	sel := selectorOf(c)
 	if err := sel.Validate(); err != nil {
 		return &exitError{code: ExitUsage, err: err}
+	}
+	if c.Bool("kill") {
+		if err := needsTTYOrYes(c, "stale-container scan --kill"); err != nil {
+			return err
+		}
 	}
 
 	askedAt := stale.BootTicks()
@@ -113,12 +119,12 @@ func runStaleScan(c *ucli.Context) error {
 			return err
 		}
 	}
-	declined := false
+	var declined error
 	if c.Bool("kill") && len(res.Stale) > 0 {
 		acts, err := confirmAndKill(c, res.Stale)
 		switch {
 		case errors.Is(err, errDeclined):
-			declined = true
+			declined = err
 		case err != nil:
 			return err
 		}
@@ -134,13 +140,15 @@ func runStaleScan(c *ucli.Context) error {
 		}
 	}
 	switch {
+	case declined != nil:
+		return declined
 	case out.Killed != nil:
 		if stillRunning(out.Killed) {
 			return problemsFound()
 		}
 		return nil
 	case len(res.Stale) > 0:
-		if !isJSON(c) && !c.Bool("kill") && !declined {
+		if !isJSON(c) && !c.Bool("kill") {
 			fmt.Fprintln(e.stderr, "netdiag: to end them: netdiag stale-container scan --kill (with the same selector)")
 		}
 		return problemsFound()
@@ -157,6 +165,7 @@ func stalePort(c *ucli.Context, inv *node.Inventory, opts stale.Options, port in
 		return err
 	}
 	out := portOutput{PortResult: res}
+	var declined error
 	anyStale := false
 	for _, h := range res.Holders {
 		anyStale = anyStale || h.Stale
@@ -182,7 +191,10 @@ func stalePort(c *ucli.Context, inv *node.Inventory, opts stale.Options, port in
 		}
 		if len(groups) > 0 {
 			acts, err := confirmAndKill(c, groups)
-			if err != nil && !errors.Is(err, errDeclined) {
+			switch {
+			case errors.Is(err, errDeclined):
+				declined = err
+			case err != nil:
 				return err
 			}
 			out.Killed = acts
@@ -196,6 +208,9 @@ func stalePort(c *ucli.Context, inv *node.Inventory, opts stale.Options, port in
 		if err := killTable(c, out.Killed); err != nil {
 			return err
 		}
+	}
+	if declined != nil {
+		return declined
 	}
 	if out.Killed != nil {
 		if stillRunning(out.Killed) {
@@ -280,10 +295,8 @@ func staleTable(c *ucli.Context, res *stale.Result) error {
 	return nil
 }
 
-// errDeclined means the user answered no to --kill's question.
-var errDeclined = errors.New("declined")
-
-// confirmAndKill asks on stderr/stdin (unless --yes) and ends the groups.
+// confirmAndKill asks on stderr/stdin (unless --yes) and ends the groups; a
+// no returns an error wrapping errDeclined.
 func confirmAndKill(c *ucli.Context, groups []stale.Group) ([]stale.Action, error) {
 	e := envOf(c)
 	var pids []string
@@ -299,14 +312,9 @@ func confirmAndKill(c *ucli.Context, groups []stale.Group) ([]stale.Action, erro
 				fmt.Fprintf(e.stderr, "  pid %d in %s: %s (%s)\n", p.PID, stalePodName(g.Pod, g.PodUID), staleClip(p.Cmdline, 60), g.Reason)
 			}
 		}
-		fmt.Fprintf(e.stderr, "Send SIGTERM, then SIGKILL after %s, to %d process(es) (PID %s)? [y/N] ", grace, len(pids), strings.Join(pids, " "))
-		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
-		if !strings.HasSuffix(line, "\n") {
-			fmt.Fprintln(e.stderr)
-		}
-		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-			fmt.Fprintln(e.stderr, "netdiag: nothing signalled")
-			return nil, errDeclined
+		q := fmt.Sprintf("Send SIGTERM, then SIGKILL after %s, to %d process(es) (PID %s)?", grace, len(pids), strings.Join(pids, " "))
+		if err := confirm(c, q, "nothing signalled, the stale processes still run"); err != nil {
+			return nil, err
 		}
 	}
 	ctx := c.Context

@@ -288,11 +288,16 @@ func TestStaleRealNode(t *testing.T) {
 		t.Errorf("scan without runtime does not say so on stderr: %q", stderr)
 	}
 
-	// A "no" keeps everything running.
-	code, out, stderr = run(t, "n\n", append(n.NetdiagArgs(), "stale-container", "scan", "--kill")...)
+	// A "no" on the terminal keeps everything running and exits 1; a "y"
+	// piped in without a terminal is refused (exit 2).
+	code, out, stderr = runTTY(t, "n\n", append(n.NetdiagArgs(), "stale-container", "scan", "--kill")...)
 	t.Logf("--kill answered no:\n%s%s", out, stderr)
-	if code != ExitProblems || !alivePID(left) || !strings.Contains(stderr, "[y/N]") {
+	if code != ExitError || !alivePID(left) || !strings.Contains(stderr, "[y/N]") || !strings.Contains(stderr, "netdiag: declined: nothing signalled") {
 		t.Fatalf("--kill answered no: exit %d, alive %v, stderr %q", code, alivePID(left), stderr)
+	}
+	code, _, stderr = run(t, "y\n", append(n.NetdiagArgs(), "stale-container", "scan", "--kill")...)
+	if code != ExitUsage || !alivePID(left) || !strings.Contains(stderr, "--yes") {
+		t.Fatalf("--kill with a piped yes: exit %d, alive %v, stderr %q", code, alivePID(left), stderr)
 	}
 
 	// --kill --yes ends it.

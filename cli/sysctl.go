@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -19,8 +16,8 @@ func init() {
 		ArgsUsage: "[SELECTOR] [NAME…]",
 		Description: "Without NAME it lists every readable net.* sysctl of the namespace. Names are\n" +
 			"written as sysctl(8) writes them (net.ipv4.conf.eth0/100.rp_filter for eth0.100).\n" +
-			"--write NAME=VALUE asks for confirmation on stdin (--yes skips it) and prints the\n" +
-			"old and new value.",
+			"--write NAME=VALUE asks for confirmation on the terminal and prints the old and new\n" +
+			"value; without a terminal on stdin it needs --yes (exit 2). Answering no exits 1.",
 		Flags: append(selectorFlags(),
 			&ucli.StringFlag{Name: "write", Aliases: []string{"w"}, Usage: "set `NAME=VALUE` (asks first)"},
 			&ucli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
@@ -47,6 +44,9 @@ func runSysctl(c *ucli.Context) error {
 		}
 		if _, err := netstate.SysctlPath(name); err != nil {
 			return usageErrorf("%v", err)
+		}
+		if err := needsTTYOrYes(c, "sysctl --write"); err != nil {
+			return err
 		}
 		return sysctlWrite(c, e, name, value)
 	}
@@ -86,13 +86,8 @@ func sysctlWrite(c *ucli.Context, e env, name, value string) error {
 		return err
 	}
 	if !c.Bool("yes") {
-		ok, err := netstateConfirm(c, fmt.Sprintf("set %s from %q to %q in netns %s?", name, cur[0].Value, value, ns.Path()))
-		if err != nil {
+		if err := confirm(c, fmt.Sprintf("set %s from %q to %q in netns %s?", name, cur[0].Value, value, ns.Path()), name+" is still "+cur[0].Value); err != nil {
 			return err
-		}
-		if !ok {
-			fmt.Fprintf(e.stderr, "netdiag: nothing changed\n")
-			return nil
 		}
 	}
 	ch, err := netstate.WriteSysctl(ns, name, value)
@@ -104,24 +99,4 @@ func sysctlWrite(c *ucli.Context, e env, name, value string) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s: %s -> %s\n", ch.Name, ch.Old, ch.New)
 	return err
-}
-
-// netstateConfirm asks a yes/no question on stderr and reads the answer
-// from stdin; anything but y or yes (or end of input) is no.
-func netstateConfirm(c *ucli.Context, question string) (bool, error) {
-	e := envOf(c)
-	fmt.Fprintf(e.stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		if errors.Is(err, io.EOF) {
-			fmt.Fprintln(e.stderr)
-			return false, nil
-		}
-		return false, fmt.Errorf("read confirmation: %w", err)
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
 }
