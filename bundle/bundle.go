@@ -255,13 +255,10 @@ func (c *collector) run() {
 	if c.interrupted("node/") {
 		return
 	}
-	ns, warning, err := node.OpenNodeNetNS(c.o.NodeNetNS)
+	ns, err := node.OpenNode(c.o.NodeNetNS)
 	if err != nil {
 		c.a.missing("node/", "the node network namespace", err.Error())
 	} else {
-		if warning != "" {
-			c.a.man.Notes = append(c.a.man.Notes, warning)
-		}
 		c.node(ns)
 		ns.Close()
 	}

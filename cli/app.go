@@ -96,7 +96,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			if _, err := outputFormat(c); err != nil {
 				return err
 			}
-			return nil
+			return checkGlobals(c)
 		},
 	}
 	for _, cmd := range cmds {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -41,6 +42,22 @@ func globals(c *ucli.Context) Globals {
 		g.NodeNetNS = "/proc/1/ns/net"
 	}
 	return g
+}
+
+// checkGlobals refuses global flags that name what is not there: a
+// --host-root that is not a directory would make every host file "missing"
+// and every answer quietly empty.
+func checkGlobals(c *ucli.Context) error {
+	if root := c.String("host-root"); root != "" {
+		fi, err := os.Stat(root)
+		switch {
+		case err != nil:
+			return usageErrorf("--host-root %s: %v: give the directory where the node's files are (/ on the node, /host in kubectl debug node)", root, errors.Unwrap(err))
+		case !fi.IsDir():
+			return usageErrorf("--host-root %s is not a directory: give the directory where the node's files are (/ on the node, /host in kubectl debug node)", root)
+		}
+	}
+	return nil
 }
 
 // detectHostRoot finds the host filesystem that `kubectl debug node/NAME` mounts

@@ -284,7 +284,7 @@ func TestPodsLab(t *testing.T) {
 		if code != ExitError || stdout != "" {
 			t.Errorf("deleted pod: exit %d (want 1), stdout %q", code, stdout)
 		}
-		oneLine(t, stderr, "pod is gone", victim.Name)
+		oneLine(t, stderr, "pod is gone", victim.Name, "no process and no bind mount holds its network namespace", "run `netdiag pods` to find it again")
 	})
 }
 

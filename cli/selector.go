@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -11,14 +12,31 @@ import (
 	"github.com/netdiag/netdiag/nsutil"
 )
 
-// selectorFlags are the pod selectors every pod-targeted command takes.
+// selectorFlags are the pod selectors every pod-targeted command takes. A
+// selector given with no value (--pid 0, --pod-ip "") is a usage error: it
+// must not read as no selector, which means the node.
 func selectorFlags() []ucli.Flag {
 	return []ucli.Flag{
-		&ucli.StringFlag{Name: "pod-ip", Usage: "the pod that has this IP"},
-		&ucli.StringFlag{Name: "pod", Usage: "the pod `[NAMESPACE/]NAME`"},
-		&ucli.StringFlag{Name: "pod-uid", Usage: "the pod with this metadata.uid"},
-		&ucli.IntFlag{Name: "pid", Usage: "the pod that runs this process"},
-		&ucli.StringFlag{Name: "netns", Usage: "the pod whose network namespace this `PATH` names (/proc/PID/ns/net, /var/run/netns/NAME)"},
+		&ucli.StringFlag{Name: "pod-ip", Usage: "the pod that has this IP", Action: notEmpty("pod-ip")},
+		&ucli.StringFlag{Name: "pod", Usage: "the pod `[NAMESPACE/]NAME`", Action: notEmpty("pod")},
+		&ucli.StringFlag{Name: "pod-uid", Usage: "the pod with this metadata.uid", Action: notEmpty("pod-uid")},
+		&ucli.IntFlag{Name: "pid", Usage: "the pod that runs this process", Action: func(_ *ucli.Context, pid int) error {
+			if pid <= 0 {
+				return usageErrorf("--pid %d is not a process ID: give the PID of a process of the pod (without a selector the command acts on the node)", pid)
+			}
+			return nil
+		}},
+		&ucli.StringFlag{Name: "netns", Usage: "the pod whose network namespace this `PATH` names (/proc/PID/ns/net, /var/run/netns/NAME)", Action: notEmpty("netns")},
+	}
+}
+
+// notEmpty refuses a selector flag given an empty value.
+func notEmpty(name string) func(*ucli.Context, string) error {
+	return func(_ *ucli.Context, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return usageErrorf("--%s was given no value: name a pod (without a selector the command acts on the node)", name)
+		}
+		return nil
 	}
 }
 
@@ -92,12 +110,9 @@ var afterResolve func(*node.Pod)
 // node's when no selector is given (pod is then nil). The caller closes it.
 func targetNetNS(c *ucli.Context) (*nsutil.NetNS, *node.Pod, error) {
 	if selectorOf(c).Empty() {
-		ns, warning, err := node.OpenNodeNetNS(globals(c).NodeNetNS)
+		ns, err := node.OpenNode(globals(c).NodeNetNS)
 		if err != nil {
 			return nil, nil, err
-		}
-		if warning != "" && globals(c).Verbose {
-			fmt.Fprintf(envOf(c).stderr, "netdiag: warning: %s\n", warning)
 		}
 		return ns, nil, nil
 	}

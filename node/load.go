@@ -43,19 +43,14 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 			return nil, err
 		}
 	}
-	var early []string
-	nodeNS, w, err := OpenNodeNetNS(o.NodeNetNS)
+	nodeNS, err := OpenNode(o.NodeNetNS)
 	if err != nil {
-		return nil, err
-	}
-	if w != "" {
-		early = append(early, w)
-		o.NodeNetNS = nodeNS.Path()
+		return nil, fmt.Errorf("list pods: %w", err)
 	}
 	defer nodeNS.Close()
 	inv := &Inventory{
 		NodeNetNS: NetNSRef{Inode: nodeNS.ID().Ino, Dev: nodeNS.ID().Dev, Path: o.NodeNetNS},
-		Pods:      []Pod{}, Sources: []string{}, Warnings: early, Processes: []Process{},
+		Pods:      []Pod{}, Sources: []string{}, Warnings: []string{}, Processes: []Process{},
 	}
 	f := found{node: inv.NodeNetNS, hostRoot: o.HostRoot, procRoot: o.ProcRoot, runtimeAnswered: map[string]bool{}}
 

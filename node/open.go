@@ -143,21 +143,27 @@ func findHolder(procRoot string, ref NetNSRef) int {
 	}
 }
 
-// OpenNodeNetNS opens the node netns at path ("" means PID 1's). When PID 1's
-// netns cannot be opened (some sandboxes hide PID 1) it falls back to
-// netdiag's own netns, where netdiag normally runs, and says so in warning.
-func OpenNodeNetNS(path string) (ns *nsutil.NetNS, warning string, err error) {
+// OpenNode opens the node netns at path ("" means PID 1's). It never falls
+// back to netdiag's own netns: a node that looks empty because netdiag read
+// the wrong netns is worse than an error that says which file to give.
+func OpenNode(path string) (*nsutil.NetNS, error) {
 	if path == "" {
 		path = defaultNodeNetNS
 	}
-	ns, err = nsutil.Open(path)
+	ns, err := nsutil.Open(path)
 	if err == nil {
-		return ns, "", nil
+		return ns, nil
 	}
 	if path == defaultNodeNetNS {
-		if self, err2 := nsutil.Open("/proc/self/ns/net"); err2 == nil {
-			return self, fmt.Sprintf("node netns: %v; using netdiag's own netns (--node-netns overrides)", err), nil
-		}
+		return nil, fmt.Errorf("open the node netns %s (PID 1's): %w; if netdiag runs in the node's netns, say so with --node-netns /proc/self/ns/net, else name the node's netns with --node-netns PATH", path, err)
 	}
-	return nil, "", fmt.Errorf("open node netns (--node-netns): %w", err)
+	return nil, fmt.Errorf("open the node netns %s (--node-netns): %w", path, err)
+}
+
+// OpenNodeNetNS is OpenNode with an empty warning.
+//
+// Deprecated: use OpenNode; there is no fallback left to warn about.
+func OpenNodeNetNS(path string) (ns *nsutil.NetNS, warning string, err error) {
+	ns, err = OpenNode(path)
+	return ns, "", err
 }

@@ -3,9 +3,11 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -220,6 +222,52 @@ func TestLoadSkipsExitedProcess(t *testing.T) {
 	for _, pr := range inv.Processes {
 		if pr.PID == 100 {
 			t.Errorf("exited process 100 listed: %+v", pr)
+		}
+	}
+}
+
+// TestOpenNodeNoFallback: when PID 1's netns cannot be opened (here by a
+// thread running as nobody) the node netns is an error that says what to
+// give, not netdiag's own netns: pods then listed an empty node, exit 0.
+func TestOpenNodeNoFallback(t *testing.T) {
+	testlab.RequireRoot(t)
+	fp, hostRoot := newFakeProc(t), t.TempDir()
+	type result struct {
+		openErr, loadErr error
+		pods             int
+	}
+	done := make(chan result)
+	go func() {
+		// The thread keeps nobody's credentials: it stays locked and the
+		// runtime discards it when this goroutine ends.
+		runtime.LockOSThread()
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_SETRESUID, 65534, 65534, 0); errno != 0 {
+			done <- result{openErr: fmt.Errorf("setresuid: %w", errno)}
+			return
+		}
+		var r result
+		if ns, err := OpenNode(""); err == nil {
+			ns.Close()
+		} else {
+			r.openErr = err
+		}
+		inv, err := Load(context.Background(), Options{HostRoot: hostRoot, ProcRoot: fp.root, NoNetNSScan: true, NoRuntime: true})
+		r.loadErr = err
+		if inv != nil {
+			r.pods = len(inv.Pods)
+		}
+		done <- r
+	}()
+	r := <-done
+	for name, err := range map[string]error{"OpenNode": r.openErr, "Load": r.loadErr} {
+		if err == nil {
+			t.Errorf("%s as nobody: no error (pods %d): it fell back to its own netns", name, r.pods)
+			continue
+		}
+		for _, w := range []string{"/proc/1/ns/net", "--node-netns /proc/self/ns/net"} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s as nobody: %q does not say %q", name, err, w)
+			}
 		}
 	}
 }
