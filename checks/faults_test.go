@@ -122,6 +122,9 @@ func TestDoctorFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault, func(t *testing.T) {
+			if tt.fault == "conntrack-table" {
+				testlab.LockConntrack(t)
+			}
 			l.Fault(t, tt.fault, tt.args...)
 			var r report
 			found := false

@@ -15,7 +15,10 @@ func init() {
 		Usage: "list the pods on this node with their netns, interfaces and processes",
 		Description: "Merges CRI (containerd, CRI-O, cri-dockerd), the Docker API, kubelet's files,\n" +
 			"cgroups and a scan of every network namespace; any subset works. -v names the\n" +
-			"sources that answered and why the others did not.",
+			"sources that answered and why the others did not. Pods that no longer run (the\n" +
+			"runtime keeps a stopped sandbox, or the kubelet its logs, until garbage collection)\n" +
+			"are left out unless --all is given.",
+		Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "all", Usage: "also list pods that no longer run"}},
 		Action: runPods,
 	})
 }
@@ -33,6 +36,15 @@ func runPods(c *ucli.Context) error {
 	inv, err := loadInventory(c)
 	if err != nil {
 		return err
+	}
+	if !c.Bool("all") {
+		live := inv.Pods[:0]
+		for _, p := range inv.Pods {
+			if running(&p) {
+				live = append(live, p)
+			}
+		}
+		inv.Pods = live
 	}
 	e := envOf(c)
 	if isJSON(c) {
@@ -67,4 +79,18 @@ func runPods(c *ucli.Context) error {
 		t.row(p.Namespace, name, strings.Join(p.IPs, ","), pid, netns, iface, mtu, veth, master)
 	}
 	return t.flush()
+}
+
+// running: the pod has a ready sandbox, a process or a running container;
+// a stopped sandbox, or a pod known only from the kubelet's files, does not.
+func running(p *node.Pod) bool {
+	if p.SandboxState == "ready" || p.PID > 0 {
+		return true
+	}
+	for _, c := range p.Containers {
+		if c.State == "running" || len(c.PIDs) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -81,6 +81,12 @@ spec:
 	if err := syscall.Kill(httpd, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	// The port is free once the process is gone, a second or more before
+	// the kubelet restarts the container.
+	testlab.WaitFor(t, "the port free", 5*time.Second, func() bool {
+		out := testlab.Run(t, "nsenter", "-t", sandbox, "-n", "ss", "-Hltn", "sport = :8080")
+		return strings.TrimSpace(out) == ""
+	})
 	stop := background(t, "nsenter", "-t", sandbox, "-n", ndlab, "listen", "--addr", "0.0.0.0:8080", "--backlog", "16")
 	defer stop()
 	var stray int
@@ -134,8 +140,9 @@ spec:
 		t.Fatalf("stale-container scan --kill --yes: exit %d", code)
 	}
 	testlab.WaitFor(t, "the leftover to end", 10*time.Second, func() bool {
-		_, err := os.Stat("/proc/" + strconv.Itoa(stray))
-		return err != nil
+		// It is this test's child: once killed, a zombie until reaped.
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(stray) + "/stat")
+		return err != nil || strings.Contains(string(b), ") Z ")
 	})
 	l.Kubectl(t, "-n", ns, "wait", "--for=condition=Ready", "pod/victim", "--timeout=120s")
 	if r, _ := staleScan(t, l, 1); len(r.Stale) > 0 {

@@ -185,12 +185,22 @@ func deployWorkloads(t *testing.T, l *testlab.K8sLab) error {
 // endpoint of the test services (it syncs within a second of a change).
 func waitProxySynced(t *testing.T, l *testlab.K8sLab) {
 	t.Helper()
-	testlab.WaitFor(t, "kube-proxy rules for every service", 60*time.Second, func() bool {
+	var last error
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		last = nil
 		for _, n := range l.Nodes {
 			if _, err := proxyView(t, l, n.Index); err != nil {
-				return false
+				last = err
+				break
 			}
 		}
-		return true
-	})
+		if last == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kube-proxy rules for every service, not after 60 s: %v", last)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }

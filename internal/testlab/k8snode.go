@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -200,7 +201,7 @@ func (l *K8sLab) ProxyCtl(tb testing.TB, what string, i int) {
 	}
 }
 
-// WaitFor polls cond every half second until it holds or limit passes.
+// WaitFor polls cond until it holds or limit passes.
 func WaitFor(tb testing.TB, what string, limit time.Duration, cond func() bool) {
 	tb.Helper()
 	deadline := time.Now().Add(limit)
@@ -208,7 +209,7 @@ func WaitFor(tb testing.TB, what string, limit time.Duration, cond func() bool) 
 		if time.Now().After(deadline) {
 			tb.Fatalf("%s: not after %v", what, limit)
 		}
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -219,4 +220,20 @@ func K8sLabDir() string {
 		return d
 	}
 	return "/var/tmp/netdiag-k8slab-test"
+}
+
+// LockConntrack serialises the tests that fill the conntrack table to its
+// limit: nf_conntrack_max is one for the whole kernel, so two at once
+// would overflow it for every test running. The lock ends with the test.
+func LockConntrack(tb testing.TB) {
+	tb.Helper()
+	f, err := os.OpenFile("/run/netdiag-test-conntrack.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		tb.Fatalf("conntrack lock: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		tb.Fatalf("conntrack lock: %v", err)
+	}
+	tb.Cleanup(func() { f.Close() })
 }
