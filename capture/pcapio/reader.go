@@ -205,10 +205,40 @@ type ngNames struct {
 	name, description, filter string
 }
 
+// ifaceTable holds a section's interfaces in fixed chunks: growing it never
+// copies, so a file of a million interface blocks costs its 24 MB and no
+// garbage on top.
+type ifaceTable struct {
+	chunks []*[ifaceChunk]ngInterface
+	n      int
+}
+
+const ifaceChunk = 4096
+
+func (t *ifaceTable) len() int { return t.n }
+
+func (t *ifaceTable) at(i int) *ngInterface { return &t.chunks[i/ifaceChunk][i%ifaceChunk] }
+
+func (t *ifaceTable) add(x ngInterface) {
+	if t.n/ifaceChunk == len(t.chunks) {
+		t.chunks = append(t.chunks, new([ifaceChunk]ngInterface))
+	}
+	*t.at(t.n) = x
+	t.n++
+}
+
+// reset empties the table for a new section, keeping one chunk.
+func (t *ifaceTable) reset() {
+	if len(t.chunks) > 1 {
+		t.chunks = t.chunks[:1]
+	}
+	t.n = 0
+}
+
 type pcapngReader struct {
 	r         *bufio.Reader
 	order     binary.ByteOrder
-	ifaces    []ngInterface
+	ifaces    ifaceTable
 	names     []ngNames
 	nameBytes int
 	section   int
@@ -219,7 +249,7 @@ type pcapngReader struct {
 func newPcapngReader(r *bufio.Reader) (*pcapngReader, error) {
 	p := &pcapngReader{r: r, order: binary.LittleEndian}
 	// Read up to the first IDB so LinkType is known before the first packet.
-	for len(p.ifaces) == 0 {
+	for p.ifaces.len() == 0 {
 		typ, body, err := p.readBlock()
 		if err != nil {
 			if err == io.EOF {
@@ -289,7 +319,8 @@ func (p *pcapngReader) readBlock() (uint32, []byte, error) {
 		if major := p.order.Uint16(body[4:]); major != 1 {
 			return 0, nil, fmt.Errorf("read pcapng section header: unsupported major version %d", major)
 		}
-		p.ifaces, p.names, p.nameBytes = p.ifaces[:0], nil, 0
+		p.ifaces.reset()
+		p.names, p.nameBytes = nil, 0
 		p.section++
 	}
 	return typ, body, nil
@@ -320,8 +351,8 @@ func (p *pcapngReader) addInterface(body []byte) error {
 	if len(body) < 8 {
 		return fmt.Errorf("read pcapng interface description: block too short: file is corrupt")
 	}
-	if len(p.ifaces) >= MaxInterfaces {
-		return fmt.Errorf("read pcapng interface description: more than %d interfaces in one section: file is corrupt", MaxInterfaces)
+	if p.ifaces.len() >= MaxInterfaces {
+		return fmt.Errorf("read pcapng interface description: more than %d interfaces in one section: netdiag reads no more", MaxInterfaces)
 	}
 	ifc := ngInterface{units: defaultPcapngRes}
 	ifc.lt = p.order.Uint16(body)
@@ -372,22 +403,22 @@ func (p *pcapngReader) addInterface(body []byte) error {
 	// Names are kept in order while the budget lasts, then for none of the
 	// section's later interfaces.
 	cost := int(unsafe.Sizeof(ngNames{})) + len(name) + len(desc) + len(filter)
-	if len(p.names) == len(p.ifaces) && p.nameBytes+cost <= maxNameBytes {
+	if len(p.names) == p.ifaces.len() && p.nameBytes+cost <= maxNameBytes {
 		p.names = append(p.names, ngNames{string(name), string(desc), string(filter)})
 		p.nameBytes += cost
 	}
-	p.ifaces = append(p.ifaces, ifc)
+	p.ifaces.add(ifc)
 	return nil
 }
 
-func (p *pcapngReader) NumInterfaces() int { return len(p.ifaces) }
+func (p *pcapngReader) NumInterfaces() int { return p.ifaces.len() }
 func (p *pcapngReader) Section() int       { return p.section }
 
 func (p *pcapngReader) Interface(i int) Interface {
-	if i < 0 || i >= len(p.ifaces) {
+	if i < 0 || i >= p.ifaces.len() {
 		return Interface{}
 	}
-	ifc := &p.ifaces[i]
+	ifc := p.ifaces.at(i)
 	out := Interface{LinkType: LinkType(ifc.lt), SnapLen: ifc.snap, TsResolNano: ifc.units >= 1000000000}
 	if i < len(p.names) {
 		n := &p.names[i]
@@ -397,14 +428,14 @@ func (p *pcapngReader) Interface(i int) Interface {
 }
 
 func (p *pcapngReader) LinkType() LinkType {
-	if len(p.ifaces) == 0 {
+	if p.ifaces.len() == 0 {
 		return 0
 	}
-	return LinkType(p.ifaces[0].lt)
+	return LinkType(p.ifaces.at(0).lt)
 }
 
 func (p *pcapngReader) Nanosecond() bool {
-	return len(p.ifaces) > 0 && p.ifaces[0].units >= 1000000000
+	return p.ifaces.len() > 0 && p.ifaces.at(0).units >= 1000000000
 }
 
 func (p *pcapngReader) timestamp(ifc *ngInterface, ts uint64) time.Time {
@@ -416,10 +447,10 @@ func (p *pcapngReader) timestamp(ifc *ngInterface, ts uint64) time.Time {
 }
 
 func (p *pcapngReader) iface(id uint32) (*ngInterface, error) {
-	if int(id) >= len(p.ifaces) {
+	if int64(id) >= int64(p.ifaces.len()) {
 		return nil, fmt.Errorf("read pcapng packet: interface ID %d is not described in this section: file is corrupt", id)
 	}
-	return &p.ifaces[id], nil
+	return p.ifaces.at(int(id)), nil
 }
 
 func (p *pcapngReader) Next() (Packet, error) {
