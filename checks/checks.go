@@ -103,6 +103,7 @@ func Run(s *Snapshot, cs []Check) []Finding {
 			if f.Fix == nil {
 				f.Fix = []string{}
 			}
+			addDropEvidence(s, &f)
 			out = append(out, f)
 		}
 	}

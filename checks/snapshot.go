@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/netdiag/netdiag/dropmon"
 	"github.com/netdiag/netdiag/kubeproxy"
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
@@ -25,6 +26,7 @@ const (
 	PartPodNet    Part = "pod netns"
 	PartStale     Part = "stale containers"
 	PartDNS       Part = "dns"
+	PartDrops     Part = "drop reasons"
 )
 
 // Snapshot is everything the checks read, collected once. Counters are
@@ -70,6 +72,11 @@ type Snapshot struct {
 
 	Stale []StaleProcess
 	DNS   []DNSResult
+
+	// Drops are the kernel's packet drops during the sample, by reason and
+	// function (skb:kfree_skb or NET_DM, see dropmon). They are
+	// kernel-wide: the tracepoint does not say which netns dropped.
+	Drops []dropmon.Count
 
 	// Unavailable says why a part could not be collected.
 	Unavailable map[Part]string

@@ -73,6 +73,7 @@ func runDoctor(c *ucli.Context) error {
 	opts := doctorOptions(c, inv, pod, askedAt)
 	opts.Sample = c.Duration("sample")
 	opts.KernelLogWindow = c.Duration("kernel-log-window")
+	opts.Drops = true // drop reasons as evidence, when the kernel allows
 	if doctorHooks.dns != nil {
 		opts.DNS = doctorHooks.dns(c)
 	}
