@@ -34,6 +34,9 @@ type CollectOptions struct {
 	Stale func(ctx context.Context, inv *node.Inventory, pod *node.Pod) ([]StaleProcess, error)
 	// DNS runs live DNS queries from pods; nil leaves that part unavailable.
 	DNS func(ctx context.Context, pods []*node.Pod) ([]DNSResult, error)
+	// Drops counts the kernel's drop reasons during the sample (dropmon);
+	// false leaves that part unavailable.
+	Drops bool
 }
 
 // noKubeProxy is in kubeproxy.Load's answer when a node has no
@@ -85,6 +88,7 @@ func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
 
 	// First sample, then everything else while the interval runs.
 	start := time.Now()
+	dropsDone := s.sampleDrops(ctx, o)
 	s.Node.Counters[0], err = netstate.ReadCounters(nodeNS)
 	if err != nil {
 		s.Unavailable[PartCounters] = err.Error()
@@ -149,6 +153,7 @@ func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
 			s.PodNet[i].Counters[1], _ = netstate.ReadCounters(ns)
 		}
 	}
+	dropsDone()
 	return s, nil
 }
 
