@@ -99,5 +99,24 @@ bench_services() {
 	NETDIAG_BENCH_BIN=$ND CGO_ENABLED=0 go test ./netstate/ -run '^$' -bench NFTDumpKubeProxy -benchtime 5x | grep -E '^Benchmark'
 }
 
-all=(startup pods doctor stale filter capture read conntrack services)
+bench_memory() {
+	section "memory on hostile capture files (issue 18): peak RSS and time, alternating runs"
+	[ -x /usr/bin/time ] || { echo "memory: needs GNU time (/usr/bin/time)"; return; }
+	go run ./capture/internal/ndhostile -idb 1000000 -o "$WORK/idb1m.pcapng"
+	go run ./capture/internal/ndhostile -idb 3000000 -o "$WORK/idb3m.pcapng"
+	go run ./capture/internal/ndhostile -syn 500000 -o "$WORK/syn.pcap"
+	rss() { /usr/bin/time -f '%e s %M KiB' -o "$WORK/rss" "$@" >/dev/null 2>&1 || true; cat "$WORK/rss" | tail -1; }
+	for f in idb1m.pcapng idb3m.pcapng; do
+		for i in 1 2 3; do
+			echo "$f run $i: tcpdump -r: $(rss tcpdump -nn -r "$WORK/$f"); netdiag capture -r: $(rss "$ND" capture -nn -r "$WORK/$f")"
+		done
+	done
+	for i in 1 2 3; do
+		echo "syn.pcap run $i: tshark -q -z conv,tcp: $(rss tshark -n -q -z conv,tcp -r "$WORK/syn.pcap"); netdiag analyze: $(rss "$ND" analyze "$WORK/syn.pcap")"
+	done
+	CGO_ENABLED=0 go test ./capture/pcapio/ -run '^$' -bench ReadInterfaces -benchtime 3x | grep -E '^Benchmark'
+	CGO_ENABLED=0 go test ./analyze/ -run '^$' -bench AnalyzeSYNFlood -benchtime 2x | grep -E '^Benchmark'
+}
+
+all=(startup pods doctor stale filter capture read conntrack services memory)
 for s in "${@:-${all[@]}}"; do "bench_$s"; done
