@@ -40,7 +40,7 @@ type Options struct {
 	// Addrs keeps only packets from or to these addresses; needs NET_DM.
 	Addrs []netip.Addr
 	// RingPages is the perf ring size per CPU in pages (a power of two);
-	// 0 means 64.
+	// 0 means 128 (512 KiB with 4 KiB pages, as perf record).
 	RingPages int
 	// Kallsyms is the kernel symbol file; "" means /proc/kallsyms.
 	Kallsyms string

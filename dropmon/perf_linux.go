@@ -35,9 +35,10 @@ type perfRing struct {
 	buf  []byte // a record that wraps around the end is copied here
 }
 
-// defaultRingPages is the data size per CPU in pages (256 KiB with 4 KiB
-// pages, about 4,600 records); a power of two as perf requires.
-const defaultRingPages = 64
+// defaultRingPages is the data size per CPU in pages: 512 KiB with 4 KiB
+// pages, about 9,300 records, as perf record's default; a power of two as
+// perf requires.
+const defaultRingPages = 128
 
 // openPerf opens the tracepoint on every online CPU. filter, when not
 // empty, is an ftrace filter the kernel applies before a record is written
