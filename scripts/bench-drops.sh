@@ -15,7 +15,18 @@ SECS=${SECS:-5}
 A=ndbd-a$$
 B=ndbd-b$$
 WORK=$(mktemp -d /tmp/ndbench-drops.XXXXXX)
-trap 'ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# perf mounts tracefs on /sys/kernel/tracing when it is not mounted, and
+# leaves it there: undo that at the end.
+tracefs_before=$(grep -c ' /sys/kernel/tracing ' /proc/self/mountinfo || true)
+cleanup() {
+	ip netns del "$A" 2>/dev/null || true
+	ip netns del "$B" 2>/dev/null || true
+	rm -rf "$WORK"
+	if [ "$tracefs_before" = 0 ] && grep -q ' /sys/kernel/tracing ' /proc/self/mountinfo; then
+		umount /sys/kernel/tracing
+	fi
+}
+trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench-drops.sh: run as root" >&2; exit 1; }
 command -v perf >/dev/null || { echo "bench-drops.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
 [ -x "$ND" ] || { echo "bench-drops.sh: no $ND: run make first" >&2; exit 1; }
