@@ -53,7 +53,7 @@ var (
 	ErrRejectsAll = errors.New("expression rejects all packets")
 	// ErrTooLong is returned, wrapped with the length, for a program longer
 	// than the kernel takes (see AnyLength).
-	ErrTooLong = fmt.Errorf("more instructions than the kernel's %d", maxInsns)
+	ErrTooLong = fmt.Errorf("program longer than the kernel's %d instructions", maxInsns)
 )
 
 // Compile turns a pcap-filter(7) expression into classic BPF for link type
@@ -115,7 +115,7 @@ func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []b
 		prog = append(init, prog...)
 	}
 	if len(prog) > maxInsns && !o.anyLength {
-		return nil, fmt.Errorf("compile filter: program has %d instructions, %w", len(prog), ErrTooLong)
+		return nil, fmt.Errorf("compile filter: %d instructions: %w", len(prog), ErrTooLong)
 	}
 	return prog, nil
 }

@@ -19,7 +19,7 @@ func TestCompileLinearInAlternatives(t *testing.T) {
 		n     int
 		shape func(n int) string
 	}{
-		{"host terms joined by or", 125, orHosts},
+		{"host terms joined by or", 500, orHosts},
 		{"port terms joined by or", 50, orPorts},
 		{"not host terms joined by and", 125, func(n int) string {
 			return "not " + strings.ReplaceAll(orHosts(n), " or ", " and not ")
@@ -33,7 +33,7 @@ func TestCompileLinearInAlternatives(t *testing.T) {
 	measure := func(expr string) (count, bytes uint64) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		if _, err := Compile(expr, EN10MB, 0); err != nil {
+		if _, err := Compile(expr, EN10MB, 0, AnyLength()); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
