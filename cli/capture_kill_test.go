@@ -22,9 +22,12 @@ import (
 // --both-sides files ended in a cut block that tcpdump, tshark and capinfos
 // refuse) and 4 of 20 rotated rings had an empty file.
 //
-// Linux can still cut a write(2) that SIGKILL interrupts at a page boundary
-// (the kernel checks for fatal signals between pages); the generator's rate
-// keeps the time netdiag spends inside write(2) far below 0.1%.
+// Linux can still cut one write(2) that SIGKILL interrupts, between two
+// pages of the file (generic_perform_write checks for a fatal signal before
+// each page): no user-space writer can prevent that. Such a cut leaves a
+// file whose size is a multiple of the page size; the test tells it from a
+// writer's cut (netdiag's old 64 KiB flushes after a header left sizes that
+// never were) and allows it in at most a third of the runs.
 func TestCaptureCLISIGKILLLeavesReadableFiles(t *testing.T) {
 	testlab.RequireRoot(t)
 	testlab.RequireTool(t, "tcpdump", "tshark")
@@ -46,6 +49,7 @@ func TestCaptureCLISIGKILLLeavesReadableFiles(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(18, 3))
 	const rounds = 3
+	kernelCuts := 0
 	for _, cfg := range configs {
 		for round := 0; round < rounds; round++ {
 			t.Run(fmt.Sprintf("%s/%d", cfg.name, round), func(t *testing.T) {
@@ -99,7 +103,11 @@ func TestCaptureCLISIGKILLLeavesReadableFiles(t *testing.T) {
 				}
 				total := 0
 				for _, e := range ents {
-					total += readableBoth(t, filepath.Join(dir, e.Name()))
+					n, pageCut := readableBoth(t, filepath.Join(dir, e.Name()))
+					total += n
+					if pageCut {
+						kernelCuts++
+					}
 				}
 				if total == 0 {
 					t.Error("no packets in the files: the kill proved nothing")
@@ -107,11 +115,17 @@ func TestCaptureCLISIGKILLLeavesReadableFiles(t *testing.T) {
 			})
 		}
 	}
+	if kernelCuts > len(configs)*rounds/3 {
+		t.Errorf("%d of %d kills cut a write at a page boundary: far more than the time spent in write(2) explains", kernelCuts, len(configs)*rounds)
+	}
 }
 
 // readableBoth requires tcpdump and tshark to read a capture file to its
-// end without an error and returns the number of packets.
-func readableBoth(t *testing.T, path string) int {
+// end without an error and returns the number of packets. A file cut at a
+// page boundary inside its last block is the kernel's cut of a write(2)
+// that SIGKILL interrupted: it is reported in pageCut, and tcpdump must
+// still read every whole block before it.
+func readableBoth(t *testing.T, path string) (n int, pageCut bool) {
 	t.Helper()
 	name := filepath.Base(path)
 	fi, err := os.Stat(path)
@@ -120,18 +134,23 @@ func readableBoth(t *testing.T, path string) int {
 	}
 	if fi.Size() == 0 {
 		t.Errorf("%s is empty", name)
-		return 0
+		return 0, false
 	}
-	out, err := exec.Command("tcpdump", "-nn", "-r", path).CombinedOutput()
-	if err != nil {
-		t.Errorf("tcpdump -r %s (%d bytes): %v: %s", name, fi.Size(), err, strings.Join(lastLines(string(out), 2), " | "))
+	out, terr := exec.Command("tcpdump", "-nn", "-r", path).CombinedOutput()
+	n = strings.Count(string(out), "\n") - 1 // less "reading from file"
+	tout, serr := exec.Command("tshark", "-n", "-r", path).CombinedOutput()
+	sbad := serr != nil || strings.Contains(string(tout), "cut short") || strings.Contains(string(tout), "appears to be damaged")
+	if (terr != nil || sbad) && fi.Size()%int64(os.Getpagesize()) == 0 && strings.Contains(string(out), "truncated") && n > 0 {
+		t.Logf("%s: %d bytes, cut at a page boundary by the kernel (SIGKILL inside write(2)); tcpdump read %d packets before it", name, fi.Size(), n)
+		return n, true
 	}
-	n := strings.Count(string(out), "\n") - 1 // less "reading from file"
-	tout, err := exec.Command("tshark", "-n", "-r", path).CombinedOutput()
-	if err != nil || strings.Contains(string(tout), "cut short") || strings.Contains(string(tout), "appears to be damaged") {
-		t.Errorf("tshark -r %s (%d bytes): %v: %s", name, fi.Size(), err, strings.Join(lastLines(string(tout), 2), " | "))
+	if terr != nil {
+		t.Errorf("tcpdump -r %s (%d bytes): %v: %s", name, fi.Size(), terr, strings.Join(lastLines(string(out), 2), " | "))
 	}
-	return n
+	if sbad {
+		t.Errorf("tshark -r %s (%d bytes): %v: %s", name, fi.Size(), serr, strings.Join(lastLines(string(tout), 2), " | "))
+	}
+	return n, false
 }
 
 // TestCaptureCLISignalDuringStartup sends SIGTERM while the capture starts
