@@ -639,7 +639,12 @@ func createPublished(name string, init func(*os.File) error) (*os.File, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("create %s: %w", name, err)
+		if errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("create %s: %w", name, err)
+		}
+		// No way to link it (no /proc, a filesystem that refuses): the
+		// unnamed file is gone; create the name and write the header again.
+		return createThenInit(name, init)
 	}
 	return f, nil
 }
