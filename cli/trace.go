@@ -122,12 +122,8 @@ func runTrace(c *ucli.Context) error {
 		if len(f.Addrs) == 0 {
 			return fmt.Errorf("pod %s has no IP address to trace", pod.FullName())
 		}
-		var warning string
-		if ns, warning, err = node.OpenNodeNetNS(globals(c).NodeNetNS); err != nil {
+		if ns, err = node.OpenNode(globals(c).NodeNetNS); err != nil {
 			return err
-		}
-		if warning != "" && globals(c).Verbose {
-			fmt.Fprintf(envOf(c).stderr, "netdiag: warning: %s\n", warning)
 		}
 	} else if ns, pod, err = targetNetNS(c); err != nil {
 		return err

@@ -159,11 +159,3 @@ func OpenNode(path string) (*nsutil.NetNS, error) {
 	}
 	return nil, fmt.Errorf("open the node netns %s (--node-netns): %w", path, err)
 }
-
-// OpenNodeNetNS is OpenNode with an empty warning.
-//
-// Deprecated: use OpenNode; there is no fallback left to warn about.
-func OpenNodeNetNS(path string) (ns *nsutil.NetNS, warning string, err error) {
-	ns, err = OpenNode(path)
-	return ns, "", err
-}
