@@ -37,9 +37,11 @@ type (
 	apiService struct {
 		Metadata meta `json:"metadata"`
 		Spec     struct {
-			Type      string `json:"type"`
-			ClusterIP string `json:"clusterIP"`
-			Ports     []struct {
+			Type       string   `json:"type"`
+			ClusterIP  string   `json:"clusterIP"`
+			ClusterIPs []string `json:"clusterIPs"`
+			IPFamilies []string `json:"ipFamilies"`
+			Ports      []struct {
 				Name     string `json:"name"`
 				Protocol string `json:"protocol"`
 				Port     uint16 `json:"port"`
@@ -95,6 +97,7 @@ type (
 		Port                   uint16       `json:"port"`
 		Protocol               string       `json:"protocol"`
 		Type                   string       `json:"type"`
+		IPFamily               string       `json:"ipFamily"`
 		TrafficPolicy          string       `json:"trafficPolicy"`
 		SessionAffinity        string       `json:"sessionAffinity"`
 		SessionAffinityTimeout int          `json:"sessionAffinityTimeout"`
@@ -134,82 +137,101 @@ func expectedFrontends(t *testing.T, l *testlab.K8sLab, node, mode string) map[s
 			continue
 		}
 		name := s.Metadata.Namespace + "/" + s.Metadata.Name
-		for _, p := range s.Spec.Ports {
-			var all, local []string
-			for _, sl := range slices.Items {
-				if sl.Metadata.Namespace != s.Metadata.Namespace || sl.Metadata.Labels["kubernetes.io/service-name"] != s.Metadata.Name || sl.AddressType != "IPv4" {
-					continue
-				}
-				for _, sp := range sl.Ports {
-					if sp.Name != p.Name || sp.Protocol != p.Protocol {
+		// One set of frontends per IP family (dual-stack Services have two).
+		for fi, family := range s.Spec.IPFamilies {
+			for _, p := range s.Spec.Ports {
+				var all, local []string
+				for _, sl := range slices.Items {
+					if sl.Metadata.Namespace != s.Metadata.Namespace || sl.Metadata.Labels["kubernetes.io/service-name"] != s.Metadata.Name || sl.AddressType != family {
 						continue
 					}
-					for _, e := range sl.Endpoints {
-						if e.Conditions.Ready != nil && !*e.Conditions.Ready {
+					for _, sp := range sl.Ports {
+						if sp.Name != p.Name || sp.Protocol != p.Protocol {
 							continue
 						}
-						for _, a := range e.Addresses {
-							ep := netip.AddrPortFrom(netip.MustParseAddr(a), sp.Port).String()
-							all = append(all, ep)
-							if e.NodeName == node {
-								local = append(local, ep)
+						for _, e := range sl.Endpoints {
+							if e.Conditions.Ready != nil && !*e.Conditions.Ready {
+								continue
+							}
+							for _, a := range e.Addresses {
+								ep := netip.AddrPortFrom(netip.MustParseAddr(a), sp.Port).String()
+								all = append(all, ep)
+								if e.NodeName == node {
+									local = append(local, ep)
+								}
 							}
 						}
 					}
 				}
-			}
-			pn := name
-			if p.Name != "" {
-				pn += ":" + p.Name
-			}
-			proto := strings.ToLower(p.Protocol)
-			add := func(typ, vip string, port uint16, localOnly bool, ranges []string) {
-				eps := all
-				if localOnly {
-					eps = local
+				pn := name
+				if p.Name != "" {
+					pn += ":" + p.Name
 				}
-				f := frontend{endpoints: sorted(eps), sourceRanges: ranges}
-				switch {
-				case len(all) == 0:
-					f.noEndpoints = "reject"
-				case len(eps) == 0:
-					f.noEndpoints = "drop"
-				}
-				// What the rules can tell: kube-proxy writes no affinity rule
-				// without endpoints; nftables mode names external IPs and load
-				// balancers alike, except a load balancer with source ranges
-				// (its firewall map); iptables mode without endpoints has one
-				// filter rule for both.
-				if s.Spec.SessionAffinity == "ClientIP" && len(eps) > 0 {
-					f.affinity = s.Spec.SessionAffinityConfig.ClientIP.TimeoutSeconds
-				}
-				if typ == "ExternalIP" || typ == "LoadBalancer" {
+				proto := strings.ToLower(p.Protocol)
+				add := func(typ, vip string, port uint16, localOnly bool, ranges []string) {
+					eps := all
+					if localOnly {
+						eps = local
+					}
+					f := frontend{endpoints: sorted(eps), sourceRanges: ranges}
 					switch {
-					case mode == "nftables" && !(typ == "LoadBalancer" && len(ranges) > 0):
-						typ = "External"
-					case mode == "iptables" && f.noEndpoints != "":
-						typ = "External"
+					case len(all) == 0:
+						f.noEndpoints = "reject"
+					case len(eps) == 0:
+						f.noEndpoints = "drop"
+					}
+					// What the rules can tell: kube-proxy writes no affinity rule
+					// without endpoints; nftables mode names external IPs and load
+					// balancers alike, except a load balancer with source ranges
+					// (its firewall map); iptables mode without endpoints has one
+					// filter rule for both.
+					if s.Spec.SessionAffinity == "ClientIP" && len(eps) > 0 {
+						f.affinity = s.Spec.SessionAffinityConfig.ClientIP.TimeoutSeconds
+					}
+					if typ == "ExternalIP" || typ == "LoadBalancer" {
+						switch {
+						case mode == "nftables" && !(typ == "LoadBalancer" && len(ranges) > 0):
+							typ = "External"
+						case mode == "iptables" && f.noEndpoints != "":
+							typ = "External"
+						}
+					}
+					f.key = frontendKey(pn, typ, family, vip, port, proto)
+					out[f.key] = f
+				}
+				etpLocal := s.Spec.ExternalTrafficPolicy == "Local"
+				add("ClusterIP", s.Spec.ClusterIPs[fi], p.Port, s.Spec.InternalTrafficPolicy == "Local", nil)
+				if p.NodePort != 0 {
+					add("NodePort", "", p.NodePort, etpLocal, nil)
+				}
+				for _, ip := range s.Spec.ExternalIPs {
+					if familyOf(ip) == family {
+						add("ExternalIP", ip, p.Port, etpLocal, nil)
 					}
 				}
-				f.key = fmt.Sprintf("%s %s %s:%d/%s", pn, typ, vip, port, proto)
-				out[f.key] = f
-			}
-			etpLocal := s.Spec.ExternalTrafficPolicy == "Local"
-			add("ClusterIP", s.Spec.ClusterIP, p.Port, s.Spec.InternalTrafficPolicy == "Local", nil)
-			if p.NodePort != 0 {
-				add("NodePort", "", p.NodePort, etpLocal, nil)
-			}
-			for _, ip := range s.Spec.ExternalIPs {
-				add("ExternalIP", ip, p.Port, etpLocal, nil)
-			}
-			if s.Spec.Type == "LoadBalancer" {
-				for _, in := range s.Status.LoadBalancer.Ingress {
-					add("LoadBalancer", in.IP, p.Port, etpLocal, sorted(s.Spec.LoadBalancerSourceRanges))
+				if s.Spec.Type == "LoadBalancer" {
+					for _, in := range s.Status.LoadBalancer.Ingress {
+						if familyOf(in.IP) == family {
+							add("LoadBalancer", in.IP, p.Port, etpLocal, sorted(s.Spec.LoadBalancerSourceRanges))
+						}
+					}
 				}
 			}
 		}
 	}
 	return out
+}
+
+func familyOf(ip string) string {
+	if netip.MustParseAddr(ip).Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
+// frontendKey names a frontend the same way for the API's view and netdiag's.
+func frontendKey(name, typ, family, vip string, port uint16, proto string) string {
+	return fmt.Sprintf("%s %s %s %s port %d/%s", name, typ, family, vip, port, proto)
 }
 
 func sorted(s []string) []string {
@@ -247,7 +269,7 @@ func proxyView(t *testing.T, l *testlab.K8sLab, i int) (ndServices, error) {
 	}
 	seen := map[string]bool{}
 	for _, s := range got.Services {
-		key := fmt.Sprintf("%s %s %s:%d/%s", s.Name, s.Type, s.VIP, s.Port, s.Protocol)
+		key := frontendKey(s.Name, s.Type, s.IPFamily, s.VIP, s.Port, s.Protocol)
 		if seen[key] {
 			diffs = append(diffs, "listed twice: "+key)
 		}

@@ -49,11 +49,11 @@ func testPods(t *testing.T, l *testlab.K8sLab, i int) {
 		if p.Status.Phase != "Running" {
 			continue
 		}
-		ip := ""
-		if len(p.Status.PodIPs) > 0 {
-			ip = p.Status.PodIPs[0].IP
+		var ips []string
+		for _, x := range p.Status.PodIPs {
+			ips = append(ips, x.IP)
 		}
-		want[p.Metadata.Namespace+"/"+p.Metadata.Name] = describePod(p.Metadata.UID, ip, p.Spec.HostNetwork)
+		want[p.Metadata.Namespace+"/"+p.Metadata.Name] = describePod(p.Metadata.UID, ips, p.Spec.HostNetwork)
 	}
 	stdout, stderr, code := l.Netdiag(t, i, netdiag(t), "pods", "-o", "json")
 	if code != 0 {
@@ -65,11 +65,7 @@ func testPods(t *testing.T, l *testlab.K8sLab, i int) {
 	}
 	have := map[string]string{}
 	for _, p := range got.Pods {
-		ip := ""
-		if len(p.IPs) > 0 {
-			ip = p.IPs[0]
-		}
-		have[p.Namespace+"/"+p.Name] = describePod(p.UID, ip, p.HostNetwork)
+		have[p.Namespace+"/"+p.Name] = describePod(p.UID, p.IPs, p.HostNetwork)
 	}
 	var diffs []string
 	for k, w := range want {
@@ -90,8 +86,8 @@ func testPods(t *testing.T, l *testlab.K8sLab, i int) {
 	}
 }
 
-func describePod(uid, ip string, hostNetwork bool) string {
-	s := "uid=" + uid + " ip=" + ip
+func describePod(uid string, ips []string, hostNetwork bool) string {
+	s := "uid=" + uid + " ips=" + strings.Join(sorted(ips), ",")
 	if hostNetwork {
 		s += " host-network"
 	}

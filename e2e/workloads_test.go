@@ -119,6 +119,15 @@ spec:
 ---
 apiVersion: v1
 kind: Service
+metadata: {name: web-ds, namespace: nd-e2e}
+spec:
+  type: NodePort
+  ipFamilyPolicy: RequireDualStack
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30083}]
+---
+apiVersion: v1
+kind: Service
 metadata: {name: web-aff, namespace: nd-e2e}
 spec:
   selector: {app: web}

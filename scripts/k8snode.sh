@@ -16,10 +16,11 @@
 #
 # Options (before or after the command; "--" ends them): --dir DIR (state,
 # default /var/tmp/netdiag-k8slab), --bin DIR (binaries, default
-# internal/k8slab/bin).
+# internal/k8slab/bin), --name NAME (prefix of the netns and cgroup names,
+# default ndk8s: labs of other names and directories run side by side).
 #
-# Layout: an uplink netns ndk8s-up holds bridge upbr (198.19.255.1/24) and
-# nothing else. Node N is netns ndk8s-nN with eth0 198.19.255.(N+1)/24 on that
+# Layout: an uplink netns NAME-up holds bridge upbr (198.19.255.1/24) and
+# nothing else. Node N is netns NAME-nN with eth0 198.19.255.(N+1)/24 on that
 # bridge, pods in 198.19.(N-1).0/24 on cni0, and a mount namespace held by one
 # process ("holder") where /run is a tmpfs, /var/lib and /var/log are bound to
 # DIR/nN, /etc is an overlay whose changes go to DIR/nN/etc, /sys is the
@@ -42,13 +43,15 @@ export PATH=/usr/local/go/bin:$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
 K8S_VERSION=v1.34.4
 IMAGE=docker.io/netdiag/k8slab:local
-UPLINK_NS=ndk8s-up
 UPLINK_BR=upbr
-CLUSTER_CIDR=198.19.0.0/20
-SERVICE_CIDR=198.19.128.0/24
+# IPv6 is dual-stack's second family, in the 6to4 prefix of the lab's IPv4
+# range (2002:c613::/32 is 198.19.0.0/16): network 198.19.X.0/24 is
+# 2002:c613:XX00::/120. (64:ff9b::/96 would do too, but the CNI plugins of
+# Debian 12 lose the leading zero byte of its addresses.)
+CLUSTER_CIDR=198.19.0.0/20,2002:c613::/36
+SERVICE_CIDR=198.19.128.0/24,2002:c613:8000::/120
 DNS_IP=198.19.128.10
 API_IP=198.19.255.2
-CGROUP_PREFIX=ndk8s
 CNI_BIN=/usr/lib/cni
 BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl coredns)
 
@@ -56,11 +59,13 @@ DIR=${K8SLAB_DIR:-/var/tmp/netdiag-k8slab}
 BIN=${K8SLAB_BIN:-$REPO/internal/k8slab/bin}
 NODES=1
 MODE=iptables
+NAME=
 ARGS=()
 while (($#)); do
 	case $1 in
 	--dir) DIR=${2:?--dir needs a value}; shift 2 ;;
 	--bin) BIN=${2:?--bin needs a value}; shift 2 ;;
+	--name) NAME=${2:?--name needs a value}; shift 2 ;;
 	--nodes) NODES=${2:?--nodes needs a value}; shift 2 ;;
 	--proxy-mode) MODE=${2:?--proxy-mode needs a value}; shift 2 ;;
 	--) shift; ARGS+=("$@"); break ;;
@@ -75,17 +80,28 @@ DIR=${DIR%/}
 LEDGER=$DIR/ledger
 STATE=$DIR/state.json
 PKI=$DIR/pki
+# The name prefixes the lab's netns and cgroups: given, else what up
+# recorded, else ndk8s.
+[[ -n $NAME ]] || NAME=$(ledger_get "$LEDGER" name | head -n1)
+NAME=${NAME:-ndk8s}
+valid_name "$NAME"
+UPLINK_NS=$NAME-up
+CGROUP_PREFIX=$NAME
 
 usage() {
 	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
 	exit 2
 }
 
-node_ns() { echo "ndk8s-n$1"; }
+node_ns() { echo "$NAME-n$1"; }
 node_ip() { echo "198.19.255.$(($1 + 1))"; }
+node_ip6() { echo "2002:c613:ff00::$(($1 + 1))"; }
 node_name() { echo "nd-node$1"; }
 pod_cidr() { echo "198.19.$(($1 - 1)).0/24"; }
 pod_gw() { echo "198.19.$(($1 - 1)).1"; }
+pod_net6() { if (($1 == 1)); then echo "2002:c613::"; else printf '2002:c613:%x00::\n' $(($1 - 1)); fi; }
+pod_cidr6() { echo "$(pod_net6 "$1")/120"; }
+pod_gw6() { echo "$(pod_net6 "$1")1"; }
 holder() { ledger_get "$LEDGER" "holder$1" | head -n1; }
 
 # in_node N CMD...: CMD in node N's netns and mount namespace.
@@ -184,7 +200,7 @@ make_pki() {
 	openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/ca.key" 2>/dev/null
 	openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=netdiag-k8slab-ca" -days 30 -out "$PKI/ca.crt" 2>/dev/null
 	cert apiserver "/CN=kube-apiserver" \
-		"IP:$API_IP,IP:198.19.128.1,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost"
+		"IP:$API_IP,IP:198.19.128.1,IP:2002:c613:8000::1,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost"
 	cert admin "/O=system:masters/CN=kubernetes-admin"
 	cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
 	cert controller-manager "/CN=system:kube-controller-manager"
@@ -206,6 +222,7 @@ make_uplink() {
 	ip -n "$UPLINK_NS" link set lo up
 	ip -n "$UPLINK_NS" link add "$UPLINK_BR" type bridge
 	ip -n "$UPLINK_NS" addr add 198.19.255.1/24 dev "$UPLINK_BR"
+	ip -n "$UPLINK_NS" addr add 2002:c613:ff00::1/120 dev "$UPLINK_BR" nodad
 	ip -n "$UPLINK_NS" link set "$UPLINK_BR" up
 }
 
@@ -247,15 +264,21 @@ make_node() {
 	ip -n "$UPLINK_NS" link set "n$n-up" master "$UPLINK_BR" up
 	ip -n "$ns" addr add "$ip/24" dev eth0
 	ip -n "$ns" link set eth0 up
+	# Per-netns on this kernel: the node's own forwarding, bridge netfilter,
+	# and no duplicate address detection (addresses usable at once).
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 \
+		net.bridge.bridge-nf-call-ip6tables=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.eth0.accept_dad=0
+	ip -n "$ns" addr add "$(node_ip6 "$n")/120" dev eth0 nodad
 	ip -n "$ns" route add default via 198.19.255.1
+	ip -n "$ns" -6 route add default via 2002:c613:ff00::1
 	# Pods of the other node are reached through it (a host-gw overlay).
 	local m
 	for m in 1 2; do
-		((m == n)) || ip -n "$ns" route add "$(pod_cidr "$m")" via "$(node_ip "$m")"
+		((m == n)) && continue
+		ip -n "$ns" route add "$(pod_cidr "$m")" via "$(node_ip "$m")"
+		ip -n "$ns" -6 route add "$(pod_cidr6 "$m")" via "$(node_ip6 "$m")"
 	done
-	# Per-netns on this kernel: the node's own forwarding and bridge netfilter.
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 \
-		net.bridge.bridge-nf-call-ip6tables=1
 
 	# The holder: nsenter and unshare exec without forking, so $! is it.
 	nsenter --net="/var/run/netns/$ns" unshare --mount --propagation slave \
@@ -310,8 +333,8 @@ write_node_files() {
 		      "hairpinMode": true,
 		      "ipam": {
 		        "type": "host-local",
-		        "ranges": [[{"subnet": "$(pod_cidr "$n")", "gateway": "$(pod_gw "$n")"}]],
-		        "routes": [{"dst": "0.0.0.0/0"}]
+		        "ranges": [[{"subnet": "$(pod_cidr "$n")", "gateway": "$(pod_gw "$n")"}], [{"subnet": "$(pod_cidr6 "$n")", "gateway": "$(pod_gw6 "$n")"}]],
+		        "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]
 		      }
 		    },
 		    {"type": "portmap", "capabilities": {"portMappings": true}}
@@ -458,7 +481,7 @@ start_node_daemons() {
 	wait_for "containerd on node $n" 60 in_node "$n" test -S /run/containerd/containerd.sock
 	in_node "$n" ctr -n k8s.io images import "$DIR/image.tar" >/dev/null
 	start "kubelet-n$n" "$n" "$BIN/kubelet" --config "$d/kubelet.yaml" --kubeconfig "$d/kubelet.kubeconfig" \
-		--hostname-override "$(node_name "$n")" --node-ip "$(node_ip "$n")" --v 1
+		--hostname-override "$(node_name "$n")" --node-ip "$(node_ip "$n"),$(node_ip6 "$n")" --v 1
 	write_proxy_config "$n" "$MODE"
 	start_proxy "$n"
 }
@@ -570,8 +593,9 @@ write_state() {
 	for ((n = 1; n <= $1; n++)); do
 		parts+=("$(jq -n --argjson n "$n" --arg name "$(node_name "$n")" --arg ns "$(node_ns "$n")" \
 			--arg ip "$(node_ip "$n")" --arg cidr "$(pod_cidr "$n")" --argjson h "$(holder "$n")" \
+			--arg ip6 "$(node_ip6 "$n")" --arg cidr6 "$(pod_cidr6 "$n")" \
 			'{index: $n, name: $name, netnsName: $ns, netns: ("/proc/" + ($h|tostring) + "/ns/net"),
-			  holderPid: $h, ip: $ip, podCIDR: $cidr, criEndpoint: "unix:///run/containerd/containerd.sock"}')")
+			  holderPid: $h, ip: $ip, ip6: $ip6, podCIDR: $cidr, podCIDR6: $cidr6, criEndpoint: "unix:///run/containerd/containerd.sock"}')")
 	done
 	printf '%s\n' "${parts[@]}" | jq -s --arg dir "$DIR" --arg bin "$BIN" --arg mode "$MODE" \
 		--arg kc "$DIR/admin.kubeconfig" --arg svc "$SERVICE_CIDR" --arg dns "$DNS_IP" --arg image "$IMAGE" \
@@ -580,13 +604,20 @@ write_state() {
 	mv "$STATE.tmp" "$STATE"
 }
 
+# patch_pod_cidrs N: the node's pod ranges, as a controller manager that
+# allocates them would set them (once: later patches are refused).
+patch_pod_cidrs() {
+	kubectl_admin patch node "$(node_name "$1")" -p \
+		"{\"spec\":{\"podCIDR\":\"$(pod_cidr "$1")\",\"podCIDRs\":[\"$(pod_cidr "$1")\",\"$(pod_cidr6 "$1")\"]}}" >/dev/null
+}
+
 add_node() {
 	local n=$1
 	make_node "$n"
 	start_node_daemons "$n"
 	wait_for "node $n Ready" 180 node_ready "$n"
 	# kubectl patch is refused once set; the kubelet reports what the CNI uses.
-	kubectl_admin patch node "$(node_name "$n")" -p "{\"spec\":{\"podCIDR\":\"$(pod_cidr "$n")\",\"podCIDRs\":[\"$(pod_cidr "$n")\"]}}" >/dev/null
+	patch_pod_cidrs "$n"
 }
 
 cmd_up() {
@@ -599,6 +630,7 @@ cmd_up() {
 	need_tools ip nsenter unshare setsid containerd ctr runc jq busybox openssl iptables nft conntrack
 	mkdir -p "$DIR"
 	: >"$LEDGER"
+	ledger_add "$LEDGER" name "$NAME"
 	trap 'up_exit $?' EXIT
 	trap 'exit 1' INT TERM
 	log "up: $NODES node(s), kube-proxy in $MODE mode, state in $DIR"
@@ -609,7 +641,7 @@ cmd_up() {
 	start_control_plane
 	start_node_daemons 1
 	wait_for "node 1 Ready" 180 node_ready 1
-	kubectl_admin patch node "$(node_name 1)" -p "{\"spec\":{\"podCIDR\":\"$(pod_cidr 1)\",\"podCIDRs\":[\"$(pod_cidr 1)\"]}}" >/dev/null
+	patch_pod_cidrs 1
 	((NODES < 2)) || add_node 2
 	deploy_coredns "$NODES"
 	wait_for "CoreDNS" 180 coredns_ready "$NODES"

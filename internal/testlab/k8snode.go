@@ -62,7 +62,8 @@ func StartK8sLab(tb testing.TB, dir string, nodes int, proxyMode string) (*K8sLa
 		skip(tb, "the real Kubernetes lab is not built: run scripts/k8snode.sh build (~25 min cold; .ci/run does it)")
 	}
 	l := &K8sLab{script: filepath.Join(ScriptsDir(tb), "k8snode.sh"), Dir: dir}
-	if _, err := l.run(6*time.Minute, nil, "up", "--nodes", strconv.Itoa(nodes), "--proxy-mode", proxyMode); err != nil {
+	// Its own name, so that a lab brought up by hand runs beside it.
+	if _, err := l.run(6*time.Minute, nil, "up", "--name", "ndk8st", "--nodes", strconv.Itoa(nodes), "--proxy-mode", proxyMode); err != nil {
 		return l, err
 	}
 	return l, l.reload()
