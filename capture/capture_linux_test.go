@@ -375,8 +375,10 @@ func TestCaptureDropsCounted(t *testing.T) {
 	if st.Dropped == 0 {
 		t.Errorf("no drops reported: %+v captured %d", st, res.Captured)
 	}
-	if st.Received != n || res.Captured+st.Dropped != st.Received {
-		t.Errorf("received %d (want %d) = captured %d + dropped %d does not hold", st.Received, n, res.Captured, st.Dropped)
+	// A loaded machine may drop frames in the veth's backlog before the
+	// socket sees them (netdev_max_backlog): received can be below n.
+	if st.Received == 0 || st.Received > n || res.Captured+st.Dropped != st.Received {
+		t.Errorf("received %d (of %d sent) = captured %d + dropped %d does not hold", st.Received, n, res.Captured, st.Dropped)
 	}
 }
 
