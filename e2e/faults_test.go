@@ -175,20 +175,7 @@ func podOn(t *testing.T, l *testlab.K8sLab, selector string, i int) labPod {
 // hostVeth is the pod's host-side interface as netdiag maps it.
 func hostVeth(t *testing.T, l *testlab.K8sLab, i int, pod string) string {
 	t.Helper()
-	stdout, stderr, code := l.Netdiag(t, i, netdiag(t), "pods", "-o", "json")
-	if code != 0 {
-		t.Fatalf("netdiag pods: %s", stderr)
-	}
-	var r struct {
-		Pods []struct {
-			Namespace, Name string
-			HostInterface   *struct{ Name string }
-		}
-	}
-	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range r.Pods {
+	for _, p := range netdiagPods(t, l, i) {
 		if p.Namespace == ns && p.Name == pod && p.HostInterface != nil {
 			return p.HostInterface.Name
 		}
@@ -200,20 +187,7 @@ func hostVeth(t *testing.T, l *testlab.K8sLab, i int, pod string) string {
 // podPID is a process of the pod's sandbox: the pause container's.
 func podPID(t *testing.T, l *testlab.K8sLab, i int, pod labPod) int {
 	t.Helper()
-	stdout, stderr, code := l.Netdiag(t, i, netdiag(t), "pods", "-o", "json")
-	if code != 0 {
-		t.Fatalf("netdiag pods: %s", stderr)
-	}
-	var r struct {
-		Pods []struct {
-			UID string
-			PID int
-		}
-	}
-	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range r.Pods {
+	for _, p := range netdiagPods(t, l, i) {
 		if p.UID == pod.UID && p.PID > 0 {
 			return p.PID
 		}

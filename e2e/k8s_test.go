@@ -30,12 +30,35 @@ func TestRealCluster(t *testing.T) {
 	}
 }
 
+// ndPod is one pod of netdiag's `pods -o json`.
 type ndPod struct {
-	Namespace   string   `json:"namespace"`
-	Name        string   `json:"name"`
-	UID         string   `json:"uid"`
-	IPs         []string `json:"ips"`
-	HostNetwork bool     `json:"hostNetwork"`
+	Namespace     string   `json:"namespace"`
+	Name          string   `json:"name"`
+	UID           string   `json:"uid"`
+	IPs           []string `json:"ips"`
+	PID           int      `json:"pid"`
+	HostNetwork   bool     `json:"hostNetwork"`
+	HostInterface *struct {
+		Name string `json:"name"`
+	} `json:"hostInterface"`
+	Containers []struct {
+		Name string `json:"name"`
+		PIDs []int  `json:"pids"`
+	} `json:"containers"`
+}
+
+// netdiagPods runs `netdiag pods -o json` on node i.
+func netdiagPods(t *testing.T, l *testlab.K8sLab, i int) []ndPod {
+	t.Helper()
+	stdout, stderr, code := l.Netdiag(t, i, netdiag(t), "pods", "-o", "json")
+	if code != 0 {
+		t.Fatalf("netdiag pods: exit %d: %s", code, stderr)
+	}
+	var r struct{ Pods []ndPod }
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("netdiag pods -o json: %v", err)
+	}
+	return r.Pods
 }
 
 // testPods: every pod the API lists for the node, with the same namespace,
@@ -55,16 +78,9 @@ func testPods(t *testing.T, l *testlab.K8sLab, i int) {
 		}
 		want[p.Metadata.Namespace+"/"+p.Metadata.Name] = describePod(p.Metadata.UID, ips, p.Spec.HostNetwork)
 	}
-	stdout, stderr, code := l.Netdiag(t, i, netdiag(t), "pods", "-o", "json")
-	if code != 0 {
-		t.Fatalf("netdiag pods: exit %d: %s", code, stderr)
-	}
-	var got struct{ Pods []ndPod }
-	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
-		t.Fatalf("netdiag pods -o json: %v", err)
-	}
+	got := netdiagPods(t, l, i)
 	have := map[string]string{}
-	for _, p := range got.Pods {
+	for _, p := range got {
 		have[p.Namespace+"/"+p.Name] = describePod(p.UID, p.IPs, p.HostNetwork)
 	}
 	var diffs []string

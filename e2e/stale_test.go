@@ -167,23 +167,7 @@ func listens(ls []struct {
 // netdiag pods reports it.
 func containerPID(t *testing.T, l *testlab.K8sLab, i int, uid, name string) int {
 	t.Helper()
-	stdout, stderr, code := l.Netdiag(t, i, netdiag(t), "pods", "-o", "json")
-	if code != 0 {
-		t.Fatalf("netdiag pods: %s", stderr)
-	}
-	var r struct {
-		Pods []struct {
-			UID        string
-			Containers []struct {
-				Name string
-				PIDs []int
-			}
-		}
-	}
-	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range r.Pods {
+	for _, p := range netdiagPods(t, l, i) {
 		for _, c := range p.Containers {
 			if p.UID == uid && c.Name == name && len(c.PIDs) > 0 {
 				return c.PIDs[0]
