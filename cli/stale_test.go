@@ -168,8 +168,9 @@ func alivePID(pid int) bool {
 	if err != nil {
 		return false
 	}
+	// Z: a zombie; X: being reaped right now (the test's goroutine waits).
 	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && len(b) > i+2 && b[i+2] != 'Z'
+	return i > 0 && len(b) > i+2 && b[i+2] != 'Z' && b[i+2] != 'X'
 }
 
 type staleJSON struct {
