@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X github.com/netdiag/netdiag/cli.Version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 OUT     ?= netdiag
 
-.PHONY: all deps netdiag release test demo bench fuzz clean
+.PHONY: all deps lab netdiag release test demo bench fuzz clean
 
 all: netdiag
 
@@ -22,7 +22,11 @@ release:
 deps:
 	scripts/deps.sh
 
-test: deps
+# The real Kubernetes cluster e2e/ runs on: ~25 min cold, ~2 min warm, a no-op when built.
+lab:
+	scripts/k8snode.sh build
+
+test: deps lab
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 40m ./...
 
 # The main job against a simulated node that is set up and torn down here.
