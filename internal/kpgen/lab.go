@@ -104,7 +104,9 @@ func NAT64(a netip.Addr) netip.Addr {
 // (DROP), and one service with UDP, TCP and SCTP ports. Addresses are in
 // 198.18.0.0/15; the node is LabConfig's 198.18.100.1.
 func ShapeServices() []Service {
-	ep := func(ip string, port uint16, local bool) Endpoint { return Endpoint{IP: addr(ip), Port: port, Local: local} }
+	ep := func(ip string, port uint16, local bool) Endpoint {
+		return Endpoint{IP: addr(ip), Port: port, Local: local}
+	}
 	return []Service{
 		{Namespace: "ns1", Name: "svc1", PortName: "p80", Protocol: "tcp", ClusterIP: addr("198.18.201.1"), Port: 80,
 			Endpoints: []Endpoint{ep("198.18.0.11", 8080, true), ep("198.18.1.12", 8080, false), ep("198.18.2.13", 8080, false)}},
