@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -330,4 +332,44 @@ func perfFDs(t *testing.T) []string {
 		}
 	}
 	return out
+}
+
+// TestTracingStateManyReads: the private mount namespace of a read stays
+// on its own thread even when that thread is the process's first one,
+// whose namespace /proc/self shows; every read sees what a new process
+// sees.
+func TestTracingStateManyReads(t *testing.T) {
+	testlab.RequireRoot(t)
+	out, err := exec.Command("cat", "/proc/self/mountinfo").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostHasTracefs := strings.Contains(string(out), " - tracefs ")
+	first, err := TracingState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := TracingState()
+			if err != nil {
+				errs <- err.Error()
+			} else if s != first {
+				errs <- s
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("a concurrent read differs from the first:\n%s\nfirst:\n%s", e, first)
+		break
+	}
+	if got := len(tracefsMounts()) > 0; got != hostHasTracefs {
+		t.Errorf("tracefs mounted as seen by netdiag: %v, by a new process: %v", got, hostHasTracefs)
+	}
 }

@@ -16,11 +16,13 @@ import (
 // formatPath is the tracepoint's format file below a tracefs root.
 const formatPath = "events/skb/kfree_skb/format"
 
-// tracefsMounts lists where tracefs is mounted in this mount namespace,
-// from /proc/self/mountinfo. A debugfs "tracing" directory is not used:
-// reading it makes the kernel mount tracefs there.
+// tracefsMounts lists where tracefs is mounted in the calling thread's
+// mount namespace. Not /proc/self: that is the first thread's, which may
+// be one that a private read (inPrivateTracefs) left wedged in its own
+// namespace. A debugfs "tracing" directory is not used: reading it makes
+// the kernel mount tracefs there.
 func tracefsMounts() []string {
-	f, err := os.Open("/proc/self/mountinfo")
+	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil
 	}
@@ -77,6 +79,9 @@ func unescapeMountinfo(s string) string {
 // and the namespace and its mount go with it: nothing outside changes,
 // whichever way netdiag ends.
 func readTracefs(fn func(root string) error) error {
+	// The mounts listed must be the ones fn's thread sees.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var firstErr error
 	for _, root := range tracefsMounts() {
 		err := fn(root)
