@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,10 +12,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 // Defaults for the zero values of Options.
@@ -46,10 +49,9 @@ type Options struct {
 	Hostname string
 	// KmsgPath is the kernel log device; "" means /dev/kmsg.
 	KmsgPath string
-	// Doctor, when set, runs the doctor on the node and returns its report
-	// (the JSON of `netdiag doctor`); inv is the pod list the bundle loaded,
-	// nil when that failed. Nil leaves doctor.json out, saying why.
-	Doctor func(ctx context.Context, inv *node.Inventory) (any, error)
+	// Sample is the time between the doctor's two counter samples; 0
+	// means 2 s.
+	Sample time.Duration
 }
 
 // Manifest is manifest.json: what the bundle holds and what it lacks.
@@ -220,11 +222,13 @@ func Write(ctx context.Context, w io.Writer, o Options) (*Manifest, error) {
 // collector runs the sections in order of importance, so that when the
 // budget runs out the tail goes first.
 type collector struct {
-	a      *archive
-	o      Options
-	ctx    context.Context
-	inv    *node.Inventory
-	invErr error
+	a       *archive
+	o       Options
+	ctx     context.Context
+	snap    *snapshot.Snapshot
+	snapErr error
+	inv     *node.Inventory
+	invErr  error
 	// stopped is set once the context is done and that is noted.
 	stopped bool
 	// owners maps socket inodes to processes, walked once per bundle.
@@ -246,10 +250,9 @@ func (c *collector) interrupted(what string) bool {
 }
 
 func (c *collector) run() {
-	c.guard("pods.json", func() {
-		inv, err := node.Load(c.ctx, node.Options{HostRoot: c.o.HostRoot, NodeNetNS: c.o.NodeNetNS, RuntimeEndpoint: c.o.RuntimeEndpoint})
-		c.inv, c.invErr = inv, err
-	})
+	// One snapshot of the node, as the doctor takes it: the pod list, the
+	// doctor report and the services come from it.
+	c.guard("doctor.json", c.snapshot)
 	c.guard("doctor.json", c.doctor)
 	c.guard("pods.json", c.pods)
 	if c.interrupted("node/") {
@@ -281,18 +284,31 @@ func (c *collector) guard(what string, fn func()) {
 	fn()
 }
 
+// snapshot reads the node once. DNS probes are left out: they send
+// queries, and a bundle only reads. Stale containers are judged among all
+// processes (StaleAskedAt 0).
+func (c *collector) snapshot() {
+	nodeOpts := node.Options{HostRoot: c.o.HostRoot, NodeNetNS: c.o.NodeNetNS, RuntimeEndpoint: c.o.RuntimeEndpoint}
+	c.snap, c.snapErr = snapshot.Collect(c.ctx, snapshot.Options{Node: nodeOpts, Sample: c.o.Sample, KernelLog: c.o.KmsgPath})
+	if c.snap == nil {
+		c.invErr = c.snapErr
+		return
+	}
+	if why, bad := c.snap.Unavailable[snapshot.PartPods]; bad {
+		c.invErr = errors.New(why)
+	} else {
+		c.inv = c.snap.Inventory
+	}
+}
+
+// doctor runs every check on the snapshot, as `netdiag doctor -o json` does.
 func (c *collector) doctor() {
 	const name, desc = "doctor.json", "doctor report: every check's findings with evidence and fixes (netdiag doctor -o json)"
-	if c.o.Doctor == nil {
-		c.a.missing(name, desc, "the doctor is not available in this netdiag build")
+	if c.snap == nil {
+		c.a.missing(name, desc, "doctor: "+c.snapErr.Error())
 		return
 	}
-	rep, err := c.o.Doctor(c.ctx, c.inv)
-	if err != nil {
-		c.a.missing(name, desc, "doctor: "+err.Error())
-		return
-	}
-	c.a.addJSON(name, desc, c.share(shareDoctor), "", rep)
+	c.a.addJSON(name, desc, c.share(shareDoctor), "", checks.Judge(c.snap, checks.All(), nil))
 }
 
 // podsFile is pods.json: the inventory without process command lines.

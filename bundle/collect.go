@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 // Bounds on item counts, so that nothing is read without limit before the
@@ -51,11 +51,10 @@ func (c *collector) node(ns *nsutil.NetNS) {
 	if c.interrupted("node/iptables") {
 		return
 	}
-	var sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset
-	c.guard("node/iptables", func() { sets = c.iptables(ns) })
+	c.guard("node/iptables", func() { c.iptables(ns) })
 	c.guard("node/nft.txt", func() { c.nft(ns) })
 	c.guard("node/ipvs.txt", func() { c.ipvs(ns) })
-	c.guard("node/services.json", func() { c.services(ns, sets) })
+	c.guard("node/services.json", c.services)
 	c.guard("node/conntrack", func() { c.conntrack(ns) })
 }
 
@@ -236,7 +235,7 @@ func iptablesCloser(kept []byte) []byte {
 	return nil
 }
 
-func (c *collector) iptables(ns *nsutil.NetNS) map[netstate.IPTablesBackend]*netstate.IPTablesRuleset {
+func (c *collector) iptables(ns *nsutil.NetNS) {
 	sets := map[netstate.IPTablesBackend]*netstate.IPTablesRuleset{}
 	var sts []netstate.IPTablesBackendStatus
 	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesLegacy, netstate.IPTablesNFT} {
@@ -291,7 +290,6 @@ func (c *collector) iptables(ns *nsutil.NetNS) map[netstate.IPTablesBackend]*net
 		Backends []netstate.IPTablesBackendStatus `json:"backends"`
 		Notes    []string                         `json:"notes,omitempty"`
 	}{sts, notes})
-	return sets
 }
 
 func (c *collector) nft(ns *nsutil.NetNS) {
@@ -323,38 +321,33 @@ func (c *collector) ipvs(ns *nsutil.NetNS) {
 	c.a.addText(name, desc, c.share(shareIPVS), fmt.Sprintf("%d virtual servers", len(st.Services)), nil, st.WriteText)
 }
 
-func (c *collector) services(ns *nsutil.NetNS, sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset) {
+// services writes kube-proxy's services as the snapshot decoded them, with
+// each endpoint's liveness.
+func (c *collector) services() {
 	const name, desc = "node/services.json", "kube-proxy's services and endpoints decoded from its rules (netdiag services -o json)"
-	if len(sets) == 0 {
-		sets = nil // let Load try again and say why
-	}
-	res, err := kubeproxy.Load(ns, c.o.HostRoot, "auto", sets)
-	if err != nil {
-		c.a.missing(name, desc, err.Error())
+	s := c.snap
+	switch {
+	case s == nil:
+		c.a.missing(name, desc, c.snapErr.Error())
+		return
+	case s.Unavailable[snapshot.PartServices] != "":
+		c.a.missing(name, desc, s.Unavailable[snapshot.PartServices])
+		return
+	case s.NoServices != "":
+		c.a.missing(name, desc, s.NoServices)
 		return
 	}
 	note := ""
-	if c.inv != nil && len(c.inv.Sources) > 0 {
-		l := kubeproxy.Liveness{LiveIPs: map[netip.Addr]bool{}, PodRanges: kubeproxy.PodRanges(ns)}
-		for _, p := range c.inv.Pods {
-			for _, s := range p.IPs {
-				if ip, err := netip.ParseAddr(s); err == nil {
-					l.LiveIPs[ip] = true
-				}
-			}
-		}
-		l.Mark(res.Services)
-	} else {
-		kubeproxy.Liveness{}.Mark(res.Services)
+	if c.inv == nil || len(c.inv.Sources) == 0 {
 		note = "no pod list: every endpoint is shown as live"
 	}
-	c.a.addJSONList(name, desc, c.share(shareServices), note, len(res.Services), func(n int) any {
+	c.a.addJSONList(name, desc, c.share(shareServices), note, len(s.Services), func(n int) any {
 		return struct {
 			Mode      kubeproxy.Mode      `json:"mode"`
 			Services  []kubeproxy.Service `json:"services"`
 			Total     int                 `json:"total"`
 			Truncated bool                `json:"truncated,omitempty"`
-		}{res.Mode, res.Services[:n], len(res.Services), n < len(res.Services)}
+		}{s.ServiceMode, s.Services[:n], len(s.Services), n < len(s.Services)}
 	})
 }
 

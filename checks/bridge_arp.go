@@ -1,14 +1,18 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 func init() {
 	register(Check{
 		ID:    "bridge-arp",
 		Title: "the node can reach every pod's address on the bridge",
-		Needs: []Part{PartPods, PartLinks},
-		Run: func(s *Snapshot) []Finding {
-			bad := map[string]Neighbor{}
+		Needs: []snapshot.Part{snapshot.PartPods, snapshot.PartLinks},
+		Run: func(s *snapshot.Snapshot) []Finding {
+			bad := map[string]snapshot.Neighbor{}
 			for _, n := range s.Node.Neighbors {
 				if n.State == "FAILED" || n.State == "INCOMPLETE" {
 					bad[n.IP.String()] = n

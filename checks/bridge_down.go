@@ -1,15 +1,17 @@
 package checks
 
+import "github.com/netdiag/netdiag/snapshot"
+
 func init() {
 	register(Check{
 		ID:    "bridge-down",
 		Title: "the pod bridge is up",
-		Needs: []Part{PartPods, PartLinks},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartPods, snapshot.PartLinks},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			bridges := podBridges(s)
 			for _, name := range sortedKeys(bridges) {
-				l := s.Node.link(name)
+				l := s.Node.Link(name)
 				if l == nil || l.Up {
 					continue
 				}

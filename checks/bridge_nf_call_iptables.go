@@ -1,17 +1,19 @@
 package checks
 
+import "github.com/netdiag/netdiag/snapshot"
+
 func init() {
 	register(Check{
 		ID:    "bridge-nf-call-iptables",
 		Title: "bridged pod traffic goes through iptables",
-		Needs: []Part{PartPods, PartSysctls},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartPods, snapshot.PartSysctls},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			bridges := podBridges(s)
 			if len(bridges) == 0 {
 				return nil
 			}
 			names := sortedKeys(bridges)
-			v, ok := s.Node.sysctl("net.bridge.bridge-nf-call-iptables")
+			v, ok := s.Node.Sysctl("net.bridge.bridge-nf-call-iptables")
 			ev := map[string]any{"bridges": names}
 			switch {
 			case !ok:

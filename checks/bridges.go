@@ -1,9 +1,13 @@
 package checks
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 // podBridges returns the bridges pod veths are attached to, with their ports.
-func podBridges(s *Snapshot) map[string][]string {
+func podBridges(s *snapshot.Snapshot) map[string][]string {
 	out := map[string][]string{}
 	for _, p := range s.Pods {
 		if h := p.HostInterface; h != nil && h.Master != "" {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 // Severities, most serious first.
@@ -35,8 +38,8 @@ type Check struct {
 	Title string
 	// Needs names the snapshot parts the check reads; when one could not be
 	// collected the check reports that as info instead of guessing.
-	Needs []Part
-	Run   func(s *Snapshot) []Finding
+	Needs []snapshot.Part
+	Run   func(s *snapshot.Snapshot) []Finding
 }
 
 var registry []Check
@@ -82,10 +85,10 @@ func IDs() []string {
 
 // Run runs the checks against one snapshot and sorts the findings by
 // severity, then check, then object.
-func Run(s *Snapshot, cs []Check) []Finding {
+func Run(s *snapshot.Snapshot, cs []Check) []Finding {
 	var out []Finding
 	for _, c := range cs {
-		if missing := s.missing(c.Needs); len(missing) > 0 {
+		if missing := s.Missing(c.Needs); len(missing) > 0 {
 			ev := map[string]any{}
 			for p, why := range missing {
 				ev[string(p)] = why
@@ -120,6 +123,28 @@ func Run(s *Snapshot, cs []Check) []Finding {
 	return out
 }
 
+// Report is the doctor's answer, the JSON of DESIGN.md: the checks that
+// ran and what they found.
+type Report struct {
+	Checks   []string  `json:"checks"`
+	Findings []Finding `json:"findings"`
+}
+
+// Judge runs cs against s. With pod set it keeps the node-wide findings
+// and those about that pod.
+func Judge(s *snapshot.Snapshot, cs []Check, pod *node.Pod) Report {
+	rep := Report{Checks: []string{}, Findings: []Finding{}}
+	for _, c := range cs {
+		rep.Checks = append(rep.Checks, c.ID)
+	}
+	for _, f := range Run(s, cs) {
+		if pod == nil || f.Object == nil || f.Object.Kind != "pod" || f.Object.Name == pod.FullName() {
+			rep.Findings = append(rep.Findings, f)
+		}
+	}
+	return rep
+}
+
 // Problems reports whether any finding is warn or fail.
 func Problems(fs []Finding) bool {
 	for _, f := range fs {
@@ -147,7 +172,7 @@ func objName(f Finding) string {
 	return f.Object.Kind + "/" + f.Object.Name
 }
 
-func joinReasons(m map[Part]string) string {
+func joinReasons(m map[snapshot.Part]string) string {
 	var parts []string
 	for p, why := range m {
 		parts = append(parts, string(p)+": "+why)
@@ -166,7 +191,7 @@ func contains(l []string, s string) bool {
 }
 
 // nodeObject names the node as the kubelet registered it (Snapshot.NodeName).
-func nodeObject(s *Snapshot) *Object {
+func nodeObject(s *snapshot.Snapshot) *Object {
 	name := s.NodeName
 	if name == "" {
 		name = "node"

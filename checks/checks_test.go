@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netdiag/netdiag/snapshot"
+	"github.com/netdiag/netdiag/stale"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netdiag/netdiag/kubeproxy"
@@ -14,7 +17,7 @@ import (
 )
 
 // healthy is a bridged node with two pods and nothing wrong.
-func healthy() *Snapshot {
+func healthy() *snapshot.Snapshot {
 	pods := []node.Pod{
 		{Namespace: "default", Name: "web-0", UID: "u0", IPs: []string{"198.18.0.10"}, NetNS: node.NetNSRef{Inode: 10},
 			Interface:     &node.Iface{Name: "eth0", Index: 2, MTU: 1450},
@@ -27,13 +30,13 @@ func healthy() *Snapshot {
 		{Name: "TcpExtIPReversePathFilter", Value: 3}, {Name: "TcpExtPAWSPassive", Value: 1}}
 	ct := netstate.ConntrackStats{Count: 100, Max: 1000, HasMax: true, CPUs: []netstate.ConntrackCPUStats{
 		{CPU: 0, Values: []netstate.ConntrackStat{{Name: "insert_failed", Value: 5}, {Name: "drop", Value: 2}}}}}
-	s := &Snapshot{
+	s := &snapshot.Snapshot{
 		Interval: 2 * time.Second,
 		Pods:     pods,
-		Node: NetNSState{
+		Node: snapshot.NetNSState{
 			Sysctls: map[string]string{"net.ipv4.ip_forward": "1", "net.bridge.bridge-nf-call-iptables": "1",
 				"net.ipv4.conf.all.rp_filter": "1", "net.ipv4.tcp_timestamps": "1"},
-			Links: []Link{
+			Links: []snapshot.Link{
 				{Name: "lo", Kind: "device", MTU: 65536, Up: true},
 				{Name: "eth0", Kind: "device", MTU: 1500, Up: true, Addrs: []netip.Prefix{netip.MustParsePrefix("198.19.1.5/24")}},
 				{Name: "cbr0", Kind: "bridge", MTU: 1450, Up: true, Addrs: []netip.Prefix{netip.MustParsePrefix("198.18.0.1/24")}},
@@ -41,8 +44,8 @@ func healthy() *Snapshot {
 				{Name: "veth1", Kind: "veth", MTU: 1450, Up: true, Master: "cbr0"},
 				{Name: "flannel.1", Kind: "vxlan", MTU: 1450, Up: true, DstPort: 8472},
 			},
-			Routes:    []Route{{Dst: netip.MustParsePrefix("0.0.0.0/0"), Dev: "eth0"}, {Dst: netip.MustParsePrefix("198.18.0.0/24"), Dev: "cbr0"}},
-			Neighbors: []Neighbor{{IP: netip.MustParseAddr("198.18.0.10"), Dev: "cbr0", State: "REACHABLE"}},
+			Routes:    []snapshot.Route{{Dst: netip.MustParsePrefix("0.0.0.0/0"), Dev: "eth0"}, {Dst: netip.MustParsePrefix("198.18.0.0/24"), Dev: "cbr0"}},
+			Neighbors: []snapshot.Neighbor{{IP: netip.MustParseAddr("198.18.0.10"), Dev: "cbr0", State: "REACHABLE"}},
 			Counters:  [2]netstate.Counters{counters, counters},
 		},
 		Conntrack:       [2]netstate.ConntrackStats{ct, ct},
@@ -55,10 +58,10 @@ func healthy() *Snapshot {
 		ServiceMode: kubeproxy.ModeIPTables,
 		Services: []kubeproxy.Service{{Name: "default/web:http", VIP: netip.MustParseAddr("198.18.200.1"), Port: 80, Protocol: "tcp", Type: "ClusterIP",
 			Endpoints: []kubeproxy.Endpoint{{IP: netip.MustParseAddr("198.18.0.10"), Port: 8080, Live: true}}}},
-		DNS: []DNSResult{{Pod: "default/web-0", Server: "198.18.200.10", Name: "kubernetes.default", RTT: 3 * time.Millisecond, Queries: 2}},
+		DNS: []snapshot.DNSResult{{Pod: "default/web-0", Server: "198.18.200.10", Name: "kubernetes.default", RTT: 3 * time.Millisecond, Queries: 2}},
 	}
 	for i := range s.Pods {
-		s.PodNet = append(s.PodNet, PodNet{Pod: &s.Pods[i], Sysctls: map[string]string{"net.core.somaxconn": "4096"},
+		s.PodNet = append(s.PodNet, snapshot.PodNet{Pod: &s.Pods[i], Sysctls: map[string]string{"net.core.somaxconn": "4096"},
 			Counters:  [2]netstate.Counters{counters, counters},
 			Listeners: []netstate.Socket{{Netid: "tcp", State: "LISTEN", RecvQ: 0, SendQ: 511, Local: netip.MustParseAddrPort("0.0.0.0:8080")}}})
 	}
@@ -88,7 +91,7 @@ func growCT(s netstate.ConntrackStats, name string, by uint64) netstate.Conntrac
 
 type got struct{ Check, Severity string }
 
-func run(s *Snapshot) []got {
+func run(s *snapshot.Snapshot) []got {
 	var out []got
 	for _, f := range Run(s, All()) {
 		out = append(out, got{f.Check, f.Severity})
@@ -107,77 +110,82 @@ func TestEveryFailureMode(t *testing.T) {
 	tests := []struct {
 		check string
 		want  string
-		fault func(s *Snapshot)
+		fault func(s *snapshot.Snapshot)
 	}{
-		{"ip-forward", Fail, func(s *Snapshot) { s.Node.Sysctls["net.ipv4.ip_forward"] = "0" }},
-		{"bridge-nf-call-iptables", Fail, func(s *Snapshot) { s.Node.Sysctls["net.bridge.bridge-nf-call-iptables"] = "0" }},
-		{"bridge-nf-call-iptables", Fail, func(s *Snapshot) { delete(s.Node.Sysctls, "net.bridge.bridge-nf-call-iptables") }},
-		{"bridge-down", Fail, func(s *Snapshot) { s.Node.Links[2].Up = false }},
-		{"bridge-arp", Warn, func(s *Snapshot) { s.Node.Neighbors[0].State = "FAILED" }},
-		{"veth-down", Fail, func(s *Snapshot) { s.Pods[1].HostInterface.Up = false }},
-		{"veth-down", Fail, func(s *Snapshot) { s.Pods[1].HostInterface.Master = "" }},
-		{"mtu-mismatch", Fail, func(s *Snapshot) { s.Pods[0].Interface.MTU = 1500; s.Pods[0].HostInterface.MTU = 1500 }},
-		{"mtu-mismatch", Warn, func(s *Snapshot) { s.Pods[0].HostInterface.MTU = 1400 }},
-		{"conntrack-table", Warn, func(s *Snapshot) { s.Conntrack[1].Count = 800 }},
-		{"conntrack-table", Fail, func(s *Snapshot) { s.Conntrack[1].Count = 950 }},
-		{"conntrack-table", Fail, func(s *Snapshot) {
-			s.Kernel = []KernelEvent{{Kind: "conntrack-table-full", Count: 3, LastLine: "nf_conntrack: table full, dropping packet"}}
+		{"ip-forward", Fail, func(s *snapshot.Snapshot) { s.Node.Sysctls["net.ipv4.ip_forward"] = "0" }},
+		{"bridge-nf-call-iptables", Fail, func(s *snapshot.Snapshot) { s.Node.Sysctls["net.bridge.bridge-nf-call-iptables"] = "0" }},
+		{"bridge-nf-call-iptables", Fail, func(s *snapshot.Snapshot) { delete(s.Node.Sysctls, "net.bridge.bridge-nf-call-iptables") }},
+		{"bridge-down", Fail, func(s *snapshot.Snapshot) { s.Node.Links[2].Up = false }},
+		{"bridge-arp", Warn, func(s *snapshot.Snapshot) { s.Node.Neighbors[0].State = "FAILED" }},
+		{"veth-down", Fail, func(s *snapshot.Snapshot) { s.Pods[1].HostInterface.Up = false }},
+		{"veth-down", Fail, func(s *snapshot.Snapshot) { s.Pods[1].HostInterface.Master = "" }},
+		{"mtu-mismatch", Fail, func(s *snapshot.Snapshot) { s.Pods[0].Interface.MTU = 1500; s.Pods[0].HostInterface.MTU = 1500 }},
+		{"mtu-mismatch", Warn, func(s *snapshot.Snapshot) { s.Pods[0].HostInterface.MTU = 1400 }},
+		{"conntrack-table", Warn, func(s *snapshot.Snapshot) { s.Conntrack[1].Count = 800 }},
+		{"conntrack-table", Fail, func(s *snapshot.Snapshot) { s.Conntrack[1].Count = 950 }},
+		{"conntrack-table", Fail, func(s *snapshot.Snapshot) {
+			s.Kernel = []snapshot.KernelEvent{{Kind: "conntrack-table-full", Count: 3, LastLine: "nf_conntrack: table full, dropping packet"}}
 		}},
-		{"conntrack-insert-failed", Warn, func(s *Snapshot) { s.Conntrack[1] = growCT(s.Conntrack[1], "insert_failed", 4) }},
-		{"conntrack-insert-failed", Fail, func(s *Snapshot) {
+		{"conntrack-insert-failed", Warn, func(s *snapshot.Snapshot) { s.Conntrack[1] = growCT(s.Conntrack[1], "insert_failed", 4) }},
+		{"conntrack-insert-failed", Fail, func(s *snapshot.Snapshot) {
 			s.Conntrack[1] = growCT(growCT(s.Conntrack[1], "insert_failed", 4), "drop", 1)
 		}},
-		{"listen-overflow", Warn, func(s *Snapshot) {
+		{"listen-overflow", Warn, func(s *snapshot.Snapshot) {
 			s.PodNet[0].Counters[1] = grow(s.PodNet[0].Counters[1], "TcpExtListenOverflows", 12)
 		}},
-		{"listen-overflow", Warn, func(s *Snapshot) { s.PodNet[1].Listeners[0].RecvQ, s.PodNet[1].Listeners[0].SendQ = 128, 128 }},
-		{"listen-overflow", Info, func(s *Snapshot) {
+		{"listen-overflow", Warn, func(s *snapshot.Snapshot) { s.PodNet[1].Listeners[0].RecvQ, s.PodNet[1].Listeners[0].SendQ = 128, 128 }},
+		{"listen-overflow", Info, func(s *snapshot.Snapshot) {
 			s.PodNet[1].Sysctls["net.core.somaxconn"] = "128"
 			s.PodNet[1].Listeners[0].SendQ = 128
 		}},
-		{"stale-container", Fail, func(s *Snapshot) {
-			s.Stale = []StaleProcess{{Pod: "default/web-0", ContainerID: "abc", PIDs: []int{42}, Listening: []string{"tcp 0.0.0.0:8080"}, Reason: "container unknown to the runtime"}}
+		{"stale-container", Fail, func(s *snapshot.Snapshot) {
+			s.Stale = []stale.Group{{Namespace: "default", Pod: "web-0", ContainerID: "abc", PIDs: []int{42},
+				Listening: []stale.Listener{{Proto: "tcp", Address: "0.0.0.0", Port: 8080, PID: 42}}, Reason: stale.ReasonNotInRuntime}}
 		}},
-		{"stale-container", Warn, func(s *Snapshot) {
-			s.Stale = []StaleProcess{{Pod: "default/web-0", ContainerID: "abc", PIDs: []int{42}, Reason: "container exited"}}
+		{"stale-container", Warn, func(s *snapshot.Snapshot) {
+			s.Stale = []stale.Group{{Namespace: "default", Pod: "web-0", ContainerID: "abc", PIDs: []int{42}, Reason: stale.ReasonExited}}
 		}},
-		{"pod-cidr-overlap", Fail, func(s *Snapshot) { s.Node.Links[1].Addrs = []netip.Prefix{netip.MustParsePrefix("198.18.0.200/16")} }},
-		{"overlay-blocked", Fail, func(s *Snapshot) {
+		{"pod-cidr-overlap", Fail, func(s *snapshot.Snapshot) {
+			s.Node.Links[1].Addrs = []netip.Prefix{netip.MustParsePrefix("198.18.0.200/16")}
+		}},
+		{"overlay-blocked", Fail, func(s *snapshot.Snapshot) {
 			in := &s.IPTables[0].Tables[0].Chains[0]
 			in.Rules = append(in.Rules, netstate.IPTablesRule{Spec: "-p udp -m udp --dport 8472 -j DROP"})
 		}},
-		{"overlay-blocked", Fail, func(s *Snapshot) {
+		{"overlay-blocked", Fail, func(s *snapshot.Snapshot) {
 			s.NFT = &netstate.NFTRuleset{Tables: []netstate.NFTTable{{Family: "inet", Name: "fw", Chains: []netstate.NFTChain{
 				{Name: "input", Rules: []netstate.NFTRule{{Text: "udp dport { 4789, 8472 } counter packets 0 bytes 0 drop"}}}}}}}
 		}},
-		{"rp-filter", Warn, func(s *Snapshot) { s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtIPReversePathFilter", 9) }},
-		{"tcp-timestamps-nat", Fail, func(s *Snapshot) { s.Node.Sysctls["net.ipv4.tcp_tw_recycle"] = "1" }},
-		{"tcp-timestamps-nat", Warn, func(s *Snapshot) { s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtPAWSPassive", 3) }},
-		{"ipvs-conn-reuse", Warn, func(s *Snapshot) {
+		{"rp-filter", Warn, func(s *snapshot.Snapshot) {
+			s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtIPReversePathFilter", 9)
+		}},
+		{"tcp-timestamps-nat", Fail, func(s *snapshot.Snapshot) { s.Node.Sysctls["net.ipv4.tcp_tw_recycle"] = "1" }},
+		{"tcp-timestamps-nat", Warn, func(s *snapshot.Snapshot) { s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtPAWSPassive", 3) }},
+		{"ipvs-conn-reuse", Warn, func(s *snapshot.Snapshot) {
 			s.ServiceMode, s.KernelRelease = kubeproxy.ModeIPVS, "4.19.0-17-amd64"
 			s.Node.Sysctls["net.ipv4.vs.conn_reuse_mode"] = "1"
 		}},
-		{"stale-endpoints", Warn, func(s *Snapshot) { s.Services[0].Endpoints[0].Live = false }},
-		{"no-local-endpoints", Info, func(s *Snapshot) {
+		{"stale-endpoints", Warn, func(s *snapshot.Snapshot) { s.Services[0].Endpoints[0].Live = false }},
+		{"no-local-endpoints", Info, func(s *snapshot.Snapshot) {
 			ks := &s.IPTables[0].Tables[0].Chains[1]
 			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Spec: `-d 198.19.1.5/32 -p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
 		}},
-		{"no-local-endpoints", Warn, func(s *Snapshot) {
+		{"no-local-endpoints", Warn, func(s *snapshot.Snapshot) {
 			ks := &s.IPTables[0].Tables[0].Chains[1]
 			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Packets: 17, Spec: `-p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
 		}},
-		{"no-local-endpoints", Info, func(s *Snapshot) {
+		{"no-local-endpoints", Info, func(s *snapshot.Snapshot) {
 			// nftables mode: a drop element of no-endpoint-services, decoded.
 			s.Services = append(s.Services, kubeproxy.Service{Name: "default/internal", VIP: netip.MustParseAddr("198.18.200.7"), Port: 80,
 				Protocol: "tcp", Type: "ClusterIP", TrafficPolicy: "Local", NoEndpoints: kubeproxy.NoEndpointsDrop, Chain: "no-endpoint-services", Endpoints: []kubeproxy.Endpoint{}})
 		}},
-		{"iptables-mixed-backends", Warn, func(s *Snapshot) {
+		{"iptables-mixed-backends", Warn, func(s *snapshot.Snapshot) {
 			s.IPTables = append(s.IPTables, &netstate.IPTablesRuleset{Backend: netstate.IPTablesLegacy, Tables: []netstate.IPTablesTable{{Name: "nat",
 				Chains: []netstate.IPTablesChain{{Name: "KUBE-SERVICES", Rules: []netstate.IPTablesRule{{Spec: "-j KUBE-NODEPORTS"}}}}}}})
 		}},
-		{"dns-resolution", Fail, func(s *Snapshot) { s.DNS[0].Err = "i/o timeout" }},
-		{"dns-resolution", Warn, func(s *Snapshot) { s.DNS[0].RTT = 5 * time.Second }},
-		{"dns-resolution", Warn, func(s *Snapshot) { s.DNS[0].Queries = 8 }},
+		{"dns-resolution", Fail, func(s *snapshot.Snapshot) { s.DNS[0].Err = "i/o timeout" }},
+		{"dns-resolution", Warn, func(s *snapshot.Snapshot) { s.DNS[0].RTT = 5 * time.Second }},
+		{"dns-resolution", Warn, func(s *snapshot.Snapshot) { s.DNS[0].Queries = 8 }},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -197,7 +205,7 @@ func TestEveryFailureMode(t *testing.T) {
 
 func TestUnavailablePartIsInfo(t *testing.T) {
 	s := healthy()
-	s.Unavailable = map[Part]string{PartConntrack: "nf_conntrack not loaded"}
+	s.Unavailable = map[snapshot.Part]string{snapshot.PartConntrack: "nf_conntrack not loaded"}
 	var info []string
 	for _, f := range Run(s, All()) {
 		if f.Severity != Info {
@@ -246,7 +254,7 @@ func TestDropsUDPPort(t *testing.T) {
 func TestRealNodeNoFalseFindings(t *testing.T) {
 	s := healthy()
 	p := netip.MustParsePrefix
-	s.Node.Links[1] = Link{Name: "eth0", Kind: "veth", MTU: 1500, Up: true, Addrs: []netip.Prefix{p("198.19.255.2/24")}}
+	s.Node.Links[1] = snapshot.Link{Name: "eth0", Kind: "veth", MTU: 1500, Up: true, Addrs: []netip.Prefix{p("198.19.255.2/24")}}
 	s.PodRangeSources = []node.PodRange{
 		{Prefix: p("198.18.0.0/24"), Source: "cni /etc/cni/net.d/10-bridge.conflist"},
 		{Prefix: p("198.19.0.0/16"), Source: "kube-proxy --cluster-cidr", Cluster: true},

@@ -3,10 +3,12 @@ package checks
 import (
 	"fmt"
 
+	"github.com/netdiag/netdiag/snapshot"
+
 	"github.com/netdiag/netdiag/netstate"
 )
 
-func netstateDelta(s *Snapshot) netstate.ConntrackStats {
+func netstateDelta(s *snapshot.Snapshot) netstate.ConntrackStats {
 	return netstate.ConntrackStatsDelta(s.Conntrack[0], s.Conntrack[1])
 }
 
@@ -14,8 +16,8 @@ func init() {
 	register(Check{
 		ID:    "conntrack-insert-failed",
 		Title: "conntrack inserts do not race (5 s DNS delays)",
-		Needs: []Part{PartConntrack},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartConntrack},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			d := netstateDelta(s)
 			failed, drop := d.Total("insert_failed"), d.Total("drop")
 			if failed == 0 {

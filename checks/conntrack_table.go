@@ -1,13 +1,17 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 func init() {
 	register(Check{
 		ID:    "conntrack-table",
 		Title: "the conntrack table has room",
-		Needs: []Part{PartConntrack},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartConntrack},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			ct := s.Conntrack[1]
 			ev := map[string]any{"count": ct.Count}
 			sev, why := "", ""

@@ -3,14 +3,16 @@ package checks
 import (
 	"fmt"
 	"time"
+
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 func init() {
 	register(Check{
 		ID:    "dns-resolution",
 		Title: "pods resolve names quickly",
-		Needs: []Part{PartDNS},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartDNS},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			for _, r := range s.DNS {
 				ev := map[string]any{"pod": r.Pod, "server": r.Server, "name": r.Name, "seconds": r.RTT.Seconds(), "queries": r.Queries}

@@ -1,11 +1,6 @@
 package checks
 
-import (
-	"context"
-	"time"
-
-	"github.com/netdiag/netdiag/dropmon"
-)
+import "github.com/netdiag/netdiag/snapshot"
 
 // dropReasons are the kernel drop reasons that bear on each check: when the
 // sample saw them, the check's findings carry them as evidence.
@@ -21,47 +16,9 @@ var dropReasons = map[string][]string{
 // dropScope says what the drop counts cover.
 const dropScope = "the whole kernel, every network namespace: the skb:kfree_skb tracepoint does not say which netns dropped"
 
-// sampleDrops counts drop reasons from now until the returned function is
-// called (the end of the sample); when they cannot be read the part is
-// unavailable and the checks go on without them.
-func (s *Snapshot) sampleDrops(ctx context.Context, o CollectOptions) (done func()) {
-	if !o.Drops {
-		s.Unavailable[PartDrops] = "drop reasons not sampled"
-		return func() {}
-	}
-	m, err := dropmon.Open(dropmon.Options{})
-	if err != nil {
-		s.Unavailable[PartDrops] = err.Error()
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	type result struct {
-		rep *dropmon.Report
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		// The sample ends when done cancels; the hour only bounds it.
-		rep, err := m.Sample(ctx, time.Hour)
-		ch <- result{rep, err}
-	}()
-	return func() {
-		cancel()
-		r := <-ch
-		if err := m.Close(); err != nil && r.err == nil {
-			r.err = err
-		}
-		if r.err != nil {
-			s.Unavailable[PartDrops] = r.err.Error()
-			return
-		}
-		s.Drops = r.rep.Counts
-	}
-}
-
 // addDropEvidence adds the sampled drops of the reasons that bear on a
 // finding's check to its evidence.
-func addDropEvidence(s *Snapshot, f *Finding) {
+func addDropEvidence(s *snapshot.Snapshot, f *Finding) {
 	reasons := dropReasons[f.Check]
 	if len(reasons) == 0 || len(s.Drops) == 0 {
 		return

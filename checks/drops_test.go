@@ -3,6 +3,8 @@ package checks
 import (
 	"testing"
 
+	"github.com/netdiag/netdiag/snapshot"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netdiag/netdiag/dropmon"
@@ -51,7 +53,7 @@ func TestDropEvidence(t *testing.T) {
 // points at trace to name the rule.
 func TestDropEvidenceNetfilterFix(t *testing.T) {
 	f := Finding{Check: "overlay-blocked", Evidence: map[string]any{}, Fix: []string{"allow UDP 8472"}}
-	addDropEvidence(&Snapshot{Drops: []dropmon.Count{{Reason: "NETFILTER_DROP", Function: "nft_do_chain", Count: 3}}}, &f)
+	addDropEvidence(&snapshot.Snapshot{Drops: []dropmon.Count{{Reason: "NETFILTER_DROP", Function: "nft_do_chain", Count: 3}}}, &f)
 	if len(f.Fix) != 2 || f.Evidence["dropReasons"] == nil {
 		t.Errorf("finding %+v", f)
 	}

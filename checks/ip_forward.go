@@ -1,12 +1,14 @@
 package checks
 
+import "github.com/netdiag/netdiag/snapshot"
+
 func init() {
 	register(Check{
 		ID:    "ip-forward",
 		Title: "the node forwards IPv4 packets",
-		Needs: []Part{PartSysctls},
-		Run: func(s *Snapshot) []Finding {
-			v, ok := s.Node.sysctl("net.ipv4.ip_forward")
+		Needs: []snapshot.Part{snapshot.PartSysctls},
+		Run: func(s *snapshot.Snapshot) []Finding {
+			v, ok := s.Node.Sysctl("net.ipv4.ip_forward")
 			if !ok || v != "0" {
 				return nil
 			}

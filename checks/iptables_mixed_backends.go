@@ -1,13 +1,17 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 func init() {
 	register(Check{
 		ID:    "iptables-mixed-backends",
 		Title: "kube rules live in one iptables backend",
-		Needs: []Part{PartRules},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartRules},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			counts := map[string]int{}
 			for _, rs := range s.IPTables {
 				if n := kubeRuleCount(rs); n > 0 {

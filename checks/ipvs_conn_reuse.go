@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/netdiag/netdiag/snapshot"
+
 	"github.com/netdiag/netdiag/kubeproxy"
 )
 
@@ -26,12 +28,12 @@ func init() {
 	register(Check{
 		ID:    "ipvs-conn-reuse",
 		Title: "IPVS does not delay reused client ports",
-		Needs: []Part{PartSysctls, PartServices},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartSysctls, snapshot.PartServices},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			if s.ServiceMode != kubeproxy.ModeIPVS || len(s.Services) == 0 {
 				return nil
 			}
-			v, ok := s.Node.sysctl("net.ipv4.vs.conn_reuse_mode")
+			v, ok := s.Node.Sysctl("net.ipv4.vs.conn_reuse_mode")
 			if !ok || v != "1" || !kernelBefore(s.KernelRelease, 5, 9) {
 				return nil
 			}

@@ -3,20 +3,22 @@ package checks
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 func init() {
 	register(Check{
 		ID:    "listen-overflow",
 		Title: "pod listeners keep up with their accept queues",
-		Needs: []Part{PartPodNet},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartPodNet},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			for _, pn := range s.PodNet {
 				name := pn.Pod.FullName()
 				obj := &Object{Kind: "pod", Name: name}
-				ov, ok1 := counterDelta(pn.Counters, "TcpExtListenOverflows")
-				dr, ok2 := counterDelta(pn.Counters, "TcpExtListenDrops")
+				ov, ok1 := snapshot.CounterDelta(pn.Counters, "TcpExtListenOverflows")
+				dr, ok2 := snapshot.CounterDelta(pn.Counters, "TcpExtListenDrops")
 				somax := pn.Sysctls["net.core.somaxconn"]
 				var full []map[string]any
 				var capped []string

@@ -1,15 +1,19 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 // overhead is the encapsulation cost of overlay devices, in bytes.
 var overhead = map[string]int{"vxlan": 50, "geneve": 50, "ipip": 20, "wireguard": 60, "gre": 24, "sit": 20}
 
 // uplink is the interface of the node's default route.
-func uplink(s *Snapshot) *Link {
+func uplink(s *snapshot.Snapshot) *snapshot.Link {
 	for _, r := range s.Node.Routes {
 		if r.Dst.Bits() == 0 && r.Dst.Addr().Is4() {
-			return s.Node.link(r.Dev)
+			return s.Node.Link(r.Dev)
 		}
 	}
 	return nil
@@ -17,7 +21,7 @@ func uplink(s *Snapshot) *Link {
 
 // pathMTU is the largest packet a pod may send: the uplink MTU less the
 // overlay's encapsulation when pod traffic is tunnelled.
-func pathMTU(s *Snapshot) (mtu int, ev map[string]any) {
+func pathMTU(s *snapshot.Snapshot) (mtu int, ev map[string]any) {
 	ev = map[string]any{}
 	up := uplink(s)
 	if up == nil {
@@ -43,7 +47,7 @@ func pathMTU(s *Snapshot) (mtu int, ev map[string]any) {
 	return mtu, ev
 }
 
-func uplinkIs6(s *Snapshot) bool {
+func uplinkIs6(s *snapshot.Snapshot) bool {
 	for _, r := range s.Node.Routes {
 		if r.Dst.Bits() == 0 && r.Dst.Addr().Is6() {
 			return true
@@ -56,8 +60,8 @@ func init() {
 	register(Check{
 		ID:    "mtu-mismatch",
 		Title: "pod MTU fits the path",
-		Needs: []Part{PartPods, PartLinks},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartPods, snapshot.PartLinks},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			path, pev := pathMTU(s)
 			for i := range s.Pods {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/netdiag/netdiag/snapshot"
+
 	"github.com/netdiag/netdiag/kubeproxy"
 )
 
@@ -14,8 +16,8 @@ func init() {
 	register(Check{
 		ID:    "no-local-endpoints",
 		Title: "services with a Local traffic policy have local endpoints",
-		Needs: []Part{PartRules},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartRules},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			drops := map[string]uint64{}
 			where := map[string]string{}
 			for _, r := range allRules(s) {

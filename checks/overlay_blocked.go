@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 // dropsUDPPort reports whether a rule's text drops or rejects UDP to port.
@@ -48,8 +50,8 @@ func init() {
 	register(Check{
 		ID:    "overlay-blocked",
 		Title: "the node firewall lets overlay traffic in",
-		Needs: []Part{PartLinks, PartRules},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartLinks, snapshot.PartRules},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			rules := allRules(s)
 			for _, l := range s.Node.Links {

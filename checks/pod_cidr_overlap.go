@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/netdiag/netdiag/snapshot"
+
 	"github.com/netdiag/netdiag/node"
 )
 
@@ -11,8 +13,8 @@ func init() {
 	register(Check{
 		ID:    "pod-cidr-overlap",
 		Title: "pod addresses do not overlap the node's networks",
-		Needs: []Part{PartPods, PartLinks},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartPods, snapshot.PartLinks},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			// Networks of node interfaces that are not pod plumbing.
 			podIfs := map[string]bool{}
 			for b := range podBridges(s) {

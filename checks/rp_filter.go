@@ -3,15 +3,17 @@ package checks
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 func init() {
 	register(Check{
 		ID:    "rp-filter",
 		Title: "reverse-path filtering does not drop pod replies",
-		Needs: []Part{PartSysctls, PartCounters, PartLinks},
-		Run: func(s *Snapshot) []Finding {
-			grew, ok := counterDelta(s.Node.Counters, "TcpExtIPReversePathFilter")
+		Needs: []snapshot.Part{snapshot.PartSysctls, snapshot.PartCounters, snapshot.PartLinks},
+		Run: func(s *snapshot.Snapshot) []Finding {
+			grew, ok := snapshot.CounterDelta(s.Node.Counters, "TcpExtIPReversePathFilter")
 			if !ok || grew <= 0 {
 				return nil
 			}

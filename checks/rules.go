@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 
+	"github.com/netdiag/netdiag/snapshot"
+
 	"github.com/netdiag/netdiag/netstate"
 )
 
@@ -15,7 +17,7 @@ type ruleText struct {
 }
 
 // allRules flattens every iptables backend and the nft ruleset.
-func allRules(s *Snapshot) []ruleText {
+func allRules(s *snapshot.Snapshot) []ruleText {
 	var out []ruleText
 	for _, rs := range s.IPTables {
 		for _, t := range rs.Tables {

@@ -1,13 +1,17 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 func init() {
 	register(Check{
 		ID:    "stale-endpoints",
 		Title: "service endpoints in this node's pod range belong to live pods",
-		Needs: []Part{PartServices},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartServices},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			for _, svc := range s.Services {
 				for _, e := range svc.Endpoints {

@@ -1,14 +1,18 @@
 package checks
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/netdiag/netdiag/snapshot"
+)
 
 func init() {
 	register(Check{
 		ID:    "tcp-timestamps-nat",
 		Title: "TIME-WAIT recycling does not reject NATed clients",
-		Needs: []Part{PartSysctls, PartCounters},
-		Run: func(s *Snapshot) []Finding {
-			if v, ok := s.Node.sysctl("net.ipv4.tcp_tw_recycle"); ok && v == "1" {
+		Needs: []snapshot.Part{snapshot.PartSysctls, snapshot.PartCounters},
+		Run: func(s *snapshot.Snapshot) []Finding {
+			if v, ok := s.Node.Sysctl("net.ipv4.tcp_tw_recycle"); ok && v == "1" {
 				return []Finding{{
 					Severity: Fail,
 					Summary:  "net.ipv4.tcp_tw_recycle=1: connections from clients behind NAT (NodePorts from other VPCs, probes) are dropped at random",
@@ -20,7 +24,7 @@ func init() {
 			ev := map[string]any{}
 			var total int64
 			for _, c := range []string{"TcpExtPAWSPassive", "TcpExtPAWSActive", "TcpExtPAWSEstab"} {
-				if d, ok := counterDelta(s.Node.Counters, c); ok && d > 0 {
+				if d, ok := snapshot.CounterDelta(s.Node.Counters, c); ok && d > 0 {
 					ev[c+"Delta"] = d
 					total += d
 				}

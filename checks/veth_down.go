@@ -1,11 +1,13 @@
 package checks
 
+import "github.com/netdiag/netdiag/snapshot"
+
 func init() {
 	register(Check{
 		ID:    "veth-down",
 		Title: "every pod's host veth is up and attached",
-		Needs: []Part{PartPods, PartLinks},
-		Run: func(s *Snapshot) []Finding {
+		Needs: []snapshot.Part{snapshot.PartPods, snapshot.PartLinks},
+		Run: func(s *snapshot.Snapshot) []Finding {
 			var out []Finding
 			bridged := len(podBridges(s)) > 0
 			var bridge string

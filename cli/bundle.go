@@ -11,19 +11,8 @@ import (
 
 	"github.com/netdiag/netdiag/bundle"
 	"github.com/netdiag/netdiag/capture"
-	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/node"
 )
-
-// bundleDoctor runs every check on the node, as `netdiag doctor -o json`
-// does, for the bundle. DNS probes are left out: they send queries, and a
-// bundle only reads.
-func bundleDoctor(c *ucli.Context) func(ctx context.Context, inv *node.Inventory) (any, error) {
-	return func(ctx context.Context, inv *node.Inventory) (any, error) {
-		// The bundle loaded inv itself; 0 judges every process it lists.
-		return doctorRun(ctx, doctorOptions(c, inv, nil, 0), checks.All())
-	}
-}
 
 func init() {
 	register(&ucli.Command{
@@ -74,7 +63,6 @@ func runBundle(c *ucli.Context) error {
 		HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint,
 		MaxSize: maxSize, ConntrackSample: sample, Version: Version, Now: now, Hostname: host,
 	}
-	o.Doctor = bundleDoctor(c)
 	e := envOf(c)
 	name := c.String("write")
 	if name == "" {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,17 +12,9 @@ import (
 
 	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/snapshot"
 	"github.com/netdiag/netdiag/stale"
 )
-
-// doctorHooks lets the stale-container scan and DNS probes plug into the
-// doctor from their own command files.
-var doctorHooks struct {
-	// stale returns the scan for an inventory loaded after askedAt (a
-	// stale.BootTicks reading; 0 judges every process).
-	stale func(askedAt uint64, hostRoot string) func(ctx context.Context, inv *node.Inventory, pod *node.Pod) ([]checks.StaleProcess, error)
-	dns   func(c *ucli.Context) func(ctx context.Context, pods []*node.Pod) ([]checks.DNSResult, error)
-}
 
 func init() {
 	register(&ucli.Command{
@@ -41,12 +32,6 @@ func init() {
 		),
 		Action: runDoctor,
 	})
-}
-
-// doctorReport is the JSON of DESIGN.md.
-type doctorReport struct {
-	Checks   []string         `json:"checks"`
-	Findings []checks.Finding `json:"findings"`
 }
 
 func runDoctor(c *ucli.Context) error {
@@ -70,17 +55,17 @@ func runDoctor(c *ucli.Context) error {
 	} else if inv, err = loadInventory(c); err != nil {
 		return err
 	}
-	opts := doctorOptions(c, inv, pod, askedAt)
-	opts.Sample = c.Duration("sample")
-	opts.KernelLogWindow = c.Duration("kernel-log-window")
-	opts.Drops = true // drop reasons as evidence, when the kernel allows
-	if doctorHooks.dns != nil {
-		opts.DNS = doctorHooks.dns(c)
-	}
-	rep, err := doctorRun(contextOf(c), opts, cs)
+	o := doctorOptions(c, inv, pod)
+	o.StaleAskedAt = askedAt
+	o.Sample = c.Duration("sample")
+	o.KernelLogWindow = c.Duration("kernel-log-window")
+	o.Drops = true // drop reasons as evidence, when the kernel allows
+	o.DNS = true
+	snap, err := snapshot.Collect(contextOf(c), o)
 	if err != nil {
 		return err
 	}
+	rep := checks.Judge(snap, cs, pod)
 	e := envOf(c)
 	if isJSON(c) {
 		err = writeJSON(e.stdout, rep)
@@ -96,53 +81,17 @@ func runDoctor(c *ucli.Context) error {
 	return nil
 }
 
-// doctorOptions are the collect options of the global flags, without DNS
-// probes (they send queries; the caller adds them).
-func doctorOptions(c *ucli.Context, inv *node.Inventory, pod *node.Pod, askedAt uint64) checks.CollectOptions {
+// doctorOptions are the snapshot options of the global flags.
+func doctorOptions(c *ucli.Context, inv *node.Inventory, pod *node.Pod) snapshot.Options {
 	g := globals(c)
-	o := checks.CollectOptions{
+	return snapshot.Options{
 		Node:      node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS, RuntimeEndpoint: g.RuntimeEndpoint},
 		Inventory: inv,
 		Pod:       pod,
 	}
-	if doctorHooks.stale != nil {
-		o.Stale = doctorHooks.stale(askedAt, g.HostRoot)
-	}
-	return o
 }
 
-// doctorRun collects one snapshot and runs the checks on it.
-func doctorRun(ctx context.Context, opts checks.CollectOptions, cs []checks.Check) (doctorReport, error) {
-	snap, err := checks.Collect(ctx, opts)
-	if err != nil {
-		return doctorReport{}, err
-	}
-	findings := checks.Run(snap, cs)
-	if opts.Pod != nil {
-		findings = forPod(findings, opts.Pod)
-	}
-	rep := doctorReport{Checks: []string{}, Findings: findings}
-	for _, ch := range cs {
-		rep.Checks = append(rep.Checks, ch.ID)
-	}
-	if rep.Findings == nil {
-		rep.Findings = []checks.Finding{}
-	}
-	return rep, nil
-}
-
-// forPod keeps node-wide findings and those about the selected pod.
-func forPod(fs []checks.Finding, pod *node.Pod) []checks.Finding {
-	var out []checks.Finding
-	for _, f := range fs {
-		if f.Object == nil || f.Object.Kind != "pod" || f.Object.Name == pod.FullName() {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func printDoctor(w io.Writer, rep doctorReport) error {
+func printDoctor(w io.Writer, rep checks.Report) error {
 	counts := map[string]int{}
 	for _, f := range rep.Findings {
 		counts[f.Severity]++

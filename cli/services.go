@@ -142,26 +142,14 @@ func endpointsString(s kubeproxy.Service) string {
 // the inventory cannot be read every endpoint counts as live.
 func liveness(c *ucli.Context, ns *nsutil.NetNS) kubeproxy.Liveness {
 	addrs, nets := node.NodeAddrs(ns)
-	l := kubeproxy.Liveness{LiveIPs: map[netip.Addr]bool{}, NodeAddrs: addrs, NodeNets: nets}
 	inv, err := loadInventory(c)
 	if err != nil {
 		if globals(c).Verbose {
 			fmt.Fprintf(envOf(c).stderr, "netdiag: warning: cannot list pods (%v): every endpoint is shown as live\n", err)
 		}
-		return l
-	}
-	if len(inv.Sources) == 0 {
-		// Nothing answered (no runtime, no kubelet files): no way to tell.
-		return l
-	}
-	for _, p := range inv.Pods {
-		for _, s := range p.IPs {
-			if ip, err := netip.ParseAddr(s); err == nil {
-				l.LiveIPs[ip] = true
-			}
-		}
+		return kubeproxy.NodeLiveness(nil, nil, addrs, nets)
 	}
 	g := globals(c)
-	l.PodRanges = node.NodeScope(node.PodRanges(ns, node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS}))
-	return l
+	ranges := node.NodeScope(node.PodRanges(ns, node.Options{HostRoot: g.HostRoot, NodeNetNS: g.NodeNetNS}))
+	return kubeproxy.NodeLiveness(inv, ranges, addrs, nets)
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/netdiag/netdiag/node"
 )
 
 // Mode is the kube-proxy mode whose state was decoded.
@@ -156,6 +158,10 @@ func familyOf(a netip.Addr) string {
 // ErrBadVIP is returned by ParseVIP.
 var ErrBadVIP = errors.New("malformed VIP")
 
+// ErrNoKubeProxy is Load's answer on a node without kube-proxy rules
+// (not running, or replaced by the CNI): no services to read, not a failure.
+var ErrNoKubeProxy = errors.New("no kube-proxy rules found")
+
 // ParseVIP parses "IP", "IP:PORT", "[IPv6]:PORT" or ":PORT" (NodePorts).
 func ParseVIP(s string) (netip.Addr, uint16, error) {
 	if s == "" {
@@ -227,4 +233,25 @@ func parseEndpoint(s string) (netip.Addr, uint16, bool) {
 		return netip.Addr{}, 0, false
 	}
 	return ap.Addr(), ap.Port(), true
+}
+
+// NodeLiveness is the Liveness of one node: the IPs of inv's pods, the
+// node's own pod ranges (node.NodeScope: never the cluster-wide range,
+// which holds other nodes' pods) and its own addresses and networks (for
+// host-network endpoints). Without a pod list (inv nil, or no source
+// answered) nothing can be judged and every endpoint counts as live.
+func NodeLiveness(inv *node.Inventory, podRanges []netip.Prefix, nodeAddrs map[netip.Addr]bool, nodeNets []netip.Prefix) Liveness {
+	l := Liveness{LiveIPs: map[netip.Addr]bool{}, NodeAddrs: nodeAddrs, NodeNets: nodeNets}
+	if inv == nil || len(inv.Sources) == 0 {
+		return l
+	}
+	for _, p := range inv.Pods {
+		for _, s := range p.IPs {
+			if ip, err := netip.ParseAddr(s); err == nil {
+				l.LiveIPs[ip] = true
+			}
+		}
+	}
+	l.PodRanges = podRanges
+	return l
 }

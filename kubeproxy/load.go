@@ -77,7 +77,7 @@ func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTabl
 		}
 	}
 	if most == 0 {
-		return nil, fmt.Errorf("no kube-proxy rules found: no table kube-proxy in nftables, no IPVS virtual servers, no KUBE-SERVICES chain in iptables (is kube-proxy running, or does the CNI replace it, e.g. Cilium?)")
+		return nil, fmt.Errorf("%w: no table kube-proxy in nftables, no IPVS virtual servers, no KUBE-SERVICES chain in iptables (is kube-proxy running, or does the CNI replace it, e.g. Cilium?)", ErrNoKubeProxy)
 	}
 	svcs := []Service{}
 	if rs := sets[best]; rs != nil {

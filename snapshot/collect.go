@@ -1,4 +1,4 @@
-package checks
+package snapshot
 
 import (
 	"context"
@@ -16,10 +16,11 @@ import (
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/stale"
 )
 
-// CollectOptions say what to read and how.
-type CollectOptions struct {
+// Options say what to read and how.
+type Options struct {
 	Node      node.Options
 	Inventory *node.Inventory // already loaded; nil: Collect loads it
 	// Pod restricts the per-pod parts to one pod; nil: every pod.
@@ -30,23 +31,22 @@ type CollectOptions struct {
 	KernelLog string
 	// KernelLogWindow is how far back kernel log lines count; 0 means 1 h.
 	KernelLogWindow time.Duration
-	// Stale finds stale containers; nil leaves that part unavailable.
-	Stale func(ctx context.Context, inv *node.Inventory, pod *node.Pod) ([]StaleProcess, error)
-	// DNS runs live DNS queries from pods; nil leaves that part unavailable.
-	DNS func(ctx context.Context, pods []*node.Pod) ([]DNSResult, error)
+	// StaleAskedAt is when the user asked, in clock ticks after boot
+	// (stale.BootTicks): processes started later are not judged. 0 judges
+	// every process.
+	StaleAskedAt uint64
+	// DNS sends live DNS queries from pods (see readDNS); false leaves that
+	// part unavailable, for readers that must not send anything.
+	DNS bool
 	// Drops counts the kernel's drop reasons during the sample (dropmon);
 	// false leaves that part unavailable.
 	Drops bool
 }
 
-// noKubeProxy is in kubeproxy.Load's answer when a node has no
-// kube-proxy rules at all (no services to check, not a failure).
-const noKubeProxy = "no kube-proxy rules found"
-
 // Collect reads one Snapshot. It never fails on a part it cannot read: the
 // part goes into Unavailable with the reason, and the checks that need it say
 // so. It fails only when the node netns cannot be opened.
-func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
+func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	if o.Sample == 0 {
 		o.Sample = 2 * time.Second
 	}
@@ -70,7 +70,7 @@ func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
 			inv = &node.Inventory{}
 		}
 	}
-	s.Pods, s.Processes = inv.Pods, inv.Processes
+	s.Inventory, s.Pods, s.Processes = inv, inv.Pods, inv.Processes
 	nodeNS, err := node.OpenNode(o.Node.NodeNetNS)
 	if err != nil {
 		return nil, fmt.Errorf("open node netns: %w", err)
@@ -117,19 +117,15 @@ func Collect(ctx context.Context, o CollectOptions) (*Snapshot, error) {
 			s.PodNet[i].Listeners, _ = netstate.ListSockets(ns, netstate.SocketFilter{TCP: true, Listening: true, NoProcesses: true})
 		}
 	}
-	if o.Stale != nil {
-		if s.Stale, err = o.Stale(ctx, inv, o.Pod); err != nil {
-			s.Unavailable[PartStale] = err.Error()
-		}
+	if res, err := stale.Scan(inv, stale.Options{HostRoot: o.Node.HostRoot, Pod: o.Pod, AskedAt: o.StaleAskedAt}); err != nil {
+		s.Unavailable[PartStale] = err.Error()
 	} else {
-		s.Unavailable[PartStale] = "stale-container scan not available in this build"
+		s.Stale = res.Stale
 	}
-	if o.DNS != nil {
-		if s.DNS, err = o.DNS(ctx, pods); err != nil {
-			s.Unavailable[PartDNS] = err.Error()
-		}
+	if o.DNS {
+		s.DNS = readDNS(ctx, pods, o.Node.HostRoot)
 	} else {
-		s.Unavailable[PartDNS] = "DNS probes not available in this build"
+		s.Unavailable[PartDNS] = "DNS probes not asked for"
 	}
 
 	select {
@@ -329,23 +325,14 @@ func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Invent
 	}
 	res, err := kubeproxy.Load(ns, hostRoot, "auto", sets)
 	switch {
-	case err != nil && strings.Contains(err.Error(), noKubeProxy):
-		// No kube-proxy: nothing to check.
+	case errors.Is(err, kubeproxy.ErrNoKubeProxy):
+		// No kube-proxy: nothing to check, and not a failure.
+		s.NoServices = err.Error()
 	case err != nil:
 		s.Unavailable[PartServices] = err.Error()
 	default:
 		s.ServiceMode, s.Services = res.Mode, res.Services
-		if len(inv.Sources) > 0 {
-			live := kubeproxy.Liveness{PodRanges: s.PodRanges, LiveIPs: map[netip.Addr]bool{}, NodeAddrs: s.NodeAddrs, NodeNets: s.NodeNets}
-			for _, p := range inv.Pods {
-				for _, ip := range p.IPs {
-					if a, err := netip.ParseAddr(ip); err == nil {
-						live.LiveIPs[a] = true
-					}
-				}
-			}
-			live.Mark(s.Services)
-		}
+		kubeproxy.NodeLiveness(inv, s.PodRanges, s.NodeAddrs, s.NodeNets).Mark(s.Services)
 		s.countConntrackToDead(ns)
 	}
 }
@@ -384,7 +371,7 @@ func (s *Snapshot) countConntrackToDead(ns *nsutil.NetNS) {
 // the whole kernel: when the node netns is not PID 1's (a simulated or
 // nested node), its lines may belong to other namespaces, so they are left
 // out.
-func (s *Snapshot) readKernelLog(o CollectOptions, nodeNS *nsutil.NetNS) {
+func (s *Snapshot) readKernelLog(o Options, nodeNS *nsutil.NetNS) {
 	if init, err := nsutil.OpenPID(1); err == nil {
 		same := init.ID() == nodeNS.ID()
 		init.Close()

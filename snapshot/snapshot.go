@@ -1,4 +1,4 @@
-package checks
+package snapshot
 
 import (
 	"net/netip"
@@ -8,9 +8,10 @@ import (
 	"github.com/netdiag/netdiag/kubeproxy"
 	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/stale"
 )
 
-// Part names a piece of the snapshot that a check reads.
+// Part names a piece of the snapshot.
 type Part string
 
 // The parts of a snapshot.
@@ -29,8 +30,8 @@ const (
 	PartDrops     Part = "drop reasons"
 )
 
-// Snapshot is everything the checks read, collected once. Counters are
-// sampled twice, Interval apart, so checks see rates instead of totals
+// Snapshot is what netdiag reads of a node, collected once. Counters are
+// sampled twice, Interval apart, so readers see rates instead of totals
 // accumulated since boot.
 type Snapshot struct {
 	Taken    time.Time
@@ -40,6 +41,9 @@ type Snapshot struct {
 	NodeName       string
 	NodeNameSource string
 
+	// Inventory is the pod list as read (sources, warnings, runtime); Pods
+	// and Processes are its pods and processes.
+	Inventory *node.Inventory
 	Pods      []node.Pod
 	Processes []node.Process
 	Node      NetNSState
@@ -59,6 +63,9 @@ type Snapshot struct {
 
 	ServiceMode kubeproxy.Mode
 	Services    []kubeproxy.Service
+	// NoServices says why there are no services to read when that is not a
+	// failure (no kube-proxy rules: not running, or replaced by the CNI).
+	NoServices string
 	// PodRanges are this node's pod address ranges (CNI configuration,
 	// routes to the pod bridge and veths, the kubelet's pod CIDR); never
 	// the cluster-wide range. PodRangeSources has every range the node
@@ -70,7 +77,8 @@ type Snapshot struct {
 	// NodeNets are the networks of its global unicast addresses.
 	NodeNets []netip.Prefix
 
-	Stale []StaleProcess
+	// Stale are processes left in pods after their containers were lost.
+	Stale []stale.Group
 	DNS   []DNSResult
 
 	// Drops are the kernel's packet drops during the sample, by reason and
@@ -82,7 +90,9 @@ type Snapshot struct {
 	Unavailable map[Part]string
 }
 
-func (s *Snapshot) missing(parts []Part) map[Part]string {
+// Missing returns why each of parts could not be collected; empty when
+// all were.
+func (s *Snapshot) Missing(parts []Part) map[Part]string {
 	out := map[Part]string{}
 	for _, p := range parts {
 		if why, ok := s.Unavailable[p]; ok {
@@ -92,7 +102,7 @@ func (s *Snapshot) missing(parts []Part) map[Part]string {
 	return out
 }
 
-// NetNSState is what the checks read of one network namespace.
+// NetNSState is what is read of one network namespace.
 type NetNSState struct {
 	Sysctls   map[string]string
 	Links     []Link
@@ -130,7 +140,7 @@ type Neighbor struct {
 	State string     `json:"state"` // REACHABLE, STALE, FAILED, INCOMPLETE, …
 }
 
-// PodNet is what the checks read inside one pod's netns.
+// PodNet is what is read inside one pod's netns.
 type PodNet struct {
 	Pod       *node.Pod
 	Sysctls   map[string]string
@@ -148,15 +158,6 @@ type KernelEvent struct {
 	LastLine string    `json:"lastLine"`
 }
 
-// StaleProcess is a process left in a pod after its container was lost.
-type StaleProcess struct {
-	Pod         string   `json:"pod"`
-	ContainerID string   `json:"containerId"`
-	PIDs        []int    `json:"pids"`
-	Listening   []string `json:"listening"`
-	Reason      string   `json:"reason"`
-}
-
 // DNSResult is one live query from a pod.
 type DNSResult struct {
 	Pod     string        `json:"pod"`
@@ -167,14 +168,14 @@ type DNSResult struct {
 	Queries int           `json:"queries"` // queries the search list expands one lookup into
 }
 
-// sysctl returns a node sysctl and whether it exists.
-func (n *NetNSState) sysctl(name string) (string, bool) {
+// Sysctl returns a sysctl and whether it exists.
+func (n *NetNSState) Sysctl(name string) (string, bool) {
 	v, ok := n.Sysctls[name]
 	return v, ok
 }
 
-// link returns the named link or nil.
-func (n *NetNSState) link(name string) *Link {
+// Link returns the named link or nil.
+func (n *NetNSState) Link(name string) *Link {
 	for i := range n.Links {
 		if n.Links[i].Name == name {
 			return &n.Links[i]
@@ -183,9 +184,9 @@ func (n *NetNSState) link(name string) *Link {
 	return nil
 }
 
-// counterDelta is the growth of a counter between the two samples, and
+// CounterDelta is the growth of a counter between the two samples, and
 // whether both samples had it.
-func counterDelta(c [2]netstate.Counters, name string) (int64, bool) {
+func CounterDelta(c [2]netstate.Counters, name string) (int64, bool) {
 	a, ok1 := c[0].Get(name)
 	b, ok2 := c[1].Get(name)
 	return b - a, ok1 && ok2
