@@ -25,13 +25,6 @@ import (
 	"github.com/netdiag/netdiag/nsutil"
 )
 
-// compileFilter turns a tcpdump expression into the kernel program for a
-// handle of link type lt and, when the kernel cannot run it (cooked -i any
-// programs reading header bytes), a user-space one. It is set by
-// capture_filter.go once capture/filter is built in; nil means expressions
-// are not available and --bpf-file must be used.
-var compileFilter func(expr string, lt pcapio.LinkType, snaplen int) (kernel, user []bpf.RawInstruction, err error)
-
 func init() {
 	flags := []ucli.Flag{
 		&ucli.StringFlag{Name: "i", Usage: "capture on `IFACE` (\"any\" for all) in the pod's netns, or in the node's without a selector"},
@@ -378,9 +371,9 @@ func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, func(), error)
 		if iface == "" {
 			return nil, nil, cleanup, usageErrorf("capture: give a pod selector or -i IFACE (\"any\" for every interface of the node)")
 		}
-		ns, err := nsutil.Open(globals(c).NodeNetNS)
+		ns, err := node.OpenNode(globals(c).NodeNetNS)
 		if err != nil {
-			return nil, nil, cleanup, fmt.Errorf("open node netns: %w", err)
+			return nil, nil, cleanup, err
 		}
 		opened = append(opened, ns)
 		return []captureTarget{{ns: ns, iface: iface, description: "node " + iface}}, nil, cleanup, nil
@@ -415,9 +408,9 @@ func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, func(), error)
 	if !host && !both {
 		return []captureTarget{podTarget}, pod, cleanup, nil
 	}
-	nodeNS, err := nsutil.Open(globals(c).NodeNetNS)
+	nodeNS, err := node.OpenNode(globals(c).NodeNetNS)
 	if err != nil {
-		return nil, pod, cleanup, fmt.Errorf("open node netns: %w", err)
+		return nil, pod, cleanup, err
 	}
 	opened = append(opened, nodeNS)
 	hostIface := ""
@@ -464,9 +457,6 @@ func filterSource(c *ucli.Context) (filterProgram, error) {
 		}
 		return filterProgram{prog: prog}, nil
 	}
-	if expr != "" && compileFilter == nil {
-		return filterProgram{}, fmt.Errorf("capture: filter expressions are not built into this netdiag: compile with `tcpdump -ddd EXPR` and pass --bpf-file")
-	}
 	return filterProgram{text: expr}, nil
 }
 
@@ -474,26 +464,9 @@ func filterSource(c *ucli.Context) (filterProgram, error) {
 func (f filterProgram) compile(snap int) func(lt pcapio.LinkType) (kernel, user []bpf.RawInstruction, err error) {
 	switch {
 	case f.prog != nil:
-		return func(lt pcapio.LinkType) ([]bpf.RawInstruction, []bpf.RawInstruction, error) {
-			if lt == pcapio.LinkTypeLinuxSLL || lt == pcapio.LinkTypeLinuxSLL2 {
-				// A -ddd program for a cooked link type reads the header the
-				// kernel does not have: run it in user space.
-				return nil, f.prog, nil
-			}
-			// A loop (libpcap's protochain) goes to the kernel unrolled.
-			if k, exact := filter.ForKernel(f.prog); !exact {
-				return k, f.prog, nil
-			}
-			return f.prog, nil, nil
-		}
+		return capture.ProgramFilter(f.prog)
 	case f.text != "":
-		return func(lt pcapio.LinkType) ([]bpf.RawInstruction, []bpf.RawInstruction, error) {
-			k, u, err := compileFilter(f.text, lt, snap)
-			if err != nil {
-				return nil, nil, fmt.Errorf("filter: %w", err)
-			}
-			return k, u, nil
-		}
+		return capture.ExprFilter(f.text, snap)
 	}
 	return nil
 }

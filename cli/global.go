@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/netdiag/netdiag/node"
 )
 
 func globalFlags() []ucli.Flag {
@@ -39,7 +41,7 @@ func globals(c *ucli.Context) Globals {
 		g.HostRoot = detectHostRoot()
 	}
 	if g.NodeNetNS == "" {
-		g.NodeNetNS = "/proc/1/ns/net"
+		g.NodeNetNS = node.DefaultNodeNetNS
 	}
 	return g
 }

@@ -25,7 +25,7 @@ func Load(ctx context.Context, o Options) (*Inventory, error) {
 		o.HostRoot = "/"
 	}
 	if o.NodeNetNS == "" {
-		o.NodeNetNS = defaultNodeNetNS
+		o.NodeNetNS = DefaultNodeNetNS
 	}
 	realProc := o.ProcRoot == "" || o.ProcRoot == "/proc"
 	if o.ProcRoot == "" {
@@ -263,5 +263,5 @@ func checkPrivileges() error {
 	return nil
 }
 
-// defaultNodeNetNS is the node netns when none is given: PID 1's.
-const defaultNodeNetNS = "/proc/1/ns/net"
+// DefaultNodeNetNS is the node netns when none is given: PID 1's.
+const DefaultNodeNetNS = "/proc/1/ns/net"

@@ -51,7 +51,7 @@ func hostRootOr(h string) string {
 // when it cannot be read, which makes FindDaemon accept any netns.
 func nodeNetID(path string) nsutil.ID {
 	if path == "" {
-		path = "/proc/1/ns/net"
+		path = DefaultNodeNetNS
 	}
 	var st unix.Stat_t
 	if unix.Stat(path, &st) != nil {

@@ -148,13 +148,13 @@ func findHolder(procRoot string, ref NetNSRef) int {
 // the wrong netns is worse than an error that says which file to give.
 func OpenNode(path string) (*nsutil.NetNS, error) {
 	if path == "" {
-		path = defaultNodeNetNS
+		path = DefaultNodeNetNS
 	}
 	ns, err := nsutil.Open(path)
 	if err == nil {
 		return ns, nil
 	}
-	if path == defaultNodeNetNS {
+	if path == DefaultNodeNetNS {
 		return nil, fmt.Errorf("open the node netns %s (PID 1's): %w; if netdiag runs in the node's netns, say so with --node-netns /proc/self/ns/net, else name the node's netns with --node-netns PATH", path, err)
 	}
 	return nil, fmt.Errorf("open the node netns %s (--node-netns): %w", path, err)
