@@ -31,6 +31,9 @@ type FileConfig struct {
 	Interfaces []pcapio.Interface
 	// Application is written as the pcapng shb_userappl.
 	Application string
+	// Names go into pcapng name resolution blocks after the interfaces of
+	// every file (pod and Service names of addresses); pcap has none.
+	Names []pcapio.Name
 	// FlushEach flushes after every packet (tcpdump -U).
 	FlushEach bool
 	// RotateSize starts a new file before a packet when the current one is
@@ -272,6 +275,9 @@ func (o *Output) open(name string) error {
 				ifaces[i] = ifc
 			}
 			o.pcapng, err = pcapio.NewPcapngWriter(&o.cw, ifaces, opts...)
+			if err == nil && len(o.cfg.Names) > 0 {
+				err = o.pcapng.AddNames(o.cfg.Names)
+			}
 			o.w = o.pcapng
 		} else {
 			ifc := o.cfg.Interfaces[0]

@@ -208,6 +208,9 @@ func runCapture(c *ucli.Context) error {
 			Application: "netdiag " + Version, FlushEach: c.Bool("U"), RotateSize: rotateSize,
 			Files: c.Int("W"), RotateEvery: time.Duration(c.Int("G")) * time.Second, MinFree: minFree,
 		}
+		if pcapng {
+			cfg.Names = captureNames(c, nil)
+		}
 		if out, err = capture.NewOutput(cfg); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/netdiag/netdiag/internal/testlab"
 )
 
@@ -478,6 +480,10 @@ func FuzzReader(f *testing.F) {
 		}
 		f.Add(b[:min(len(b), 2048)])
 	}
+	f.Add(namesFile(f, []Name{
+		{Addr: netip.MustParseAddr("198.18.0.10"), Names: []string{"web-1.default", "web"}},
+		{Addr: netip.MustParseAddr("2002:c612::a"), Names: []string{"web-1.default"}},
+	}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := NewReader(bytes.NewReader(data))
 		if err != nil {
@@ -493,6 +499,13 @@ func FuzzReader(f *testing.F) {
 			}
 			if p.InterfaceIndex >= len(Interfaces(r)) {
 				t.Fatalf("packet %d: interface %d of %d", i, p.InterfaceIndex, len(Interfaces(r)))
+			}
+			if nr, ok := r.(NameReader); ok {
+				for _, n := range nr.Names() {
+					if !n.Addr.IsValid() || len(n.Names) == 0 {
+						t.Fatalf("name record %v without an address or a name", n)
+					}
+				}
 			}
 		}
 	})

@@ -241,6 +241,7 @@ type pcapngReader struct {
 	ifaces    ifaceTable
 	names     []ngNames
 	nameBytes int
+	resolved  []Name // name resolution records
 	section   int
 	hdr       [8]byte
 	buf       []byte
@@ -530,7 +531,9 @@ func (p *pcapngReader) Next() (Packet, error) {
 				OrigLen:    int(origLen),
 				Data:       body[4 : 4+capLen],
 			}, nil
+		case blockNRB:
+			p.addNames(body)
 		}
-		// SHB (handled in readBlock), ISB, NRB, DSB, custom: nothing to return.
+		// SHB (handled in readBlock), ISB, DSB, custom: nothing to return.
 	}
 }
