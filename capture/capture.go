@@ -101,6 +101,9 @@ type PacketInfo struct {
 	PacketType uint8
 	// Source is the index of the handle in Run's list.
 	Source int
+	// Comment, set by a Handler before it writes the packet, becomes the
+	// pcapng packet comment (Output) or the line after it (text).
+	Comment string
 
 	// sec and nsec are Timestamp as the ring gave it, for the pcap fast path;
 	// valid when raw is set.

@@ -503,7 +503,7 @@ func (o *Output) writeFast(pi *PacketInfo, data []byte) error {
 }
 
 func (o *Output) writeNG(pi *PacketInfo, data []byte) error {
-	p := pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data, InterfaceIndex: pi.Source}
+	p := pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data, InterfaceIndex: pi.Source, Comment: pi.Comment}
 	if o.pcapng != nil {
 		switch pi.PacketType {
 		case 4:

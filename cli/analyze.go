@@ -137,7 +137,7 @@ func analyzeLive(c *ucli.Context, a *analyze.Analyzer) error {
 	if c.Duration("duration") <= 0 {
 		return usageErrorf("analyze: --duration must be positive")
 	}
-	targets, pod, cleanup, err := captureTargets(c)
+	targets, pod, _, cleanup, err := captureTargets(c)
 	defer cleanup()
 	if err != nil {
 		return err

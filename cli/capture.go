@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/attribute"
 	"github.com/netdiag/netdiag/capture"
 	"github.com/netdiag/netdiag/capture/decode"
 	"github.com/netdiag/netdiag/capture/filter"
@@ -43,6 +44,8 @@ func init() {
 		&ucli.BoolFlag{Name: "U", Usage: "flush the output after every packet"},
 		&ucli.BoolFlag{Name: "l", Usage: "flush printed lines after every packet"},
 		&ucli.BoolFlag{Name: "pcapng", Usage: "write pcapng instead of pcap"},
+		&ucli.BoolFlag{Name: "attribute", Usage: "name each flow's pod, container and process (from the socket tables) in a pcapng comment on its first packet, or after its first line at -v"},
+		&ucli.BoolFlag{Name: "attribute-all", Usage: "like --attribute, on every packet"},
 		&ucli.StringFlag{Name: "time-stamp-precision", Value: "micro", Usage: "micro or nano"},
 		&ucli.BoolFlag{Name: "nano", Usage: "same as --time-stamp-precision=nano"},
 		&ucli.BoolFlag{Name: "immediate-mode", Usage: "hand over each packet at once (1 ms block timeout)"},
@@ -148,7 +151,15 @@ func runCapture(c *ucli.Context) error {
 		return err
 	}
 
-	targets, pod, cleanup, err := captureTargets(c)
+	attributeAll := c.Bool("attribute-all")
+	attributing := c.Bool("attribute") || attributeAll
+	switch {
+	case attributing && outPath != "" && !c.Bool("pcapng") && !c.Bool("both-sides"):
+		return usageErrorf("capture: --attribute writes pcapng comments: add --pcapng")
+	case attributing && outPath == "" && !verbosity(c):
+		return usageErrorf("capture: --attribute shows owners at -v: add -v")
+	}
+	targets, pod, inv, cleanup, err := captureTargets(c)
 	defer cleanup()
 	if err != nil {
 		return err
@@ -157,6 +168,13 @@ func runCapture(c *ucli.Context) error {
 	if len(targets) > 1 && outPath == "" {
 		// Text mode prints both; the lines do not say which side, so prefix them.
 		pcapng = false
+	}
+	var attr *attribute.Attributor
+	if attributing {
+		if attr, err = newAttributor(c, inv); err != nil {
+			return err
+		}
+		defer attr.Close()
 	}
 
 	timeout := capture.DefaultTimeout
@@ -209,7 +227,7 @@ func runCapture(c *ucli.Context) error {
 			Files: c.Int("W"), RotateEvery: time.Duration(c.Int("G")) * time.Second, MinFree: minFree,
 		}
 		if pcapng {
-			cfg.Names = captureNames(c, nil)
+			cfg.Names = captureNames(c, inv)
 		}
 		if out, err = capture.NewOutput(cfg); err != nil {
 			return fmt.Errorf("capture: %w", err)
@@ -217,6 +235,7 @@ func runCapture(c *ucli.Context) error {
 	} else {
 		o := textOptions(c)
 		o.Nanosecond = nano
+		o.Comments = attr != nil
 		for i, h := range handles {
 			if h.LinkType() == pcapio.LinkTypeLinuxSLL2 {
 				o.IfName = ifNamer(targets[i].ns)
@@ -243,6 +262,15 @@ func runCapture(c *ucli.Context) error {
 	decodeBugs := 0
 	if out != nil {
 		handler = out.Write
+		if attr != nil {
+			handler = func(pi *capture.PacketInfo, data []byte) error {
+				pi.Comment = ""
+				if cmt, first := attr.Comment(handles[pi.Source].LinkType(), data); first || attributeAll {
+					pi.Comment = cmt
+				}
+				return out.Write(pi, data)
+			}
+		}
 	} else {
 		multi := len(printers) > 1
 		handler = func(pi *capture.PacketInfo, data []byte) error {
@@ -250,7 +278,13 @@ func runCapture(c *ucli.Context) error {
 				fmt.Fprintf(e.stdout, "%s ", targets[pi.Source].iface)
 			}
 			p := printers[pi.Source]
-			if err := p.Print(pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data}); err != nil {
+			pkt := pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data}
+			if attr != nil {
+				if cmt, first := attr.Comment(handles[pi.Source].LinkType(), data); first || attributeAll {
+					pkt.Comment = cmt
+				}
+			}
+			if err := p.Print(pkt); err != nil {
 				var de *decode.DecodeError
 				if !errors.As(err, &de) {
 					return err
@@ -358,7 +392,7 @@ func stopReason(reason error) string {
 
 // captureTargets resolves the selector and flags to interfaces and netns
 // handles. cleanup closes the handles and is never nil.
-func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, func(), error) {
+func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, *node.Inventory, func(), error) {
 	var opened []*nsutil.NetNS
 	cleanup := func() {
 		for _, n := range opened {
@@ -369,31 +403,31 @@ func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, func(), error)
 	host, both := c.Bool("host-side"), c.Bool("both-sides")
 	if selectorOf(c).Empty() {
 		if host || both {
-			return nil, nil, cleanup, usageErrorf("capture: --host-side and --both-sides need a pod selector")
+			return nil, nil, nil, cleanup, usageErrorf("capture: --host-side and --both-sides need a pod selector")
 		}
 		if iface == "" {
-			return nil, nil, cleanup, usageErrorf("capture: give a pod selector or -i IFACE (\"any\" for every interface of the node)")
+			return nil, nil, nil, cleanup, usageErrorf("capture: give a pod selector or -i IFACE (\"any\" for every interface of the node)")
 		}
 		ns, err := node.OpenNode(globals(c).NodeNetNS)
 		if err != nil {
-			return nil, nil, cleanup, err
+			return nil, nil, nil, cleanup, err
 		}
 		opened = append(opened, ns)
-		return []captureTarget{{ns: ns, iface: iface, description: "node " + iface}}, nil, cleanup, nil
+		return []captureTarget{{ns: ns, iface: iface, description: "node " + iface}}, nil, nil, cleanup, nil
 	}
 	if host && both {
-		return nil, nil, cleanup, usageErrorf("capture: give --host-side or --both-sides, not both")
+		return nil, nil, nil, cleanup, usageErrorf("capture: give --host-side or --both-sides, not both")
 	}
 	if iface != "" && (host || both) {
-		return nil, nil, cleanup, usageErrorf("capture: -i names an interface inside the pod; it does not go with --host-side or --both-sides")
+		return nil, nil, nil, cleanup, usageErrorf("capture: -i names an interface inside the pod; it does not go with --host-side or --both-sides")
 	}
-	pod, _, err := resolvePod(c)
+	pod, inv, err := resolvePod(c)
 	if err != nil {
-		return nil, nil, cleanup, err
+		return nil, nil, nil, cleanup, err
 	}
 	podNS, err := pod.OpenNetNS()
 	if err != nil {
-		return nil, pod, cleanup, err
+		return nil, pod, inv, cleanup, err
 	}
 	opened = append(opened, podNS)
 	podIface := "eth0"
@@ -409,11 +443,11 @@ func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, func(), error)
 	}
 	podTarget := captureTarget{ns: podNS, iface: podIface, description: desc}
 	if !host && !both {
-		return []captureTarget{podTarget}, pod, cleanup, nil
+		return []captureTarget{podTarget}, pod, inv, cleanup, nil
 	}
 	nodeNS, err := node.OpenNode(globals(c).NodeNetNS)
 	if err != nil {
-		return nil, pod, cleanup, err
+		return nil, pod, inv, cleanup, err
 	}
 	opened = append(opened, nodeNS)
 	hostIface := ""
@@ -422,13 +456,13 @@ func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, func(), error)
 	} else if pod.HostInterface != nil && pod.HostInterface.Name != "" {
 		hostIface = pod.HostInterface.Name
 	} else {
-		return nil, pod, cleanup, fmt.Errorf("capture: find the host side of %s's %s: %w", pod.FullName(), podIface, err)
+		return nil, pod, inv, cleanup, fmt.Errorf("capture: find the host side of %s's %s: %w", pod.FullName(), podIface, err)
 	}
 	hostTarget := captureTarget{ns: nodeNS, iface: hostIface, description: fmt.Sprintf("%s host veth %s (peer of %s)", pod.FullName(), hostIface, podIface)}
 	if host {
-		return []captureTarget{hostTarget}, pod, cleanup, nil
+		return []captureTarget{hostTarget}, pod, inv, cleanup, nil
 	}
-	return []captureTarget{podTarget, hostTarget}, pod, cleanup, nil
+	return []captureTarget{podTarget, hostTarget}, pod, inv, cleanup, nil
 }
 
 // filterProgram is the filter the user gave: an expression or a compiled

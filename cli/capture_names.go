@@ -8,6 +8,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/netdiag/netdiag/attribute"
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/kubeproxy"
 	"github.com/netdiag/netdiag/node"
@@ -85,4 +86,21 @@ func addressNames(pods []node.Pod, svcs []kubeproxy.Service) []pcapio.Name {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
 	return out
+}
+
+// newAttributor names flows from the pods of inv (loaded here when nil)
+// and the node's own addresses.
+func newAttributor(c *ucli.Context, inv *node.Inventory) (*attribute.Attributor, error) {
+	if inv == nil {
+		var err error
+		if inv, err = loadInventory(c); err != nil {
+			return nil, fmt.Errorf("capture --attribute: %w", err)
+		}
+	}
+	ns, err := node.OpenNode(globals(c).NodeNetNS)
+	if err != nil {
+		return nil, fmt.Errorf("capture --attribute: %w", err)
+	}
+	addrs, _ := node.NodeAddrs(ns)
+	return attribute.New(inv, ns, addrs, ""), nil
 }

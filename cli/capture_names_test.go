@@ -2,6 +2,7 @@ package cli
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,5 +33,17 @@ func TestAddressNames(t *testing.T) {
 	got := addressNames(pods, svcs)
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y netip.Addr) bool { return x == y })); diff != "" {
 		t.Errorf("addressNames (-want +got):\n%s", diff)
+	}
+}
+
+func TestCaptureAttributeUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"capture", "-i", "lo", "--attribute", "-w", "/nonexistent/x.pcap"}, // pcap has no comments
+		{"capture", "-i", "lo", "--attribute"},                              // text without -v
+		{"capture", "-i", "lo", "--attribute-all", "-c", "1"},
+	} {
+		if code, _, stderr := run(t, "", args...); code != ExitUsage || !strings.Contains(stderr, "--attribute") {
+			t.Errorf("%v: exit %d (%s), want %d naming --attribute", args, code, stderr, ExitUsage)
+		}
 	}
 }

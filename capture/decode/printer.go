@@ -38,6 +38,10 @@ type Options struct {
 	// in netdiag's own netns, as tcpdump -r does. A live capture in another
 	// netns passes a lookup in that netns.
 	IfName func(index int) (string, bool)
+	// Comments prints each packet's pcapng comment (the owners --attribute
+	// writes) on an indented line of its own after the packet; tcpdump
+	// prints none.
+	Comments bool
 }
 
 // Printer prints packets of one link type. It keeps state between packets
@@ -109,6 +113,11 @@ func (p *Printer) Print(pkt pcapio.Packet) error {
 	hdrlen := p.run(func() int { return p.link(data, length) })
 	p.dump(data, hdrlen)
 	p.out = append(p.out, '\n')
+	if p.opts.Comments && pkt.Comment != "" {
+		p.out = append(p.out, "    "...)
+		p.out = append(p.out, pkt.Comment...)
+		p.out = append(p.out, '\n')
+	}
 	if _, err := p.w.Write(p.out); err != nil {
 		return err
 	}
