@@ -1,9 +1,7 @@
 package hostfile
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,14 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-)
-
-// Sentinel errors; test with errors.Is.
-var (
-	// ErrNotRegular means the path is a FIFO, device, socket or directory.
-	ErrNotRegular = errors.New("not a regular file")
-	// ErrTooLarge means the file holds more than the caller's limit.
-	ErrTooLarge = errors.New("larger than expected")
 )
 
 // ReadFile reads the regular file at path, following symlinks, and fails
@@ -61,15 +51,6 @@ func ReadFileInRoot(root, rel string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	return readAll(f)
-}
-
-// File is a regular file opened for reading; reading past its limit fails
-// with ErrTooLarge.
-type File struct {
-	f         *os.File
-	left      int64 // bytes still allowed
-	path      string
-	exhausted bool
 }
 
 // Open opens the regular file at path for reading at most limit bytes,
@@ -125,37 +106,6 @@ func reopen(fd int, path string, limit int64) (*File, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return &File{f: os.NewFile(uintptr(rfd), path), left: limit, path: path}, nil
-}
-
-// Read reads like os.File.Read; once limit bytes have been read, reading
-// more than the end of the file fails with ErrTooLarge.
-func (f *File) Read(p []byte) (int, error) {
-	if f.left <= 0 {
-		// At the limit: one more byte tells the end from more data.
-		var one [1]byte
-		n, err := f.f.Read(one[:])
-		if n > 0 {
-			return 0, &fs.PathError{Op: "read", Path: f.path, Err: ErrTooLarge}
-		}
-		return 0, err
-	}
-	if int64(len(p)) > f.left {
-		p = p[:f.left]
-	}
-	n, err := f.f.Read(p)
-	f.left -= int64(n)
-	return n, err
-}
-
-// Close closes the file.
-func (f *File) Close() error { return f.f.Close() }
-
-func readAll(f *File) ([]byte, error) {
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // ReadDir lists the directory at path like os.ReadDir, but opens it with
