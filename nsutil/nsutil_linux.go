@@ -108,3 +108,14 @@ func hasEffectiveCap(c int) bool {
 	}
 	return data[c/32].Effective&(1<<(c%32)) != 0
 }
+
+// StatID returns the (dev, inode) of the file at path, following symlinks:
+// the ID of the netns when path is a netns file. It does not check that it
+// is one (see Open).
+func StatID(path string) (ID, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return ID{}, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return ID{Dev: st.Dev, Ino: st.Ino}, nil
+}

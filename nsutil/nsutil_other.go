@@ -44,3 +44,8 @@ func List(procRoot string, bindDirs ...string) ([]Entry, error) {
 func HostPeer(pod *NetNS, ifname string, node *NetNS) (peer Link, err error) {
 	return Link{}, fmt.Errorf("find host peer of %s: %w", ifname, errNotImplemented)
 }
+
+// StatID is not implemented on this GOOS.
+func StatID(path string) (ID, error) {
+	return ID{}, fmt.Errorf("stat netns %s: %w", path, errNotImplemented)
+}
