@@ -198,8 +198,8 @@ func holdersByAge(procRoot string, e nsutil.Entry) []int {
 		if buf, err = readInto(buf, filepath.Join(dir, "stat")); err != nil {
 			continue
 		}
-		_, _, start := parseStat(buf)
-		procs = append(procs, proc{pid, start})
+		ps, _ := ParseStat(buf) // malformed: start 0, the oldest
+		procs = append(procs, proc{pid, ps.StartTime})
 	}
 	sort.SliceStable(procs, func(i, j int) bool { return procs[i].start < procs[j].start })
 	out := make([]int, len(procs))
