@@ -1,12 +1,10 @@
 package bundle
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/netdiag/netdiag/kmsg"
@@ -55,71 +53,40 @@ func kernelLines(r io.Reader, keep int) (lines []string, seen int, err error) {
 	}
 	ring := make([]string, 0, keep)
 	next := 0
-	buf := make([]byte, 8192)
-	for {
-		n, rerr := r.Read(buf)
-		if n > 0 {
-			if rec, perr := kmsg.ParseRecord(buf[:n]); perr == nil && networkLine(rec.Message) {
-				msg := rec.Message
-				if len(msg) > maxKernelLine {
-					msg = msg[:maxKernelLine] + "…"
-				}
-				msg = strings.Map(func(r rune) rune {
-					if r < ' ' && r != '\t' {
-						return ' '
-					}
-					return r
-				}, msg)
-				us := rec.Since / time.Microsecond
-				line := fmt.Sprintf("[%5d.%06d] %s", us/1e6, us%1e6, msg)
-				seen++
-				if len(ring) < keep {
-					ring = append(ring, line)
-				} else {
-					ring[next] = line
-					next = (next + 1) % keep
-				}
+	err = kmsg.Each(r, func(rec kmsg.Record) {
+		if !networkLine(rec.Message) {
+			return
+		}
+		msg := rec.Message
+		if len(msg) > maxKernelLine {
+			msg = msg[:maxKernelLine] + "…"
+		}
+		msg = strings.Map(func(r rune) rune {
+			if r < ' ' && r != '\t' {
+				return ' '
 			}
+			return r
+		}, msg)
+		us := rec.Since / time.Microsecond
+		line := fmt.Sprintf("[%5d.%06d] %s", us/1e6, us%1e6, msg)
+		seen++
+		if len(ring) < keep {
+			ring = append(ring, line)
+		} else {
+			ring[next] = line
+			next = (next + 1) % keep
 		}
-		switch {
-		case rerr == nil:
-			continue
-		case errors.Is(rerr, io.EOF), errors.Is(rerr, syscall.EAGAIN):
-			return append(ring[next:], ring[:next]...), seen, nil
-		case errors.Is(rerr, syscall.EPIPE), errors.Is(rerr, syscall.EINTR):
-			// EPIPE: the ring overwrote records not yet read; carry on.
-			continue
-		default:
-			return append(ring[next:], ring[:next]...), seen, fmt.Errorf("read kernel log: %w", rerr)
-		}
-	}
+	})
+	return append(ring[next:], ring[:next]...), seen, err
 }
 
-// fdReader reads a non-blocking fd with plain read(2): an *os.File would
-// wait in the poller on EAGAIN instead of returning at the end of the log.
-type fdReader int
-
-func (r fdReader) Read(b []byte) (int, error) {
-	n, err := syscall.Read(int(r), b)
-	if n < 0 {
-		n = 0
-	}
-	if n == 0 && err == nil {
-		return 0, io.EOF
-	}
-	return n, err
-}
-
-// readKernelLog opens path (/dev/kmsg) without blocking and returns the last
+// readKernelLog reads path (/dev/kmsg) without blocking and returns the last
 // keep network-related lines.
 func readKernelLog(path string, keep int) ([]string, int, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	f, err := kmsg.Open(path)
 	if err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-			return nil, 0, fmt.Errorf("read kernel log %s: %w: needs CAP_SYSLOG: run as root", path, err)
-		}
-		return nil, 0, fmt.Errorf("read kernel log %s: %w", path, err)
+		return nil, 0, err
 	}
-	defer syscall.Close(fd)
-	return kernelLines(fdReader(fd), keep)
+	defer f.Close()
+	return kernelLines(f, keep)
 }

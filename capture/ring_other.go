@@ -4,7 +4,8 @@ package capture
 
 import (
 	"context"
-	"time"
+	"fmt"
+	"runtime"
 
 	"github.com/netdiag/netdiag/capture/pcapio"
 )
@@ -13,7 +14,10 @@ import (
 type Handle struct{}
 
 // Open always fails: AF_PACKET exists only on Linux.
-func Open(Namespace, Options) (*Handle, error) { return nil, ErrNotSupported }
+func Open(Namespace, Options) (*Handle, error) { return nil, errNotImplemented }
+
+// errNotImplemented is the error of every stub here.
+var errNotImplemented = fmt.Errorf("%w: AF_PACKET is not implemented on %s", ErrNotSupported, runtime.GOOS)
 
 // TrimStartupPages does nothing outside Linux.
 func TrimStartupPages() {}
@@ -21,32 +25,11 @@ func TrimStartupPages() {}
 func (*Handle) LinkType() pcapio.LinkType { return pcapio.LinkTypeEthernet }
 func (*Handle) Interface() Interface      { return Interface{} }
 func (*Handle) SnapLen() int              { return DefaultSnapLen }
-func (*Handle) Stats() (Stats, error)     { return Stats{}, ErrNotSupported }
+func (*Handle) Stats() (Stats, error)     { return Stats{}, errNotImplemented }
 func (*Handle) Close() error              { return nil }
 func (*Handle) RingSize() (int, int)      { return 0, 0 }
 
-// RunConfig bounds a capture.
-type RunConfig struct {
-	Count      uint64
-	Duration   time.Duration
-	Watch      func() error
-	WatchEvery time.Duration
-}
-
-// Result says how a capture ended.
-type Result struct {
-	Captured uint64
-	Reason   error
-	Stats    []Stats
-}
-
-// Total sums the statistics of all handles.
-func (r Result) Total() Stats { return Stats{} }
-
-// Handler receives each packet.
-type Handler func(pi *PacketInfo, data []byte) error
-
 // Run always fails on this OS.
 func Run(context.Context, []*Handle, RunConfig, Handler) (Result, error) {
-	return Result{}, ErrNotSupported
+	return Result{}, errNotImplemented
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/netdiag/netdiag/internal/hostfile"
 )
 
 // Record is one kernel log record.
@@ -100,38 +98,39 @@ type Event struct {
 	LastLine string    `json:"lastLine"`
 }
 
-// Scan reads every record in the ring buffer that is younger than window
-// (0: all) and counts the network failure lines by kind, in order of first
-// appearance. It never blocks: reading stops at the end of the buffer.
-func Scan(path string, window time.Duration) ([]Event, error) {
-	// A raw fd: an *os.File would park in the poller on EAGAIN instead of
-	// returning at the end of the buffer.
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-			return nil, fmt.Errorf("read kernel log %s: %w: needs CAP_SYSLOG: run as root", path, err)
+// Each calls fn with every record read from r, one per Read as /dev/kmsg
+// gives them, until the end of the log (EOF or EAGAIN). Records it cannot
+// parse are skipped, and EPIPE (the ring overwrote records not read yet) is
+// not an error: reading carries on.
+func Each(r io.Reader, fn func(Record)) error {
+	buf := make([]byte, 8192) // a record is at most ~1 KiB plus dictionary
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if rec, perr := ParseRecord(buf[:n]); perr == nil {
+				fn(rec)
+			}
 		}
-		return nil, fmt.Errorf("read kernel log %s: %w", path, err)
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF), errors.Is(err, syscall.EAGAIN):
+			return nil
+		case errors.Is(err, syscall.EPIPE):
+			continue
+		default:
+			return fmt.Errorf("read kernel log: %w", err)
+		}
 	}
-	defer syscall.Close(fd)
-	return scan(rawReader(fd), bootTime(), time.Now(), window)
 }
 
-type rawReader int
-
-func (r rawReader) Read(b []byte) (int, error) {
-	for {
-		n, err := syscall.Read(int(r), b)
-		if err == syscall.EINTR {
-			continue
+// inWindow calls fn with the records younger than window (0: all) at now,
+// given the wall-clock time of boot.
+func inWindow(boot, now time.Time, window time.Duration, fn func(Record, time.Time)) func(Record) {
+	return func(rec Record) {
+		if at := boot.Add(rec.Since); window == 0 || now.Sub(at) <= window {
+			fn(rec, at)
 		}
-		if n < 0 {
-			n = 0
-		}
-		if n == 0 && err == nil {
-			return 0, io.EOF
-		}
-		return n, err
 	}
 }
 
@@ -139,48 +138,23 @@ func (r rawReader) Read(b []byte) (int, error) {
 func scan(r io.Reader, boot, now time.Time, window time.Duration) ([]Event, error) {
 	var out []Event
 	idx := map[string]int{}
-	buf := make([]byte, 8192) // a record is at most ~1 KiB plus dictionary
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			rec, perr := ParseRecord(buf[:n])
-			if perr == nil {
-				at := boot.Add(rec.Since)
-				if kind := Classify(rec.Message); kind != "" && (window == 0 || now.Sub(at) <= window) {
-					i, ok := idx[kind]
-					if !ok {
-						i = len(out)
-						idx[kind] = i
-						out = append(out, Event{Kind: kind})
-					}
-					out[i].Count++
-					out[i].Last = at.UTC().Truncate(time.Second)
-					out[i].LastLine = rec.Message
-				}
-			}
+	err := Each(r, inWindow(boot, now, window, func(rec Record, at time.Time) {
+		kind := Classify(rec.Message)
+		if kind == "" {
+			return
 		}
-		switch {
-		case err == nil:
-			continue
-		case errors.Is(err, io.EOF), errors.Is(err, syscall.EAGAIN):
-			return out, nil
-		case errors.Is(err, syscall.EPIPE):
-			// The ring overwrote records we had not read yet: carry on.
-			continue
-		default:
-			return out, fmt.Errorf("read kernel log: %w", err)
+		i, ok := idx[kind]
+		if !ok {
+			i = len(out)
+			idx[kind] = i
+			out = append(out, Event{Kind: kind})
 		}
-	}
+		out[i].Count++
+		out[i].Last = at.UTC().Truncate(time.Second)
+		out[i].LastLine = rec.Message
+	}))
+	return out, err
 }
 
-// bootTime is the wall-clock time of boot, from CLOCK_MONOTONIC's offset.
-func bootTime() time.Time {
-	if b, err := hostfile.ReadFile("/proc/uptime", 4<<10); err == nil {
-		if f := strings.Fields(string(b)); len(f) > 0 {
-			if up, err := strconv.ParseFloat(f[0], 64); err == nil {
-				return time.Now().Add(-time.Duration(up * float64(time.Second)))
-			}
-		}
-	}
-	return time.Now()
-}
+// ErrNotSupported means there is no kernel log device on this GOOS.
+var ErrNotSupported = errors.New("not supported")

@@ -75,6 +75,29 @@ func TestScanDevKmsg(t *testing.T) {
 	}
 }
 
+// TestRecordsDevKmsg reads the real ring buffer record by record: it must
+// end, not block, and give the records in order.
+func TestRecordsDevKmsg(t *testing.T) {
+	if _, err := os.Stat("/dev/kmsg"); err != nil {
+		t.Skip("no /dev/kmsg")
+	}
+	var last uint64
+	n := 0
+	err := Records("/dev/kmsg", 0, func(r Record) {
+		if n > 0 && r.Seq <= last {
+			t.Errorf("record %d after %d", r.Seq, last)
+		}
+		last = r.Seq
+		n++
+	})
+	if err != nil && os.Geteuid() == 0 {
+		t.Fatal(err)
+	}
+	if err == nil && n == 0 {
+		t.Error("no records in the kernel log")
+	}
+}
+
 func FuzzParseRecord(f *testing.F) {
 	f.Add([]byte("4,10424,1019077956,-;nf_conntrack: table full, dropping packet\n SUBSYSTEM=net"))
 	f.Add([]byte(`6,1,2,-;a\x7fb\x`))

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
@@ -50,8 +48,7 @@ func FindDaemon(procRoot, name string, nodeNet nsutil.ID) (*Daemon, error) {
 			continue
 		}
 		if nodeNet != (nsutil.ID{}) {
-			var st unix.Stat_t
-			if unix.Stat(filepath.Join(dir, "ns/net"), &st) != nil || (nsutil.ID{Dev: st.Dev, Ino: st.Ino}) != nodeNet {
+			if id, err := nsutil.StatID(filepath.Join(dir, "ns/net")); err != nil || id != nodeNet {
 				continue
 			}
 		}

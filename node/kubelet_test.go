@@ -142,20 +142,3 @@ func FuzzParsePodLogDir(f *testing.F) {
 		}
 	})
 }
-
-func TestParseStat(t *testing.T) {
-	comm, ppid, start := parseStat([]byte("4242 (a (weird) name) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10\n"))
-	if comm != "a (weird) name" || ppid != 17 || start != 987654 {
-		t.Errorf("parseStat = %q %d %d", comm, ppid, start)
-	}
-	if c, p, s := parseStat([]byte("garbage")); c != "" || p != 0 || s != 0 {
-		t.Errorf("garbage parsed: %q %d %d", c, p, s)
-	}
-}
-
-func FuzzParseStat(f *testing.F) {
-	f.Add([]byte("1 (init) S 0 1 1 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 5 1000 10\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		parseStat(b)
-	})
-}

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/nsutil"
 )
@@ -53,11 +51,11 @@ func nodeNetID(path string) nsutil.ID {
 	if path == "" {
 		path = DefaultNodeNetNS
 	}
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
+	id, err := nsutil.StatID(path)
+	if err != nil {
 		return nsutil.ID{}
 	}
-	return nsutil.ID{Dev: st.Dev, Ino: st.Ino}
+	return id
 }
 
 // kubeletCertName reads the node name from the kubelet's client
@@ -137,9 +135,8 @@ func hostName(hostRoot string) string {
 			return strings.ToLower(h)
 		}
 	}
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		return strings.ToLower(unix.ByteSliceToString(u.Nodename[:]))
+	if n, ok := unameNodename(); ok {
+		return strings.ToLower(n)
 	}
 	return "unknown"
 }

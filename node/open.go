@@ -6,8 +6,6 @@ import (
 	"os"
 	"strconv"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -99,8 +97,7 @@ func (p *Pod) Watch() func() error {
 	paths := p.netnsPaths()
 	return func() error {
 		for _, path := range paths {
-			var st unix.Stat_t
-			if unix.Stat(path, &st) == nil && (p.NetNS.Inode == 0 || p.NetNS.Same(NetNSRef{Inode: st.Ino, Dev: uint64(st.Dev)})) {
+			if id, err := nsutil.StatID(path); err == nil && (p.NetNS.Inode == 0 || p.NetNS.Same(NetNSRef{Inode: id.Ino, Dev: id.Dev})) {
 				return nil
 			}
 		}
@@ -132,8 +129,7 @@ func findHolder(procRoot string, ref NetNSRef) int {
 			if err != nil || pid <= 0 {
 				continue
 			}
-			var st unix.Stat_t
-			if unix.Stat(procRoot+"/"+name+"/ns/net", &st) == nil && ref.Same(NetNSRef{Inode: st.Ino, Dev: uint64(st.Dev)}) {
+			if id, err := nsutil.StatID(procRoot + "/" + name + "/ns/net"); err == nil && ref.Same(NetNSRef{Inode: id.Ino, Dev: id.Dev}) {
 				return pid
 			}
 		}

@@ -89,7 +89,9 @@ func procDetails(procRoot string, p *Process) bool {
 	if err != nil {
 		return false
 	}
-	p.Comm, p.PPID, p.StartTime = parseStat(b)
+	if st, err := ParseStat(b); err == nil {
+		p.Comm, p.PPID, p.StartTime = st.Comm, st.PPID, st.StartTime
+	}
 	if b, err := readInto(b, filepath.Join(dir, "cmdline")); err == nil || errors.Is(err, hostfile.ErrTooLarge) {
 		p.Cmdline = strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
 	}
@@ -103,24 +105,4 @@ const maxProcFile = 64 << 10
 // readInto reads a /proc/PID file reusing buf (see hostfile.ReadProcInto).
 func readInto(buf []byte, path string) ([]byte, error) {
 	return hostfile.ReadProcInto(buf, path, maxProcFile)
-}
-
-// parseStat reads comm, ppid and starttime from /proc/PID/stat; comm may hold
-// spaces and parentheses, so it ends at the last ')'.
-func parseStat(b []byte) (comm string, ppid int, start uint64) {
-	open := bytes.IndexByte(b, '(')
-	end := bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
-		return "", 0, 0
-	}
-	comm = string(b[open+1 : end])
-	f := strings.Fields(string(b[end+1:]))
-	// f[0] is field 3 (state); ppid is field 4, starttime field 22.
-	if len(f) > 1 {
-		ppid, _ = strconv.Atoi(f[1])
-	}
-	if len(f) > 19 {
-		start, _ = strconv.ParseUint(f[19], 10, 64)
-	}
-	return comm, ppid, start
 }

@@ -3,11 +3,9 @@ package node
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/netdiag/netdiag/nsutil"
 )
@@ -381,13 +379,9 @@ func (inv *Inventory) podOfPID(pid int) *Pod {
 
 // statNetNS identifies the namespace a path names.
 func statNetNS(path string) (NetNSRef, error) {
-	fi, err := os.Stat(path)
+	id, err := nsutil.StatID(path)
 	if err != nil {
 		return NetNSRef{}, err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return NetNSRef{}, fmt.Errorf("stat %s: no inode", path)
-	}
-	return NetNSRef{Inode: st.Ino, Dev: uint64(st.Dev), Path: path}, nil
+	return NetNSRef{Inode: id.Ino, Dev: id.Dev, Path: path}, nil
 }

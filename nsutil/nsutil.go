@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // Sentinel errors; test with errors.Is.
@@ -24,6 +22,8 @@ var (
 	// ErrRestore means a thread could not be switched back to its original netns;
 	// that thread stays locked and the Go runtime discards it.
 	ErrRestore = errors.New("restore original netns")
+	// ErrNotSupported means network namespaces do not exist on this GOOS.
+	ErrNotSupported = errors.New("not supported")
 )
 
 // ID identifies a network namespace by the device and inode of its nsfs file,
@@ -42,45 +42,6 @@ type NetNS struct {
 	f    *os.File
 	path string
 	id   ID
-}
-
-// Open opens a network namespace file: /proc/PID/ns/net, /proc/PID/task/TID/ns/net,
-// a bind mount such as /var/run/netns/NAME, or containerd's state-dir netns files
-// (…/io.containerd.grpc.v1.cri/netns/cni-UUID).
-func Open(path string) (*NetNS, error) {
-	// Check the filesystem before opening, so a FIFO or device is never opened.
-	var sfs unix.Statfs_t
-	if err := unix.Statfs(path, &sfs); err != nil {
-		return nil, fmt.Errorf("open netns %s: %w", path, explain(err))
-	}
-	if uint64(sfs.Type) != nsfsMagic {
-		return nil, fmt.Errorf("open netns %s: %w", path, ErrNotNetNS)
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open netns %s: %w", path, explain(err))
-	}
-	id, err := checkNetNS(int(f.Fd()))
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open netns %s: %w", path, err)
-	}
-	return &NetNS{f: f, path: path, id: id}, nil
-}
-
-// OpenPID opens the network namespace of process pid (/proc/PID/ns/net).
-func OpenPID(pid int) (*NetNS, error) {
-	if pid <= 0 {
-		return nil, fmt.Errorf("open netns of pid %d: invalid pid", pid)
-	}
-	return Open("/proc/" + strconv.Itoa(pid) + "/ns/net")
-}
-
-// Self opens the network namespace of the calling OS thread
-// (/proc/thread-self/ns/net). Unless the goroutine has locked its thread this
-// is the netns every thread of the process should be in.
-func Self() (*NetNS, error) {
-	return Open("/proc/thread-self/ns/net")
 }
 
 // Path returns the path the namespace was opened from.
@@ -103,63 +64,27 @@ func (n *NetNS) Close() error {
 // String returns the path and ID, for messages.
 func (n *NetNS) String() string { return n.path + " (" + n.id.String() + ")" }
 
-// nsfsMagic is NSFS_MAGIC from linux/magic.h.
-const nsfsMagic = 0x6e736673
-
-// nsGetNSType is NS_GET_NSTYPE from linux/nsfs.h (_IO(0xb7, 0x3)), kernel 4.11+.
-const nsGetNSType = 0xb703
-
-// checkNetNS verifies fd is an nsfs file of a network namespace and returns its ID.
-func checkNetNS(fd int) (ID, error) {
-	var sfs unix.Statfs_t
-	if err := unix.Fstatfs(fd, &sfs); err != nil {
-		return ID{}, fmt.Errorf("statfs: %w", err)
-	}
-	if uint64(sfs.Type) != nsfsMagic {
-		return ID{}, ErrNotNetNS
-	}
-	typ, err := unix.IoctlRetInt(fd, nsGetNSType)
-	switch {
-	case err == unix.ENOTTY || err == unix.EINVAL:
-		// Kernel older than 4.11: trust the nsfs check.
-	case err != nil:
-		return ID{}, fmt.Errorf("get namespace type: %w", err)
-	case typ != unix.CLONE_NEWNET:
-		return ID{}, ErrNotNetNS
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return ID{}, fmt.Errorf("stat: %w", err)
-	}
-	return ID{Dev: uint64(st.Dev), Ino: uint64(st.Ino)}, nil
+// Link describes a network interface.
+type Link struct {
+	Index        int
+	Name         string
+	MTU          int
+	Up           bool // administratively up (IFF_UP)
+	MasterIndex  int  // 0 when the interface has no master
+	Master       string
+	Kind         string // rtnetlink IFLA_INFO_KIND: "veth", "bridge", "device", …
+	HardwareAddr string
 }
 
-// explain adds advice to the errors users can act on. A *PathError is
-// reduced to its errno: callers already name the path.
-func explain(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	switch {
-	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
-		if hasEffectiveCap(unix.CAP_SYS_ADMIN) && hasEffectiveCap(unix.CAP_SYS_PTRACE) {
-			return fmt.Errorf("denied even with CAP_SYS_ADMIN and CAP_SYS_PTRACE (a non-dumpable process, a security module or another user namespace): %w", err)
-		}
-		return fmt.Errorf("%w: %w", ErrPermission, err)
-	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ESRCH):
-		return fmt.Errorf("%w (the process exited or the netns was deleted; check the PID or path): %w", ErrNotFound, err)
-	}
-	return err
-}
-
-// hasEffectiveCap reports whether the calling thread has capability c in its
-// effective set.
-func hasEffectiveCap(c int) bool {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return false
-	}
-	return data[c/32].Effective&(1<<(c%32)) != 0
+// Entry is one distinct network namespace found by List.
+type Entry struct {
+	ID ID
+	// Paths are the bind mounts of the namespace (sorted), e.g.
+	// /run/netns/NAME; empty when only processes hold it. Bind mounts found in
+	// PID 1's mount namespace, when it differs from ours, are given as
+	// PROCROOT/1/root/PATH so they can be opened from here.
+	Paths []string
+	// PIDs are the processes whose procRoot/PID/ns/net is the namespace (sorted),
+	// kernel threads included.
+	PIDs []int
 }

@@ -1,15 +1,11 @@
 package probe
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
+	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/netdiag/netdiag/nsutil"
 )
 
 // Kind classifies one probe attempt.
@@ -126,102 +122,6 @@ func fmtDur(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// TCP connects to addr from inside ns (the caller's netns when nil) and
-// classifies the result. IP_RECVERR on the socket tells a RST (refused)
-// from an ICMP error and names the router that sent it. The error is only
-// for a probe that could not run (no socket, ctx done).
-func TCP(ctx context.Context, ns *nsutil.NetNS, addr netip.AddrPort, timeout time.Duration) (Outcome, error) {
-	sa, fam, err := sockaddr(ns, addr)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("probe tcp %s: %w", addr, err)
-	}
-	fd, err := newSocket(ns, fam, unix.SOCK_STREAM)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("probe tcp %s: %w", addr, err)
-	}
-	defer unix.Close(fd)
-	if err := setRecvErr(fd, fam); err != nil {
-		return Outcome{}, fmt.Errorf("probe tcp %s: %w", addr, err)
-	}
-	start := time.Now()
-	err = connectFD(ctx, fd, sa, start.Add(timeout))
-	o := Outcome{RTT: time.Since(start), Local: localAddr(fd)}
-	if err != nil && ctx.Err() != nil {
-		return Outcome{}, fmt.Errorf("probe tcp %s: %w", addr, ctx.Err())
-	}
-	if err == nil {
-		o.Kind = KindConnected
-		return o, nil
-	}
-	o.ICMP = readErrQueue(fd)
-	classify(&o, err, true)
-	return o, nil
-}
-
-// UDP sends payload to addr from a connected UDP socket inside ns and waits
-// for a reply or an error. A reply is KindAnswered; an ICMP error is
-// classified with its sender; silence is KindNoAnswer. The error is only for
-// a probe that could not run.
-func UDP(ctx context.Context, ns *nsutil.NetNS, addr netip.AddrPort, payload []byte, timeout time.Duration) (Outcome, error) {
-	sa, fam, err := sockaddr(ns, addr)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("probe udp %s: %w", addr, err)
-	}
-	fd, err := newSocket(ns, fam, unix.SOCK_DGRAM)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("probe udp %s: %w", addr, err)
-	}
-	defer unix.Close(fd)
-	if err := setRecvErr(fd, fam); err != nil {
-		return Outcome{}, fmt.Errorf("probe udp %s: %w", addr, err)
-	}
-	start := time.Now()
-	o := Outcome{}
-	fail := func(err error) (Outcome, error) {
-		o.RTT = time.Since(start)
-		o.Local = localAddr(fd)
-		if o.ICMP == nil {
-			o.ICMP = readErrQueue(fd)
-		}
-		classify(&o, err, false)
-		return o, nil
-	}
-	// connect(2) on UDP only looks up the route: a missing one fails here.
-	if err := unix.Connect(fd, sa); err != nil {
-		return fail(err)
-	}
-	start = time.Now()
-	if _, err := unix.Write(fd, payload); err != nil {
-		return fail(err)
-	}
-	deadline := start.Add(timeout)
-	buf := make([]byte, 65536)
-	for {
-		rev, err := waitFD(ctx, fd, unix.POLLIN, deadline)
-		if err != nil {
-			if ctx.Err() != nil {
-				return Outcome{}, fmt.Errorf("probe udp %s: %w", addr, ctx.Err())
-			}
-			return fail(err)
-		}
-		if rev&unix.POLLERR != 0 {
-			if e := readErrQueue(fd); e != nil {
-				o.ICMP = e
-				return fail(e.Errno)
-			}
-		}
-		n, err := unix.Read(fd, buf)
-		switch {
-		case err == unix.EAGAIN || err == unix.EINTR:
-			continue
-		case err != nil:
-			return fail(err)
-		}
-		o.Kind, o.Bytes, o.RTT, o.Local = KindAnswered, n, time.Since(start), localAddr(fd)
-		return o, nil
-	}
-}
-
 // classify sets o.Kind, o.From and o.Err from the error of a failed attempt
 // and the queued ICMP error, if any.
 func classify(o *Outcome, err error, tcp bool) {
@@ -234,7 +134,7 @@ func classify(o *Outcome, err error, tcp bool) {
 		o.Kind = icmpKind(e)
 		return
 	}
-	var en unix.Errno
+	var en syscall.Errno
 	if !errors.As(err, &en) {
 		if errors.Is(err, errTimeout) {
 			o.Kind = KindTimeout
@@ -247,25 +147,25 @@ func classify(o *Outcome, err error, tcp bool) {
 		return
 	}
 	switch en {
-	case unix.ECONNREFUSED:
+	case syscall.ECONNREFUSED:
 		o.Kind = KindRefused
 		if !tcp {
 			o.Kind = KindPortUnreachable
 		}
-	case unix.ENETUNREACH, unix.EINVAL:
+	case syscall.ENETUNREACH, syscall.EINVAL:
 		// EINVAL: a blackhole route.
 		o.Kind = KindNoRoute
-	case unix.EHOSTUNREACH, unix.EHOSTDOWN:
+	case syscall.EHOSTUNREACH, syscall.EHOSTDOWN:
 		o.Kind = KindHostUnreachable
-	case unix.EACCES:
+	case syscall.EACCES:
 		o.Kind = KindAdminProhibited
-	case unix.EPERM:
+	case syscall.EPERM:
 		o.Kind = KindBlocked
-	case unix.ETIMEDOUT:
+	case syscall.ETIMEDOUT:
 		o.Kind = KindTimeout
-	case unix.EMSGSIZE:
+	case syscall.EMSGSIZE:
 		o.Kind = KindFragNeeded
-	case unix.EPROTO:
+	case syscall.EPROTO:
 		o.Kind = KindProtoUnreachable
 	default:
 		o.Kind = KindError
@@ -312,4 +212,24 @@ func icmpKind(e *ICMP) Kind {
 		return KindTTLExceeded
 	}
 	return KindError
+}
+
+// errTimeout is what waitFD returns when the deadline passes.
+var errTimeout = errors.New("timeout")
+
+// ICMP is an error the kernel queued on a socket (struct sock_extended_err):
+// an ICMP or ICMPv6 message from a router or the target, or a local error.
+type ICMP struct {
+	// Origin is "icmp", "icmp6" or "local".
+	Origin string `json:"origin"`
+	// Type and Code of the ICMP message (0 for local errors).
+	Type uint8 `json:"type"`
+	Code uint8 `json:"code"`
+	// Errno is the error the kernel derived from the message.
+	Errno syscall.Errno `json:"-"`
+	// From is the address that sent the ICMP message (SO_EE_OFFENDER);
+	// invalid when the kernel did not say.
+	From netip.Addr `json:"from"`
+	// Info is the next-hop MTU of "fragmentation needed" / "packet too big".
+	Info uint32 `json:"info,omitempty"`
 }

@@ -252,14 +252,14 @@ func checkSame(pid int, start uint64, cgroup string) (same, ended bool, why stri
 		}
 		return false, false, fmt.Sprintf("cannot read %s/stat: %v", dir, err)
 	}
-	st, err := parseStat(b)
+	st, err := node.ParseStat(b)
 	if err != nil {
 		return false, false, err.Error()
 	}
-	if st.start != start {
-		return false, false, fmt.Sprintf("PID %d is now another process (%s, start time %d, not %d)", pid, st.comm, st.start, start)
+	if st.StartTime != start {
+		return false, false, fmt.Sprintf("PID %d is now another process (%s, start time %d, not %d)", pid, st.Comm, st.StartTime, start)
 	}
-	if st.state == 'Z' || st.state == 'X' {
+	if st.State == 'Z' || st.State == 'X' {
 		return false, true, ""
 	}
 	cg, err := readSmall(nil, dir+"/cgroup")

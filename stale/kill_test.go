@@ -45,7 +45,7 @@ func identify(t *testing.T, pid int) Process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := parseStat(b)
+	st, err := node.ParseStat(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func identify(t *testing.T, pid int) Process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Process{PID: pid, Comm: st.comm, StartTime: st.start, Cgroup: primaryCgroup(info)}
+	return Process{PID: pid, Comm: st.Comm, StartTime: st.StartTime, Cgroup: primaryCgroup(info)}
 }
 
 func alive(pid int) bool {
@@ -65,8 +65,8 @@ func alive(pid int) bool {
 	if err != nil {
 		return false
 	}
-	st, err := parseStat(b)
-	return err == nil && st.state != 'Z'
+	st, err := node.ParseStat(b)
+	return err == nil && st.State != 'Z'
 }
 
 func outcomes(acts []Action) []string {

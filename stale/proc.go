@@ -77,11 +77,11 @@ func snapshot(procRoot string, netns map[uint64]bool) ([]procInfo, error) {
 		if buf, err = readSmall(buf, dir+"/stat"); err != nil {
 			continue
 		}
-		st, err := parseStat(buf)
-		if err != nil || st.state == 'Z' || st.state == 'X' {
+		st, err := node.ParseStat(buf)
+		if err != nil || st.State == 'Z' || st.State == 'X' {
 			continue
 		}
-		p.Comm, p.PPID, p.State, p.StartTime = st.comm, st.ppid, st.state, st.start
+		p.Comm, p.PPID, p.State, p.StartTime = st.Comm, st.PPID, st.State, st.StartTime
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
@@ -129,42 +129,6 @@ func parseNSLink(s string) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	return n, err == nil && n != 0
-}
-
-// stat is the part of /proc/PID/stat that identifies a process.
-type stat struct {
-	comm  string
-	state byte
-	ppid  int
-	start uint64
-}
-
-// parseStat reads /proc/PID/stat (proc(5)). comm may hold spaces and
-// parentheses, so it ends at the last ')'. Malformed input is an error.
-func parseStat(b []byte) (stat, error) {
-	open := bytes.IndexByte(b, '(')
-	end := bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
-		return stat{}, fmt.Errorf("parse stat: no (comm)")
-	}
-	s := stat{comm: string(b[open+1 : end])}
-	f := strings.Fields(string(b[end+1:]))
-	// f[0] is field 3 (state), f[1] field 4 (ppid), f[19] field 22 (starttime).
-	if len(f) < 20 {
-		return stat{}, fmt.Errorf("parse stat: %d fields after comm, want at least 20", len(f))
-	}
-	if len(f[0]) != 1 {
-		return stat{}, fmt.Errorf("parse stat: bad state %q", f[0])
-	}
-	s.state = f[0][0]
-	var err error
-	if s.ppid, err = strconv.Atoi(f[1]); err != nil {
-		return stat{}, fmt.Errorf("parse stat: ppid: %w", err)
-	}
-	if s.start, err = strconv.ParseUint(f[19], 10, 64); err != nil {
-		return stat{}, fmt.Errorf("parse stat: starttime: %w", err)
-	}
-	return s, nil
 }
 
 func joinCmdline(b []byte) string {

@@ -1,7 +1,6 @@
 package stale
 
 import (
-	"bytes"
 	"errors"
 	"sort"
 	"strings"
@@ -222,26 +221,6 @@ func TestKubepodsRoot(t *testing.T) {
 	}
 }
 
-func TestParseStat(t *testing.T) {
-	for _, tc := range []struct {
-		in      string
-		want    stat
-		wantErr bool
-	}{
-		{"103 (httpd) S 1 103 103 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 1050 1000000 100", stat{"httpd", 'S', 1, 1050}, false},
-		{"7 (a) b) (c) R 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 99", stat{"a) b) (c", 'R', 2, 99}, false},
-		{"7 (x) Z 2 0", stat{}, true},
-		{"7 x S 1", stat{}, true},
-		{"7 (x) SS 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 99", stat{}, true},
-		{"7 (x) S 2 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 -5", stat{}, true},
-	} {
-		got, err := parseStat([]byte(tc.in))
-		if (err != nil) != tc.wantErr || got != tc.want {
-			t.Errorf("parseStat(%q) = %+v, %v; want %+v, error %v", tc.in, got, err, tc.want, tc.wantErr)
-		}
-	}
-}
-
 func TestParseNSLink(t *testing.T) {
 	for in, want := range map[string]uint64{"net:[4026531840]": 4026531840, "net:[]": 0, "mnt:[1]": 0, "net:[0]": 0, "net:[12": 0} {
 		got, ok := parseNSLink(in)
@@ -249,20 +228,4 @@ func TestParseNSLink(t *testing.T) {
 			t.Errorf("parseNSLink(%q) = %d, %v; want %d", in, got, ok, want)
 		}
 	}
-}
-
-// FuzzParseStat: /proc/PID/stat holds a comm any process may set; the
-// parser must never panic, and an error means no result.
-func FuzzParseStat(f *testing.F) {
-	f.Add([]byte("103 (httpd) S 1 103 103 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 1050 1000000 100"))
-	f.Add([]byte("1 ()) R 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := parseStat(b)
-		if err != nil && st != (stat{}) {
-			t.Errorf("error %v with result %+v", err, st)
-		}
-		if err == nil && !bytes.Contains(b, []byte("("+st.comm+")")) {
-			t.Errorf("comm %q is not in the input", st.comm)
-		}
-	})
 }

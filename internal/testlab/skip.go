@@ -3,6 +3,7 @@ package testlab
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
 )
 
@@ -20,8 +21,12 @@ func skip(tb testing.TB, reason string) {
 }
 
 // RequireRoot skips tests that need root when not root; in CI it fails instead.
+// Outside Linux it always skips: root tests use network namespaces.
 func RequireRoot(tb testing.TB) {
 	tb.Helper()
+	if runtime.GOOS != "linux" {
+		tb.Skip("test needs Linux network namespaces, not " + runtime.GOOS)
+	}
 	if os.Geteuid() != 0 {
 		skip(tb, "test needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
 	}

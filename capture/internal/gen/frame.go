@@ -4,12 +4,7 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
-
-func ifrPtr(ifr *unix.Ifreq) unsafe.Pointer { return unsafe.Pointer(ifr) }
 
 func payloadLen(cfg Config) int {
 	size := cfg.Size

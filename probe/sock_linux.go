@@ -79,9 +79,6 @@ func setRecvErr(fd, family int) error {
 	return nil
 }
 
-// errTimeout is what waitFD returns when the deadline passes.
-var errTimeout = errors.New("timeout")
-
 // waitFD polls fd for events until deadline or ctx ends, retrying EINTR.
 // POLLERR and POLLHUP are always reported.
 func waitFD(ctx context.Context, fd int, events int16, deadline time.Time) (int16, error) {
@@ -140,23 +137,6 @@ func connectFD(ctx context.Context, fd int, sa unix.Sockaddr, deadline time.Time
 			return e
 		}
 	}
-}
-
-// ICMP is an error the kernel queued on a socket (struct sock_extended_err):
-// an ICMP or ICMPv6 message from a router or the target, or a local error.
-type ICMP struct {
-	// Origin is "icmp", "icmp6" or "local".
-	Origin string `json:"origin"`
-	// Type and Code of the ICMP message (0 for local errors).
-	Type uint8 `json:"type"`
-	Code uint8 `json:"code"`
-	// Errno is the error the kernel derived from the message.
-	Errno unix.Errno `json:"-"`
-	// From is the address that sent the ICMP message (SO_EE_OFFENDER);
-	// invalid when the kernel did not say.
-	From netip.Addr `json:"from"`
-	// Info is the next-hop MTU of "fragmentation needed" / "packet too big".
-	Info uint32 `json:"info,omitempty"`
 }
 
 // readErrQueue takes one entry from fd's error queue; nil when empty.

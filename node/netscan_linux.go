@@ -20,28 +20,6 @@ import (
 // podIfName is the interface CNI plugins give a pod.
 const podIfName = "eth0"
 
-// scannedNS is one pod netns the scan found: a netns whose eth0 is a veth with
-// its peer in the node netns.
-type scannedNS struct {
-	Ref   NetNSRef
-	PIDs  []int
-	IPs   []string
-	Iface Iface
-	Host  HostIface
-}
-
-// netnsScan is the result of scanNetNS.
-type netnsScan struct {
-	Pods map[nsutil.ID]*scannedNS
-	// Attached holds every netns with a veth peer in the node netns, whether or
-	// not it has an eth0; others (and the node's own) are not this node's pods.
-	Attached map[nsutil.ID]bool
-	// NodePIDs maps every process in the node netns or an attached netns to
-	// its netns: the processes that can be this node's.
-	NodePIDs map[int]nsutil.ID
-	Warnings []string
-}
-
 // bindDirs are where runtimes bind-mount pod netns, relative to the host root.
 var bindDirs = []string{
 	"var/run/netns",
@@ -220,8 +198,8 @@ func holdersByAge(procRoot string, e nsutil.Entry) []int {
 		if buf, err = readInto(buf, filepath.Join(dir, "stat")); err != nil {
 			continue
 		}
-		_, _, start := parseStat(buf)
-		procs = append(procs, proc{pid, start})
+		ps, _ := ParseStat(buf) // malformed: start 0, the oldest
+		procs = append(procs, proc{pid, ps.StartTime})
 	}
 	sort.SliceStable(procs, func(i, j int) bool { return procs[i].start < procs[j].start })
 	out := make([]int, len(procs))

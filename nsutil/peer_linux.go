@@ -9,18 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Link describes a network interface.
-type Link struct {
-	Index        int
-	Name         string
-	MTU          int
-	Up           bool // administratively up (IFF_UP)
-	MasterIndex  int  // 0 when the interface has no master
-	Master       string
-	Kind         string // rtnetlink IFLA_INFO_KIND: "veth", "bridge", "device", …
-	HardwareAddr string
-}
-
 // HostPeer finds the node-side peer of the pod's veth ifname (normally eth0)
 // and its master bridge. The pod interface's IFLA_LINK is the peer's ifindex
 // and its IFLA_LINK_NETNSID says in which netns; HostPeer checks that this

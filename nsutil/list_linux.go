@@ -14,19 +14,6 @@ import (
 	"github.com/netdiag/netdiag/internal/hostfile"
 )
 
-// Entry is one distinct network namespace found by List.
-type Entry struct {
-	ID ID
-	// Paths are the bind mounts of the namespace (sorted), e.g.
-	// /run/netns/NAME; empty when only processes hold it. Bind mounts found in
-	// PID 1's mount namespace, when it differs from ours, are given as
-	// PROCROOT/1/root/PATH so they can be opened from here.
-	Paths []string
-	// PIDs are the processes whose procRoot/PID/ns/net is the namespace (sorted),
-	// kernel threads included.
-	PIDs []int
-}
-
 // List returns every distinct network namespace it can see, sorted by ID:
 // those of the processes in procRoot (normally "/proc": procRoot/PID/ns/net),
 // those bind-mounted in bindDirs (e.g. /var/run/netns, containerd's

@@ -1,0 +1,25 @@
+//go:build !linux
+
+package kmsg
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+)
+
+func notImplemented(path string) error {
+	return fmt.Errorf("read kernel log %s: %w: /dev/kmsg is not implemented on %s", path, ErrNotSupported, runtime.GOOS)
+}
+
+// Scan is not implemented on this GOOS.
+func Scan(path string, window time.Duration) ([]Event, error) { return nil, notImplemented(path) }
+
+// Records is not implemented on this GOOS.
+func Records(path string, window time.Duration, fn func(Record)) error {
+	return notImplemented(path)
+}
+
+// Open is not implemented on this GOOS.
+func Open(path string) (io.ReadCloser, error) { return nil, notImplemented(path) }
