@@ -3,11 +3,11 @@ package checks
 import (
 	"fmt"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/conntrack"
 )
 
-func netstateDelta(s *Snapshot) netstate.ConntrackStats {
-	return netstate.ConntrackStatsDelta(s.Conntrack[0], s.Conntrack[1])
+func netstateDelta(s *Snapshot) conntrack.Stats {
+	return conntrack.StatsDelta(s.Conntrack[0], s.Conntrack[1])
 }
 
 func init() {

@@ -3,7 +3,7 @@ package checks
 import (
 	"strings"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
 )
 
 // ruleText is one firewall rule as text, with where it is and its counter.
@@ -43,7 +43,7 @@ func allRules(s *Snapshot) []ruleText {
 }
 
 // kubeRuleCount counts rules in kube-proxy's chains of one backend.
-func kubeRuleCount(rs *netstate.IPTablesRuleset) int {
+func kubeRuleCount(rs *iptables.Ruleset) int {
 	n := 0
 	for _, t := range rs.Tables {
 		for _, c := range t.Chains {
