@@ -1,7 +1,6 @@
 package conntrack
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -286,12 +285,6 @@ type Filter struct {
 	MarkMask                                     uint32  // 0 means all ones
 }
 
-// Conntrack filter errors.
-var (
-	ErrBadProto = errors.New("unknown protocol: use tcp, udp, icmp, icmpv6, sctp, dccp, gre, udplite or a number")
-	ErrBadState = errors.New("unknown state")
-)
-
 // ParseProto accepts a protocol name or number as conntrack's -p does.
 func ParseProto(s string) (uint8, error) {
 	if p, ok := conntrackProtoNumbers[strings.ToLower(s)]; ok {
@@ -485,4 +478,29 @@ func conntrackSortStats(vs []Stat) {
 		return len(StatNames)
 	}
 	sort.SliceStable(vs, func(i, j int) bool { return rank(vs[i].Name) < rank(vs[j].Name) })
+}
+
+// Event is one change of the table as `conntrack -E` shows it.
+type Event struct {
+	Type  string `json:"type"` // NEW, UPDATE or DESTROY
+	Entry Entry  `json:"entry"`
+}
+
+// AppendText appends the event like conntrack -E: "    [NEW] tcp …".
+func (ev *Event) AppendText(b []byte) []byte {
+	tag := "[" + ev.Type + "]"
+	for i := len(tag); i < 9; i++ {
+		b = append(b, ' ')
+	}
+	b = append(b, tag...)
+	b = append(b, ' ')
+	return ev.Entry.AppendText(b)
+}
+
+// Deleted is the outcome of deleting one entry.
+type Deleted struct {
+	Entry Entry `json:"entry"`
+	// Gone is true when the entry had already left the table (timed out or
+	// closed) before the delete reached it.
+	Gone bool `json:"gone,omitempty"`
 }

@@ -34,14 +34,6 @@ const (
 	ctRecvBufSize = 64 << 10
 )
 
-// Stop, returned by a callback, ends a dump or event stream
-// without an error.
-var Stop = errors.New("stop")
-
-// ErrUnavailable means the kernel has no conntrack (nf_conntrack
-// not loaded) or does not allow netlink access to it.
-var ErrUnavailable = errors.New("conntrack is not available: nf_conntrack is not loaded on this node (nothing is tracked)")
-
 // conntrackOpen opens a ctnetlink socket inside ns. go-conntrack's
 // Config.NetNS makes mdlayher/netlink create the socket in the netns, so it
 // can be used from any goroutine afterwards.
@@ -180,27 +172,6 @@ func conntrackExplain(err error) error {
 	return err
 }
 
-// Event is one change of the table as `conntrack -E` shows it.
-type Event struct {
-	Type  string `json:"type"` // NEW, UPDATE or DESTROY
-	Entry Entry  `json:"entry"`
-}
-
-// AppendText appends the event like conntrack -E: "    [NEW] tcp …".
-func (ev *Event) AppendText(b []byte) []byte {
-	tag := "[" + ev.Type + "]"
-	for i := len(tag); i < 9; i++ {
-		b = append(b, ' ')
-	}
-	b = append(b, tag...)
-	b = append(b, ' ')
-	return ev.Entry.AppendText(b)
-}
-
-// ErrEventsLost means the kernel dropped events because the reader
-// fell behind (ENOBUFS); the stream goes on.
-var ErrEventsLost = errors.New("conntrack events lost: the socket buffer overflowed")
-
 // Events subscribes to the conntrack event groups of netns ns and
 // calls fn for each event passing filter until ctx ends or fn returns
 // Stop. Lost events (the kernel's ENOBUFS) are reported through
@@ -261,14 +232,6 @@ func Events(ctx context.Context, ns *nsutil.NetNS, filter Filter, fn func(Event)
 		return fmt.Errorf("watch conntrack events: %w", err)
 	}
 	return nil
-}
-
-// Deleted is the outcome of deleting one entry.
-type Deleted struct {
-	Entry Entry `json:"entry"`
-	// Gone is true when the entry had already left the table (timed out or
-	// closed) before the delete reached it.
-	Gone bool `json:"gone,omitempty"`
 }
 
 // Delete deletes each entry (as returned by Dump) from

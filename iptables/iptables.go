@@ -3,7 +3,6 @@ package iptables
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -82,9 +81,6 @@ func (r *Ruleset) RuleCount() int {
 	}
 	return n
 }
-
-// ErrSyntax marks iptables-save text that cannot be parsed.
-var ErrSyntax = errors.New("malformed iptables-save output")
 
 // ParseSave parses `iptables-save [-c]` output. Rules may carry
 // "[packets:bytes]" counters; without them the counts are zero.
@@ -289,4 +285,18 @@ func SplitArgs(s string) []string {
 		args = append(args, b.String())
 	}
 	return args
+}
+
+// BackendStatus says what one backend holds.
+type BackendStatus struct {
+	Backend Backend `json:"backend"`
+	Binary  string  `json:"binary,omitempty"` // save binary found, inside the host root
+	// Source is where the rules were read from: SourceNetlink, the
+	// binary's path, or SourceNoTables when the kernel lists no
+	// legacy tables in the netns. Empty when the backend could not be read.
+	Source string `json:"source,omitempty"`
+	Rules  int    `json:"rules"`           // -A lines, as iptables-wrappers counts them
+	Error  string `json:"error,omitempty"` // why it could not be read
+	// Fallback says why the netlink reader was not used for nft.
+	Fallback string `json:"fallback,omitempty"`
 }

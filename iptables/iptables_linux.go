@@ -15,25 +15,6 @@ import (
 	"github.com/netdiag/netdiag/nsutil"
 )
 
-// ErrNoBinary means neither the node (under the host root) nor this
-// system has the iptables-save binary of a backend. Legacy x_tables rules can
-// only be read through that binary; there is no pure-Go reader.
-var ErrNoBinary = errors.New("no iptables-save binary found")
-
-// BackendStatus says what one backend holds.
-type BackendStatus struct {
-	Backend Backend `json:"backend"`
-	Binary  string  `json:"binary,omitempty"` // save binary found, inside the host root
-	// Source is where the rules were read from: SourceNetlink, the
-	// binary's path, or SourceNoTables when the kernel lists no
-	// legacy tables in the netns. Empty when the backend could not be read.
-	Source string `json:"source,omitempty"`
-	Rules  int    `json:"rules"`           // -A lines, as iptables-wrappers counts them
-	Error  string `json:"error,omitempty"` // why it could not be read
-	// Fallback says why the netlink reader was not used for nft.
-	Fallback string `json:"fallback,omitempty"`
-}
-
 // SourceNoTables is BackendStatus.Source for the legacy
 // backend when the netns's /proc/net/ip_tables_names lists no table: no
 // legacy rules exist, and no binary was run to say so.

@@ -23,11 +23,6 @@ import (
 	"strings"
 )
 
-// ErrUntranslatable means a rule holds an expression the netlink
-// reader cannot turn into iptables-save text with certainty; run the
-// iptables-nft-save binary instead.
-var ErrUntranslatable = errors.New("iptables-nft rule not translatable from netlink")
-
 // Netlink attribute numbers of nf_tables expressions (linux/netfilter/nf_tables.h).
 const (
 	nftaExprName = 1

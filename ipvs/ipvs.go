@@ -8,16 +8,12 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/cloudflare/ipvs"
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
-	"golang.org/x/sys/unix"
 )
-
-// ErrNotLoaded means the kernel has no IPVS generic netlink family
-// (ip_vs not loaded): an answer, not a failure.
-var ErrNotLoaded = errors.New("IPVS is not loaded on this node")
 
 // State is the IPVS table, as `ipvsadm -Ln` shows it.
 type State struct {
@@ -86,7 +82,7 @@ const (
 func DumpConn(c *genetlink.Conn) (*State, error) {
 	fam, err := c.GetFamily("IPVS")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOENT) {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOENT) {
 			return nil, ErrNotLoaded
 		}
 		return nil, fmt.Errorf("look up the IPVS netlink family: %w", explainNetlink(err))
@@ -116,13 +112,13 @@ func DumpConn(c *genetlink.Conn) (*State, error) {
 	}
 	for _, r := range raws {
 		ae := netlink.NewAttributeEncoder()
-		ae.Bytes(unix.NLA_F_NESTED|ipvsCmdAttrService, r.id)
+		ae.Bytes(nlaFNested|ipvsCmdAttrService, r.id)
 		b, err := ae.Encode()
 		if err != nil {
 			return nil, err
 		}
 		dm, err := c.Execute(genetlink.Message{Header: genetlink.Header{Command: ipvsCmdGetDest, Version: fam.Version}, Data: b}, fam.ID, netlink.Request|netlink.Dump)
-		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENOENT) {
+		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOENT) {
 			return nil, fmt.Errorf("list IPVS destinations of %s: %w", r.svc.Key(), explainNetlink(err))
 		}
 		s := r.svc
@@ -233,7 +229,7 @@ func decodeIPVSService(b []byte) (Service, []byte, error) {
 		if err := sd.Err(); err != nil {
 			return s, nil, err
 		}
-		s.Address = ipvsAddr(addr, af == unix.AF_INET6)
+		s.Address = ipvsAddr(addr, af == syscall.AF_INET6)
 		if s.FWMark != 0 {
 			s.Protocol = ""
 		}
@@ -301,7 +297,7 @@ func decodeIPVSDest(b []byte, v6 bool) (Destination, bool, error) {
 			return d, false, err
 		}
 		if fam != 0 {
-			v6 = fam == unix.AF_INET6
+			v6 = fam == syscall.AF_INET6
 		}
 		d.Address = ipvsAddr(addr, v6)
 	}
@@ -351,8 +347,11 @@ func (st *State) Filter(proto string, ap netip.AddrPort) []Service {
 // also said "nf_tables is not available" for EPROTONOSUPPORT, which generic
 // netlink does not return.)
 func explainNetlink(err error) error {
-	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 		return fmt.Errorf("needs CAP_NET_ADMIN: run as root: %w", err)
 	}
 	return err
 }
+
+// nlaFNested is NLA_F_NESTED, which golang.org/x/sys/unix names on Linux only.
+const nlaFNested = 0x8000

@@ -10,9 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrNotLoaded means the kernel has no nf_tables.
-var ErrNotLoaded = nfnl.ErrNotLoaded
-
 // Dump reads the nftables ruleset of the netns ns (nil: the caller's).
 // family and table restrict it to one table ("" matches any). Equivalent to
 // `nft list ruleset`, or `nft list table FAMILY TABLE`.

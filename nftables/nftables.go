@@ -1,7 +1,6 @@
 package nftables
 
 import (
-	"errors"
 	"strings"
 	"time"
 )
@@ -87,9 +86,6 @@ func (e Element) KeyString() string {
 	return k
 }
 
-// ErrTableNotFound means no table has the requested name.
-var ErrTableNotFound = errors.New("no such nftables table")
-
 // Table returns the table with that name in any family ("" when name is "").
 func (r *Ruleset) Table(family, name string) *Table {
 	for i := range r.Tables {
@@ -119,4 +115,11 @@ func (t *Table) Set(name string) *Set {
 		}
 	}
 	return nil
+}
+
+// rawElem is an element before interval ends are paired with their starts.
+type rawElem struct {
+	key, keyEnd    []byte
+	value, comment string
+	end            bool
 }

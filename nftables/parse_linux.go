@@ -532,13 +532,6 @@ func parseNFTElementsAttrs(b []byte, s *Set) error {
 	return ad.Err()
 }
 
-// rawElem is an element before interval ends are paired with their starts.
-type rawElem struct {
-	key, keyEnd    []byte
-	value, comment string
-	end            bool
-}
-
 // finish turns the raw elements into Elements. Interval sets without
 // NFTA_SET_ELEM_KEY_END store each range as a start element and an end
 // element flagged INTERVAL_END whose key is one past the range; they are

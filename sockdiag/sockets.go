@@ -6,8 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // Filter selects sockets like ss's flags. The zero value selects
@@ -96,7 +95,7 @@ func sockDiagRequest(seq uint32, family, proto uint8, states uint32) []byte {
 	ne := binary.NativeEndian
 	ne.PutUint32(b[0:], uint32(len(b)))
 	ne.PutUint16(b[4:], sockDiagByFamily)
-	ne.PutUint16(b[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint16(b[6:], nlmFRequest|nlmFDump)
 	ne.PutUint32(b[8:], seq)
 	r := b[sockNlmsgHdrLen:]
 	r[0] = family
@@ -134,9 +133,9 @@ func Parse(b []byte, seq uint32, fn func(Socket)) (done bool, err error) {
 			continue
 		}
 		switch typ {
-		case unix.NLMSG_DONE:
+		case nlmsgDone:
 			return true, nil
-		case unix.NLMSG_ERROR:
+		case nlmsgError:
 			if len(body) < 4 {
 				return false, fmt.Errorf("parse inet_diag reply: truncated error message")
 			}
@@ -144,7 +143,7 @@ func Parse(b []byte, seq uint32, fn func(Socket)) (done bool, err error) {
 			if code == 0 {
 				continue
 			}
-			return false, fmt.Errorf("inet_diag request failed: %w", unix.Errno(-code))
+			return false, fmt.Errorf("inet_diag request failed: %w", syscall.Errno(-code))
 		case sockDiagByFamily:
 			s, err := parseInetDiagMsg(body)
 			if err != nil {
@@ -169,10 +168,10 @@ func parseInetDiagMsg(b []byte) (Socket, error) {
 	dport := binary.BigEndian.Uint16(id[2:])
 	var src, dst netip.Addr
 	switch family {
-	case unix.AF_INET:
+	case syscall.AF_INET:
 		src = netip.AddrFrom4([4]byte(id[4:8]))
 		dst = netip.AddrFrom4([4]byte(id[20:24]))
-	case unix.AF_INET6:
+	case syscall.AF_INET6:
 		src = netip.AddrFrom16([16]byte(id[4:20]))
 		dst = netip.AddrFrom16([16]byte(id[20:36]))
 	default:
@@ -240,3 +239,12 @@ func Users(ps []Process) string {
 	}
 	return "users:(" + strings.Join(parts, ",") + ")"
 }
+
+// Netlink constants (linux/netlink.h) that golang.org/x/sys/unix names on
+// Linux only, so that Parse builds everywhere.
+const (
+	nlmFRequest = 0x1
+	nlmFDump    = 0x300
+	nlmsgError  = 0x2
+	nlmsgDone   = 0x3
+)

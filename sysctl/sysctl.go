@@ -1,7 +1,6 @@
 package sysctl
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -12,15 +11,6 @@ type Param struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
-
-// Param errors; test with errors.Is.
-var (
-	// ErrUnknown means the netns has no such sysctl (wrong name, module
-	// not loaded, or an interface that does not exist in that netns).
-	ErrUnknown = errors.New("unknown sysctl")
-	// ErrNotNet means the name is outside net.*, which is not per netns.
-	ErrNotNet = errors.New("only net.* sysctls belong to a network namespace")
-)
 
 // sysctlRoot is where the kernel shows sysctls. The net subtree under it is
 // per netns and follows the netns of the task that looks the file up, so
