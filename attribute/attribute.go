@@ -8,9 +8,9 @@ import (
 
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/internal/hostfile"
-	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/sockdiag"
 )
 
 // Bounds, so that a capture of many flows keeps a bounded memory.
@@ -34,7 +34,7 @@ type Attributor struct {
 	nodeNS   *scope
 	scopes   []*scope
 	flows    map[Flow]string
-	owners   map[uint32]netstate.SocketProcess
+	owners   map[uint32]sockdiag.Process
 	walked   time.Time
 	now      func() time.Time
 }
@@ -65,7 +65,7 @@ func New(inv *node.Inventory, nodeNS *nsutil.NetNS, nodeAddrs map[netip.Addr]boo
 		procRoot = "/proc"
 	}
 	a := &Attributor{procRoot: procRoot, pods: map[string]*node.Pod{}, byAddr: map[netip.Addr]*scope{},
-		flows: map[Flow]string{}, owners: map[uint32]netstate.SocketProcess{}, now: time.Now}
+		flows: map[Flow]string{}, owners: map[uint32]sockdiag.Process{}, now: time.Now}
 	if nodeNS != nil {
 		a.nodeNS = &scope{ns: nodeNS}
 		a.scopes = append(a.scopes, a.nodeNS)
@@ -154,7 +154,7 @@ func (a *Attributor) owner(s *scope, proto uint8, end, peer netip.AddrPort) *Own
 	p, ok := a.owners[ino]
 	if !ok && a.now().Sub(a.walked) >= ownersEvery {
 		a.walked = a.now()
-		for ino, ps := range netstate.SocketOwners(a.procRoot) {
+		for ino, ps := range sockdiag.Owners(a.procRoot) {
 			a.owners[ino] = ps[0]
 		}
 		p, ok = a.owners[ino]
@@ -201,7 +201,7 @@ func (a *Attributor) dump(s *scope) {
 	if s.ns == nil {
 		return
 	}
-	socks, err := netstate.ListSockets(s.ns, netstate.SocketFilter{All: true, NoProcesses: true})
+	socks, err := sockdiag.List(s.ns, sockdiag.Filter{All: true, NoProcesses: true})
 	if err != nil {
 		return
 	}

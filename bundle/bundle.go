@@ -14,10 +14,11 @@ import (
 
 	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/internal/hostfile"
-	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 	"github.com/netdiag/netdiag/snapshot"
+	"github.com/netdiag/netdiag/sockdiag"
 )
 
 // Defaults for the zero values of Options.
@@ -232,7 +233,7 @@ type collector struct {
 	// stopped is set once the context is done and that is noted.
 	stopped bool
 	// owners maps socket inodes to processes, walked once per bundle.
-	owners map[uint32][]netstate.SocketProcess
+	owners map[uint32][]sockdiag.Process
 }
 
 func (c *collector) share(f float64) int64 { return int64(float64(c.o.MaxSize) * f) }
@@ -366,8 +367,8 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 			note = "partly read: " + strings.Join(ip.Errors, "; ")
 		}
 		c.a.addText(dir+"ip-addr.txt", "interfaces and addresses of "+what+" (ip addr show)", textCap, note, nil, writeAddrText(ip))
-		c.a.addText(dir+"ip-route.txt", "routes of every table of "+what+" (ip route show table all; ip -6 route show table all)", textCap, note, nil, func(w io.Writer) error { return netstate.WriteIPRoutes(w, ip.Routes) })
-		c.a.addText(dir+"ip-neigh.txt", "neighbour (ARP/NDP) entries of "+what+" (ip neigh show nud all)", textCap, note, nil, func(w io.Writer) error { return netstate.WriteIPNeighbors(w, ip.Neighbors) })
+		c.a.addText(dir+"ip-route.txt", "routes of every table of "+what+" (ip route show table all; ip -6 route show table all)", textCap, note, nil, func(w io.Writer) error { return rtnl.WriteRoutes(w, ip.Routes) })
+		c.a.addText(dir+"ip-neigh.txt", "neighbour (ARP/NDP) entries of "+what+" (ip neigh show nud all)", textCap, note, nil, func(w io.Writer) error { return rtnl.WriteNeighbors(w, ip.Neighbors) })
 		c.a.addJSONList(dir+"ip.json", "links, addresses, routes and neighbours of "+what+" as JSON", jsonCap, note, len(ip.Routes)+len(ip.Neighbors), func(n int) any {
 			// Long route and neighbour tables lose their tail first.
 			out := *ip
@@ -375,7 +376,7 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 			out.Routes = ip.Routes[:nr]
 			out.Neighbors = ip.Neighbors[:n-nr]
 			return struct {
-				*netstate.IPState
+				*rtnl.State
 				Truncated bool `json:"truncated,omitempty"`
 			}{&out, n < len(ip.Routes)+len(ip.Neighbors)}
 		})

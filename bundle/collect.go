@@ -13,13 +13,20 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/netdiag/netdiag/conntrack"
+	"github.com/netdiag/netdiag/counters"
 	"github.com/netdiag/netdiag/internal/hostfile"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/ipvs"
 	"github.com/netdiag/netdiag/kmsg"
 	"github.com/netdiag/netdiag/kubeproxy"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 	"github.com/netdiag/netdiag/snapshot"
+	"github.com/netdiag/netdiag/sockdiag"
+	"github.com/netdiag/netdiag/sysctl"
 )
 
 // Bounds on item counts, so that nothing is read without limit before the
@@ -59,17 +66,17 @@ func (c *collector) node(ns *nsutil.NetNS) {
 }
 
 // socketOwners maps socket inodes to processes; walked once per bundle.
-func (c *collector) socketOwners() map[uint32][]netstate.SocketProcess {
+func (c *collector) socketOwners() map[uint32][]sockdiag.Process {
 	if c.owners == nil {
-		c.owners = netstate.SocketOwners("/proc")
+		c.owners = sockdiag.Owners("/proc")
 	}
 	return c.owners
 }
 
-func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *netstate.IPState) {
+func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *rtnl.State) {
 	descText := "TCP and UDP sockets of " + what + " in every state, with owning processes (ss -tunap)"
 	descJSON := "TCP and UDP sockets of " + what + " as JSON (netdiag sockets -a -o json)"
-	socks, err := netstate.ListSockets(ns, netstate.SocketFilter{All: true, NoProcesses: true})
+	socks, err := sockdiag.List(ns, sockdiag.Filter{All: true, NoProcesses: true})
 	if err != nil {
 		c.a.missing(dir+"sockets.txt", descText, err.Error())
 		c.a.missing(dir+"sockets.json", descJSON, err.Error())
@@ -106,19 +113,19 @@ func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *net
 			}
 			dual := !s.V6Only
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", s.Netid, s.State, s.RecvQ, s.SendQ,
-				netstate.SocketAddress(s.Local, ifname, false, dual),
-				netstate.SocketAddress(s.Peer, "", true, dual),
-				netstate.SocketUsers(s.Processes))
+				sockdiag.Address(s.Local, ifname, false, dual),
+				sockdiag.Address(s.Peer, "", true, dual),
+				sockdiag.Users(s.Processes))
 		}
 		return tw.Flush()
 	})
 	c.a.addJSONList(dir+"sockets.json", descJSON, cp.json, note, len(socks), func(n int) any {
 		out := socks[:n]
 		if out == nil {
-			out = []netstate.Socket{}
+			out = []sockdiag.Socket{}
 		}
 		return struct {
-			Sockets   []netstate.Socket `json:"sockets"`
+			Sockets   []sockdiag.Socket `json:"sockets"`
 			Total     int               `json:"total"`
 			Truncated bool              `json:"truncated,omitempty"`
 		}{out, total, n < total}
@@ -127,11 +134,11 @@ func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *net
 
 func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
 	desc := "net.* sysctls of " + what + " (sysctl -a -r '^net\\.'); values of secret-looking names are redacted"
-	var vals []netstate.Sysctl
+	var vals []sysctl.Param
 	note := ""
 	if pod == nil {
 		var err error
-		vals, err = netstate.ReadSysctls(ns)
+		vals, err = sysctl.Read(ns)
 		if err != nil {
 			c.a.missing(dir+"sysctl.txt", desc, err.Error())
 			return
@@ -152,7 +159,7 @@ func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *no
 		var missing []string
 		for _, name := range podSysctls {
 			name = strings.ReplaceAll(name, "IFACE", strings.ReplaceAll(iface, ".", "/"))
-			v, err := netstate.ReadSysctls(ns, name)
+			v, err := sysctl.Read(ns, name)
 			if err != nil {
 				missing = append(missing, name)
 				continue
@@ -201,7 +208,7 @@ func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, nonZer
 	if nonZero {
 		desc = "the non-zero SNMP and netstat counters of " + what + " since the netns was made (nstat -a)"
 	}
-	cs, err := netstate.ReadCounters(ns)
+	cs, err := counters.Read(ns)
 	if err != nil {
 		c.a.missing(dir+"counters.txt", desc, err.Error())
 		return
@@ -236,27 +243,27 @@ func iptablesCloser(kept []byte) []byte {
 }
 
 func (c *collector) iptables(ns *nsutil.NetNS) {
-	sets := map[netstate.IPTablesBackend]*netstate.IPTablesRuleset{}
-	var sts []netstate.IPTablesBackendStatus
-	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesLegacy, netstate.IPTablesNFT} {
+	sets := map[iptables.Backend]*iptables.Ruleset{}
+	var sts []iptables.BackendStatus
+	for _, b := range []iptables.Backend{iptables.Legacy, iptables.NFT} {
 		name := "node/iptables-" + string(b) + ".txt"
 		desc := "iptables rules with counters in the " + string(b) + " backend of the node (iptables-" + string(b) + "-save -c)"
-		st := netstate.IPTablesBackendStatus{Backend: b}
-		out, bin, err := netstate.IPTablesSave(ns, c.o.HostRoot, b)
+		st := iptables.BackendStatus{Backend: b}
+		out, bin, err := iptables.Save(ns, c.o.HostRoot, b)
 		st.Binary = bin
-		if b == netstate.IPTablesNFT && errors.Is(err, netstate.ErrIPTablesNoBinary) {
+		if b == iptables.NFT && errors.Is(err, iptables.ErrNoBinary) {
 			// No binary on the node: the same text, read over netlink.
-			if rs, nerr := netstate.IPTablesNFTRead(ns, false); nerr == nil {
+			if rs, nerr := iptables.Read(ns, false); nerr == nil {
 				var buf bytes.Buffer
 				if nerr = rs.WriteSave(&buf); nerr == nil {
-					out, err, st.Source = buf.Bytes(), nil, netstate.IPTablesSourceNetlink
+					out, err, st.Source = buf.Bytes(), nil, iptables.SourceNetlink
 				}
 			}
 		}
 		if err != nil {
 			st.Error = err.Error()
 			reason := err.Error()
-			if errors.Is(err, netstate.ErrIPTablesNoBinary) {
+			if errors.Is(err, iptables.ErrNoBinary) {
 				reason += "; the nf_tables side is in node/nft.txt"
 			}
 			c.a.missing(name, desc, reason)
@@ -264,7 +271,7 @@ func (c *collector) iptables(ns *nsutil.NetNS) {
 			continue
 		}
 		note := ""
-		if rs, err := netstate.ParseIPTablesSave(bytes.NewReader(out)); err != nil {
+		if rs, err := iptables.ParseSave(bytes.NewReader(out)); err != nil {
 			st.Error = "parse: " + err.Error()
 			note = "the output did not parse: " + err.Error()
 		} else {
@@ -272,7 +279,7 @@ func (c *collector) iptables(ns *nsutil.NetNS) {
 			sets[b] = rs
 			st.Rules = rs.RuleCount()
 			note = fmt.Sprintf("%d rules", st.Rules)
-			if st.Source == netstate.IPTablesSourceNetlink {
+			if st.Source == iptables.SourceNetlink {
 				note += "; no iptables-nft-save on the node: read over netlink and printed as it prints them"
 			}
 		}
@@ -283,18 +290,18 @@ func (c *collector) iptables(ns *nsutil.NetNS) {
 		})
 	}
 	var notes []string
-	if len(sets) == 2 && sets[netstate.IPTablesLegacy].RuleCount() > 0 && sets[netstate.IPTablesNFT].RuleCount() > 0 {
+	if len(sets) == 2 && sets[iptables.Legacy].RuleCount() > 0 && sets[iptables.NFT].RuleCount() > 0 {
 		notes = append(notes, "rules in both iptables backends: check which one the node's components use")
 	}
 	c.a.addJSON("node/iptables-backends.json", "how many rules each iptables backend holds, as iptables-wrappers counts them", 64<<10, "", struct {
-		Backends []netstate.IPTablesBackendStatus `json:"backends"`
-		Notes    []string                         `json:"notes,omitempty"`
+		Backends []iptables.BackendStatus `json:"backends"`
+		Notes    []string                 `json:"notes,omitempty"`
 	}{sts, notes})
 }
 
 func (c *collector) nft(ns *nsutil.NetNS) {
 	const name, desc = "node/nft.txt", "the nftables ruleset of the node, read over netlink (nft list ruleset)"
-	rs, err := netstate.NFTDump(ns, "", "")
+	rs, err := nftables.Dump(ns, "", "")
 	if err != nil {
 		c.a.missing(name, desc, err.Error())
 		return
@@ -305,8 +312,8 @@ func (c *collector) nft(ns *nsutil.NetNS) {
 
 func (c *collector) ipvs(ns *nsutil.NetNS) {
 	const name, desc = "node/ipvs.txt", "IPVS virtual and real servers of the node (ipvsadm -Ln)"
-	st, err := netstate.IPVSDump(ns)
-	if errors.Is(err, netstate.ErrIPVSNotLoaded) {
+	st, err := ipvs.Dump(ns)
+	if errors.Is(err, ipvs.ErrNotLoaded) {
 		msg := err.Error()
 		c.a.addText(name, desc, c.share(shareIPVS), "IPVS is not loaded", nil, func(w io.Writer) error {
 			_, werr := fmt.Fprintln(w, msg)
@@ -355,20 +362,20 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 	const statsName, statsDesc = "node/conntrack-stats.json", "conntrack table size, limit and per-CPU statistics of the node (conntrack -S, -C)"
 	const sampleName = "node/conntrack-sample.txt"
 	sampleDesc := fmt.Sprintf("the first %d conntrack entries of the node in kernel order (conntrack -L)", max(c.o.ConntrackSample, 0))
-	st, err := netstate.ReadConntrackStats(ns)
-	if errors.Is(err, netstate.ErrConntrackUnavailable) {
+	st, err := conntrack.ReadStats(ns)
+	if errors.Is(err, conntrack.ErrUnavailable) {
 		c.a.addJSON(statsName, statsDesc, 64<<10, "conntrack is not loaded", struct {
 			Available bool   `json:"available"`
 			Message   string `json:"message"`
-		}{false, netstate.ErrConntrackUnavailable.Error()})
-		c.a.missing(sampleName, sampleDesc, netstate.ErrConntrackUnavailable.Error())
+		}{false, conntrack.ErrUnavailable.Error()})
+		c.a.missing(sampleName, sampleDesc, conntrack.ErrUnavailable.Error())
 		return
 	}
 	if err != nil {
 		c.a.missing(statsName, statsDesc, err.Error())
 	} else {
 		totals := map[string]uint64{}
-		for _, n := range netstate.ConntrackStatNames {
+		for _, n := range conntrack.StatNames {
 			totals[n] = st.Total(n)
 		}
 		var maxp *uint64
@@ -376,12 +383,12 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 			maxp = &st.Max
 		}
 		c.a.addJSON(statsName, statsDesc, capMin(c.share(shareConntrack)/4, 64<<10), "", struct {
-			Available bool                         `json:"available"`
-			Count     uint64                       `json:"count"`
-			Max       *uint64                      `json:"max"`
-			Totals    map[string]uint64            `json:"totals"`
-			Source    string                       `json:"source"`
-			CPUs      []netstate.ConntrackCPUStats `json:"cpus"`
+			Available bool                 `json:"available"`
+			Count     uint64               `json:"count"`
+			Max       *uint64              `json:"max"`
+			Totals    map[string]uint64    `json:"totals"`
+			Source    string               `json:"source"`
+			CPUs      []conntrack.CPUStats `json:"cpus"`
 		}{true, st.Count, maxp, totals, st.Source, st.CPUs})
 	}
 	if c.o.ConntrackSample < 0 {
@@ -390,9 +397,9 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 	}
 	var lines [][]byte
 	seen := 0
-	err = netstate.ConntrackDump(ns, netstate.ConntrackFilter{}, func(e netstate.ConntrackEntry) error {
+	err = conntrack.Dump(ns, conntrack.Filter{}, func(e conntrack.Entry) error {
 		if seen >= c.o.ConntrackSample {
-			return netstate.ConntrackStop
+			return conntrack.Stop
 		}
 		seen++
 		lines = append(lines, append(e.AppendText(nil), '\n'))

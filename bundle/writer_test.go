@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
 )
 
 func TestCapWriter(t *testing.T) {
@@ -100,7 +100,7 @@ func TestTruncatedIPTablesParses(t *testing.T) {
 		if !ok {
 			t.Fatalf("limit %d: nothing kept", limit)
 		}
-		if _, err := netstate.ParseIPTablesSave(bytes.NewReader(out)); err != nil {
+		if _, err := iptables.ParseSave(bytes.NewReader(out)); err != nil {
 			t.Errorf("limit %d: truncated output does not parse: %v\n%s", limit, err, out)
 		}
 	}

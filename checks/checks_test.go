@@ -6,13 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netdiag/netdiag/conntrack"
+	"github.com/netdiag/netdiag/counters"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/snapshot"
+	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/stale"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netdiag/netdiag/kubeproxy"
-	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
 )
 
@@ -26,10 +30,10 @@ func healthy() *snapshot.Snapshot {
 			Interface:     &node.Iface{Name: "eth0", Index: 2, MTU: 1450},
 			HostInterface: &node.HostIface{Name: "veth1", Index: 6, MTU: 1450, Master: "cbr0", Up: true}},
 	}
-	counters := netstate.Counters{{Name: "TcpExtListenOverflows", Value: 7}, {Name: "TcpExtListenDrops", Value: 7},
+	cs := counters.List{{Name: "TcpExtListenOverflows", Value: 7}, {Name: "TcpExtListenDrops", Value: 7},
 		{Name: "TcpExtIPReversePathFilter", Value: 3}, {Name: "TcpExtPAWSPassive", Value: 1}}
-	ct := netstate.ConntrackStats{Count: 100, Max: 1000, HasMax: true, CPUs: []netstate.ConntrackCPUStats{
-		{CPU: 0, Values: []netstate.ConntrackStat{{Name: "insert_failed", Value: 5}, {Name: "drop", Value: 2}}}}}
+	ct := conntrack.Stats{Count: 100, Max: 1000, HasMax: true, CPUs: []conntrack.CPUStats{
+		{CPU: 0, Values: []conntrack.Stat{{Name: "insert_failed", Value: 5}, {Name: "drop", Value: 2}}}}}
 	s := &snapshot.Snapshot{
 		Interval: 2 * time.Second,
 		Pods:     pods,
@@ -46,14 +50,14 @@ func healthy() *snapshot.Snapshot {
 			},
 			Routes:    []snapshot.Route{{Dst: netip.MustParsePrefix("0.0.0.0/0"), Dev: "eth0"}, {Dst: netip.MustParsePrefix("198.18.0.0/24"), Dev: "cbr0"}},
 			Neighbors: []snapshot.Neighbor{{IP: netip.MustParseAddr("198.18.0.10"), Dev: "cbr0", State: "REACHABLE"}},
-			Counters:  [2]netstate.Counters{counters, counters},
+			Counters:  [2]counters.List{cs, cs},
 		},
-		Conntrack:       [2]netstate.ConntrackStats{ct, ct},
+		Conntrack:       [2]conntrack.Stats{ct, ct},
 		PodRanges:       []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
 		PodRangeSources: []node.PodRange{{Prefix: netip.MustParsePrefix("198.18.0.0/24"), Source: "route dev cbr0"}},
-		IPTables: []*netstate.IPTablesRuleset{{Backend: netstate.IPTablesNFT, Tables: []netstate.IPTablesTable{{Name: "filter", Chains: []netstate.IPTablesChain{
-			{Name: "INPUT", Policy: "ACCEPT", Rules: []netstate.IPTablesRule{{Spec: "-p udp -m udp --dport 53 -j ACCEPT"}}},
-			{Name: "KUBE-SERVICES", Policy: "-", Rules: []netstate.IPTablesRule{{Spec: "-d 198.18.200.1/32 -j ACCEPT"}}},
+		IPTables: []*iptables.Ruleset{{Backend: iptables.NFT, Tables: []iptables.Table{{Name: "filter", Chains: []iptables.Chain{
+			{Name: "INPUT", Policy: "ACCEPT", Rules: []iptables.Rule{{Spec: "-p udp -m udp --dport 53 -j ACCEPT"}}},
+			{Name: "KUBE-SERVICES", Policy: "-", Rules: []iptables.Rule{{Spec: "-d 198.18.200.1/32 -j ACCEPT"}}},
 		}}}}},
 		ServiceMode: kubeproxy.ModeIPTables,
 		Services: []kubeproxy.Service{{Name: "default/web:http", VIP: netip.MustParseAddr("198.18.200.1"), Port: 80, Protocol: "tcp", Type: "ClusterIP",
@@ -62,14 +66,14 @@ func healthy() *snapshot.Snapshot {
 	}
 	for i := range s.Pods {
 		s.PodNet = append(s.PodNet, snapshot.PodNet{Pod: &s.Pods[i], Sysctls: map[string]string{"net.core.somaxconn": "4096"},
-			Counters:  [2]netstate.Counters{counters, counters},
-			Listeners: []netstate.Socket{{Netid: "tcp", State: "LISTEN", RecvQ: 0, SendQ: 511, Local: netip.MustParseAddrPort("0.0.0.0:8080")}}})
+			Counters:  [2]counters.List{cs, cs},
+			Listeners: []sockdiag.Socket{{Netid: "tcp", State: "LISTEN", RecvQ: 0, SendQ: 511, Local: netip.MustParseAddrPort("0.0.0.0:8080")}}})
 	}
 	return s
 }
 
-func grow(c netstate.Counters, name string, by int64) netstate.Counters {
-	out := append(netstate.Counters(nil), c...)
+func grow(c counters.List, name string, by int64) counters.List {
+	out := append(counters.List(nil), c...)
 	for i := range out {
 		if out[i].Name == name {
 			out[i].Value += by
@@ -78,9 +82,9 @@ func grow(c netstate.Counters, name string, by int64) netstate.Counters {
 	return out
 }
 
-func growCT(s netstate.ConntrackStats, name string, by uint64) netstate.ConntrackStats {
+func growCT(s conntrack.Stats, name string, by uint64) conntrack.Stats {
 	out := s
-	out.CPUs = []netstate.ConntrackCPUStats{{CPU: 0, Values: append([]netstate.ConntrackStat(nil), s.CPUs[0].Values...)}}
+	out.CPUs = []conntrack.CPUStats{{CPU: 0, Values: append([]conntrack.Stat(nil), s.CPUs[0].Values...)}}
 	for i := range out.CPUs[0].Values {
 		if out.CPUs[0].Values[i].Name == name {
 			out.CPUs[0].Values[i].Value += by
@@ -150,11 +154,11 @@ func TestEveryFailureMode(t *testing.T) {
 		}},
 		{"overlay-blocked", Fail, func(s *snapshot.Snapshot) {
 			in := &s.IPTables[0].Tables[0].Chains[0]
-			in.Rules = append(in.Rules, netstate.IPTablesRule{Spec: "-p udp -m udp --dport 8472 -j DROP"})
+			in.Rules = append(in.Rules, iptables.Rule{Spec: "-p udp -m udp --dport 8472 -j DROP"})
 		}},
 		{"overlay-blocked", Fail, func(s *snapshot.Snapshot) {
-			s.NFT = &netstate.NFTRuleset{Tables: []netstate.NFTTable{{Family: "inet", Name: "fw", Chains: []netstate.NFTChain{
-				{Name: "input", Rules: []netstate.NFTRule{{Text: "udp dport { 4789, 8472 } counter packets 0 bytes 0 drop"}}}}}}}
+			s.NFT = &nftables.Ruleset{Tables: []nftables.Table{{Family: "inet", Name: "fw", Chains: []nftables.Chain{
+				{Name: "input", Rules: []nftables.Rule{{Text: "udp dport { 4789, 8472 } counter packets 0 bytes 0 drop"}}}}}}}
 		}},
 		{"rp-filter", Warn, func(s *snapshot.Snapshot) {
 			s.Node.Counters[1] = grow(s.Node.Counters[1], "TcpExtIPReversePathFilter", 9)
@@ -168,11 +172,11 @@ func TestEveryFailureMode(t *testing.T) {
 		{"stale-endpoints", Warn, func(s *snapshot.Snapshot) { s.Services[0].Endpoints[0].Live = false }},
 		{"no-local-endpoints", Info, func(s *snapshot.Snapshot) {
 			ks := &s.IPTables[0].Tables[0].Chains[1]
-			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Spec: `-d 198.19.1.5/32 -p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
+			ks.Rules = append(ks.Rules, iptables.Rule{Spec: `-d 198.19.1.5/32 -p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
 		}},
 		{"no-local-endpoints", Warn, func(s *snapshot.Snapshot) {
 			ks := &s.IPTables[0].Tables[0].Chains[1]
-			ks.Rules = append(ks.Rules, netstate.IPTablesRule{Packets: 17, Spec: `-p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
+			ks.Rules = append(ks.Rules, iptables.Rule{Packets: 17, Spec: `-p tcp -m comment --comment "default/lb:http has no local endpoints" -m tcp --dport 30080 -j DROP`})
 		}},
 		{"no-local-endpoints", Info, func(s *snapshot.Snapshot) {
 			// nftables mode: a drop element of no-endpoint-services, decoded.
@@ -180,8 +184,8 @@ func TestEveryFailureMode(t *testing.T) {
 				Protocol: "tcp", Type: "ClusterIP", TrafficPolicy: "Local", NoEndpoints: kubeproxy.NoEndpointsDrop, Chain: "no-endpoint-services", Endpoints: []kubeproxy.Endpoint{}})
 		}},
 		{"iptables-mixed-backends", Warn, func(s *snapshot.Snapshot) {
-			s.IPTables = append(s.IPTables, &netstate.IPTablesRuleset{Backend: netstate.IPTablesLegacy, Tables: []netstate.IPTablesTable{{Name: "nat",
-				Chains: []netstate.IPTablesChain{{Name: "KUBE-SERVICES", Rules: []netstate.IPTablesRule{{Spec: "-j KUBE-NODEPORTS"}}}}}}})
+			s.IPTables = append(s.IPTables, &iptables.Ruleset{Backend: iptables.Legacy, Tables: []iptables.Table{{Name: "nat",
+				Chains: []iptables.Chain{{Name: "KUBE-SERVICES", Rules: []iptables.Rule{{Spec: "-j KUBE-NODEPORTS"}}}}}}})
 		}},
 		{"dns-resolution", Fail, func(s *snapshot.Snapshot) { s.DNS[0].Err = "i/o timeout" }},
 		{"dns-resolution", Warn, func(s *snapshot.Snapshot) { s.DNS[0].RTT = 5 * time.Second }},

@@ -3,13 +3,12 @@ package checks
 import (
 	"fmt"
 
+	"github.com/netdiag/netdiag/conntrack"
 	"github.com/netdiag/netdiag/snapshot"
-
-	"github.com/netdiag/netdiag/netstate"
 )
 
-func netstateDelta(s *snapshot.Snapshot) netstate.ConntrackStats {
-	return netstate.ConntrackStatsDelta(s.Conntrack[0], s.Conntrack[1])
+func conntrackDelta(s *snapshot.Snapshot) conntrack.Stats {
+	return conntrack.StatsDelta(s.Conntrack[0], s.Conntrack[1])
 }
 
 func init() {
@@ -18,7 +17,7 @@ func init() {
 		Title: "conntrack inserts do not race (5 s DNS delays)",
 		Needs: []snapshot.Part{snapshot.PartConntrack},
 		Run: func(s *snapshot.Snapshot) []Finding {
-			d := netstateDelta(s)
+			d := conntrackDelta(s)
 			failed, drop := d.Total("insert_failed"), d.Total("drop")
 			if failed == 0 {
 				// Newer kernels resolve most clashes: the race happens, nothing is lost.

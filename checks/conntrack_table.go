@@ -37,7 +37,7 @@ func init() {
 					}
 				}
 			}
-			d := netstateDelta(s)
+			d := conntrackDelta(s)
 			if v := d.Total("early_drop"); v > 0 {
 				ev["earlyDropDelta"] = v
 			}

@@ -3,9 +3,8 @@ package checks
 import (
 	"strings"
 
+	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/snapshot"
-
-	"github.com/netdiag/netdiag/netstate"
 )
 
 // ruleText is one firewall rule as text, with where it is and its counter.
@@ -45,7 +44,7 @@ func allRules(s *snapshot.Snapshot) []ruleText {
 }
 
 // kubeRuleCount counts rules in kube-proxy's chains of one backend.
-func kubeRuleCount(rs *netstate.IPTablesRuleset) int {
+func kubeRuleCount(rs *iptables.Ruleset) int {
 	n := 0
 	for _, t := range rs.Tables {
 		for _, c := range t.Chains {

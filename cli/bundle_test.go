@@ -14,7 +14,8 @@ import (
 
 	"github.com/netdiag/netdiag/bundle"
 	"github.com/netdiag/netdiag/internal/testlab"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 func TestBundleUsage(t *testing.T) {
@@ -109,7 +110,7 @@ func checkBundle(t *testing.T, b []byte) (map[string][]byte, bundle.Manifest) {
 				t.Errorf("%s is not valid JSON:\n%s", f.Name, data)
 			}
 		case strings.Contains(f.Name, "iptables-") && strings.HasSuffix(f.Name, ".txt"):
-			if _, err := netstate.ParseIPTablesSave(bytes.NewReader(data)); err != nil {
+			if _, err := iptables.ParseSave(bytes.NewReader(data)); err != nil {
 				t.Errorf("%s does not parse as iptables-save output: %v\n%s", f.Name, err, data)
 			}
 		}
@@ -246,7 +247,7 @@ func TestBundleLab(t *testing.T) {
 		if err := json.Unmarshal(files["doctor.json"], &doc); err != nil || len(doc.Checks) == 0 {
 			t.Errorf("doctor.json: %v, %d checks", err, len(doc.Checks))
 		}
-		var ip netstate.IPState
+		var ip rtnl.State
 		if err := json.Unmarshal(files["node/ip.json"], &ip); err != nil || len(ip.Links) == 0 {
 			t.Errorf("node/ip.json: %v, %d links", err, len(ip.Links))
 		}

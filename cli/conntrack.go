@@ -13,7 +13,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/conntrack"
 )
 
 func init() {
@@ -87,8 +87,8 @@ func conntrackFilterFlags() []ucli.Flag {
 }
 
 // conntrackFilter turns the flags into a filter; bad values are usage errors.
-func conntrackFilter(c *ucli.Context) (netstate.ConntrackFilter, error) {
-	var f netstate.ConntrackFilter
+func conntrackFilter(c *ucli.Context) (conntrack.Filter, error) {
+	var f conntrack.Filter
 	if c.Args().Present() {
 		return f, usageErrorf("%s takes no arguments, got %q: filters are flags (-s, -d, -p, --dport, …)", c.Command.Name, c.Args().First())
 	}
@@ -102,7 +102,7 @@ func conntrackFilter(c *ucli.Context) (netstate.ConntrackFilter, error) {
 		return f, usageErrorf("bad family %q: use ipv4 or ipv6", v)
 	}
 	if v := c.String("proto"); v != "" {
-		p, err := netstate.ParseConntrackProto(v)
+		p, err := conntrack.ParseProto(v)
 		if err != nil {
 			return f, usageErrorf("%v", err)
 		}
@@ -113,7 +113,7 @@ func conntrackFilter(c *ucli.Context) (netstate.ConntrackFilter, error) {
 		dst  *netip.Prefix
 	}{{"orig-src", &f.OrigSrc}, {"orig-dst", &f.OrigDst}, {"reply-src", &f.ReplySrc}, {"reply-dst", &f.ReplyDst}} {
 		if v := c.String(a.flag); v != "" {
-			p, err := netstate.ParseConntrackAddr(v)
+			p, err := conntrack.ParseAddr(v)
 			if err != nil {
 				return f, usageErrorf("--%s: %v", a.flag, err)
 			}
@@ -134,7 +134,7 @@ func conntrackFilter(c *ucli.Context) (netstate.ConntrackFilter, error) {
 		}
 	}
 	if v := c.String("state"); v != "" {
-		s, err := netstate.ParseConntrackState(f.Proto, v)
+		s, err := conntrack.ParseState(f.Proto, v)
 		if err != nil {
 			return f, usageErrorf("--state: %v", err)
 		}
@@ -144,7 +144,7 @@ func conntrackFilter(c *ucli.Context) (netstate.ConntrackFilter, error) {
 		}
 	}
 	if v := c.String("mark"); v != "" {
-		m, mask, err := netstate.ParseConntrackMark(v)
+		m, mask, err := conntrack.ParseMark(v)
 		if err != nil {
 			return f, usageErrorf("--mark: %v", err)
 		}
@@ -158,16 +158,16 @@ type conntrackEntryJSON struct {
 	Family string `json:"family"`
 	Proto  string `json:"proto"`
 	State  string `json:"state,omitempty"`
-	*netstate.ConntrackEntry
+	*conntrack.Entry
 	Assured   bool `json:"assured"`
 	Unreplied bool `json:"unreplied"`
 }
 
-func conntrackJSON(e *netstate.ConntrackEntry) conntrackEntryJSON {
+func conntrackJSON(e *conntrack.Entry) conntrackEntryJSON {
 	return conntrackEntryJSON{
-		Family: e.FamilyName(), Proto: netstate.ConntrackProtoName(e.Proto), State: e.StateName(),
-		ConntrackEntry: e, Assured: e.Status&netstate.ConntrackAssured != 0,
-		Unreplied: e.HasStatus && e.Status&netstate.ConntrackSeenReply == 0,
+		Family: e.FamilyName(), Proto: conntrack.ProtoName(e.Proto), State: e.StateName(),
+		Entry: e, Assured: e.Status&conntrack.Assured != 0,
+		Unreplied: e.HasStatus && e.Status&conntrack.SeenReply == 0,
 	}
 }
 
@@ -193,7 +193,7 @@ func runConntrackList(c *ucli.Context) error {
 		enc = json.NewEncoder(w)
 		w.WriteString("{\"entries\":[\n")
 	}
-	err = netstate.ConntrackDump(ns, f, func(ent netstate.ConntrackEntry) error {
+	err = conntrack.Dump(ns, f, func(ent conntrack.Entry) error {
 		if jsonOut {
 			if n > 0 {
 				w.WriteString(",")
@@ -250,7 +250,7 @@ func runConntrackEvents(c *ucli.Context) error {
 	limit, n := c.Int("count"), 0
 	var line []byte
 	enc := json.NewEncoder(e.stdout)
-	err = netstate.ConntrackEvents(ctx, ns, f, func(ev netstate.ConntrackEvent) error {
+	err = conntrack.Events(ctx, ns, f, func(ev conntrack.Event) error {
 		if isJSON(c) {
 			// One JSON object per line: a stream has no end to close an array at.
 			if err := enc.Encode(struct {
@@ -267,7 +267,7 @@ func runConntrackEvents(c *ucli.Context) error {
 		}
 		n++
 		if limit > 0 && n >= limit {
-			return netstate.ConntrackStop
+			return conntrack.Stop
 		}
 		return nil
 	}, func() { fmt.Fprintln(e.stderr, "netdiag: warning: events lost: the kernel's buffer overflowed") })
@@ -284,18 +284,18 @@ func runConntrackStats(c *ucli.Context) error {
 	if c.Args().Present() {
 		return usageErrorf("stats takes no arguments, got %q", c.Args().First())
 	}
-	st, interval, err := sample(c, netstate.ReadConntrackStats, netstate.ConntrackStatsDelta)
+	st, interval, err := sample(c, conntrack.ReadStats, conntrack.StatsDelta)
 	if err != nil {
 		return err
 	}
 	e := envOf(c)
 	if isJSON(c) {
 		v := struct {
-			Count    uint64                       `json:"count"`
-			Max      *uint64                      `json:"max"`
-			Interval string                       `json:"interval,omitempty"`
-			Source   string                       `json:"source"`
-			CPUs     []netstate.ConntrackCPUStats `json:"cpus"`
+			Count    uint64               `json:"count"`
+			Max      *uint64              `json:"max"`
+			Interval string               `json:"interval,omitempty"`
+			Source   string               `json:"source"`
+			CPUs     []conntrack.CPUStats `json:"cpus"`
 		}{Count: st.Count, Source: st.Source, CPUs: st.CPUs}
 		if st.HasMax {
 			v.Max = &st.Max
@@ -330,7 +330,7 @@ func runConntrackDelete(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	if f == (netstate.ConntrackFilter{}) {
+	if f == (conntrack.Filter{}) {
 		return usageErrorf("delete needs at least one filter (-s, -d, -p, --dport, …); it will not flush the whole table")
 	}
 	if err := needsTTYOrYes(c, "conntrack delete"); err != nil {
@@ -343,8 +343,8 @@ func runConntrackDelete(c *ucli.Context) error {
 	defer ns.Close()
 	e := envOf(c)
 	// Holding the matches is bounded by what the filter selects.
-	var victims []netstate.ConntrackEntry
-	if err := netstate.ConntrackDump(ns, f, func(ent netstate.ConntrackEntry) error {
+	var victims []conntrack.Entry
+	if err := conntrack.Dump(ns, f, func(ent conntrack.Entry) error {
 		victims = append(victims, ent)
 		return nil
 	}); err != nil {
@@ -354,8 +354,8 @@ func runConntrackDelete(c *ucli.Context) error {
 		fmt.Fprintln(e.stderr, "netdiag conntrack: no entries match; nothing deleted.")
 		if isJSON(c) {
 			return writeJSON(e.stdout, struct {
-				Deleted []netstate.ConntrackDeleted `json:"deleted"`
-			}{[]netstate.ConntrackDeleted{}})
+				Deleted []conntrack.Deleted `json:"deleted"`
+			}{[]conntrack.Deleted{}})
 		}
 		return nil
 	}
@@ -367,14 +367,14 @@ func runConntrackDelete(c *ucli.Context) error {
 			return err
 		}
 	}
-	res, err := netstate.ConntrackDelete(ns, victims)
+	res, err := conntrack.Delete(ns, victims)
 	deleted := 0
 	if isJSON(c) {
 		if res == nil {
-			res = []netstate.ConntrackDeleted{}
+			res = []conntrack.Deleted{}
 		}
 		if jerr := writeJSON(e.stdout, struct {
-			Deleted []netstate.ConntrackDeleted `json:"deleted"`
+			Deleted []conntrack.Deleted `json:"deleted"`
 		}{res}); jerr != nil && err == nil {
 			err = jerr
 		}

@@ -7,7 +7,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/counters"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -29,7 +29,7 @@ func init() {
 }
 
 func runCounters(c *ucli.Context) error {
-	cs, interval, err := sample(c, netstate.ReadCounters, netstate.CounterDelta)
+	cs, interval, err := sample(c, counters.Read, counters.Delta)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func runCounters(c *ucli.Context) error {
 	for _, a := range c.Args().Slice() {
 		patterns = append(patterns, strings.ToLower(a))
 	}
-	out := netstate.Counters{}
+	out := counters.List{}
 	for _, ctr := range cs {
 		if c.Bool("nonzero") && ctr.Value == 0 {
 			continue
@@ -56,8 +56,8 @@ func runCounters(c *ucli.Context) error {
 	e := envOf(c)
 	if isJSON(c) {
 		v := struct {
-			Interval string            `json:"interval,omitempty"`
-			Counters netstate.Counters `json:"counters"`
+			Interval string        `json:"interval,omitempty"`
+			Counters counters.List `json:"counters"`
 		}{Counters: out}
 		if interval > 0 {
 			v.Interval = interval.String()

@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/rtnl"
 	ucli "github.com/urfave/cli/v2"
 	"github.com/vishvananda/netlink"
 )
@@ -30,16 +30,16 @@ func init() {
 		Usage: "show interfaces, addresses, routes and neighbours of the node or a pod (iproute2-like)",
 		Subcommands: []*ucli.Command{
 			sub("addr", "interfaces and their addresses (ip addr show)",
-				ipShow(netstate.IPOptions{Addrs: true}, "links", ipLinks, netstate.WriteIPAddrs), family),
+				ipShow(rtnl.Options{Addrs: true}, "links", ipLinks, rtnl.WriteAddrs), family),
 			sub("link", "interfaces (ip link show)",
-				ipShow(netstate.IPOptions{}, "links", ipLinks, netstate.WriteIPLinks)),
+				ipShow(rtnl.Options{}, "links", ipLinks, rtnl.WriteLinks)),
 			sub("route", "routes of the main table (ip route show; -f inet6 for IPv6, all for both)",
-				ipShow(netstate.IPOptions{Routes: true}, "routes", func(st *netstate.IPState) []netstate.IPRoute { return st.Routes }, netstate.WriteIPRoutes),
+				ipShow(rtnl.Options{Routes: true}, "routes", func(st *rtnl.State) []rtnl.Route { return st.Routes }, rtnl.WriteRoutes),
 				&ucli.StringFlag{Name: "family", Aliases: []string{"f"}, Value: "inet", Usage: "address family: inet (4), inet6 (6) or all"}),
 			// Like `ip neigh show`: NOARP and NONE entries come only with `nud all`,
 			// which netdiag does not offer.
 			sub("neigh", "neighbour (ARP/NDP) table (ip neigh show)",
-				ipShow(netstate.IPOptions{Neighbors: true}, "neighbors", func(st *netstate.IPState) []netstate.IPNeigh { return st.Neighbors }, netstate.WriteIPNeighbors), family),
+				ipShow(rtnl.Options{Neighbors: true}, "neighbors", func(st *rtnl.State) []rtnl.Neigh { return st.Neighbors }, rtnl.WriteNeighbors), family),
 		},
 	})
 }
@@ -73,14 +73,14 @@ func familyOf(c *ucli.Context) (int, error) {
 
 // ipShow reads what opt asks for in the --family given and writes one part
 // of it: as text, or in JSON as {"KEY": [...]}.
-func ipShow[T any](opt netstate.IPOptions, key string, part func(*netstate.IPState) []T, text func(io.Writer, []T) error) func(*ucli.Context, *netlink.Handle) error {
+func ipShow[T any](opt rtnl.Options, key string, part func(*rtnl.State) []T, text func(io.Writer, []T) error) func(*ucli.Context, *netlink.Handle) error {
 	return func(c *ucli.Context, h *netlink.Handle) error {
 		fam, err := familyOf(c)
 		if err != nil {
 			return err
 		}
 		opt.Family = fam
-		st, err := netstate.ReadIPHandle(h, opt)
+		st, err := rtnl.ReadHandle(h, opt)
 		if err != nil {
 			return err
 		}
@@ -91,4 +91,4 @@ func ipShow[T any](opt netstate.IPOptions, key string, part func(*netstate.IPSta
 	}
 }
 
-func ipLinks(st *netstate.IPState) []netstate.IPLink { return st.Links }
+func ipLinks(st *rtnl.State) []rtnl.Link { return st.Links }

@@ -7,7 +7,8 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/nftables"
 )
 
 func init() {
@@ -36,11 +37,11 @@ var iptablesTables = []string{"filter", "nat", "mangle", "raw", "security"}
 
 // iptablesResult is the JSON of `netdiag iptables`.
 type iptablesResult struct {
-	Backends []netstate.IPTablesBackendStatus `json:"backends"`
-	Notes    []string                         `json:"notes,omitempty"`
-	Rulesets []*netstate.IPTablesRuleset      `json:"rulesets"`
+	Backends []iptables.BackendStatus `json:"backends"`
+	Notes    []string                 `json:"notes,omitempty"`
+	Rulesets []*iptables.Ruleset      `json:"rulesets"`
 	// NFTables holds the nf_tables tables read directly when no iptables binary could run.
-	NFTables *netstate.NFTRuleset `json:"nftables,omitempty"`
+	NFTables *nftables.Ruleset `json:"nftables,omitempty"`
 }
 
 func runIPTables(c *ucli.Context) error {
@@ -56,20 +57,20 @@ func runIPTables(c *ucli.Context) error {
 		return err
 	}
 	defer ns.Close()
-	res := iptablesResult{Rulesets: []*netstate.IPTablesRuleset{}}
-	backends := netstate.IPTablesBackends
+	res := iptablesResult{Rulesets: []*iptables.Ruleset{}}
+	backends := iptables.Backends
 	if c.Bool("ipv6") {
-		backends = netstate.IP6TablesBackends
+		backends = iptables.Backends6
 	}
 	sts, sets, err := backends(ns, globals(c).HostRoot)
 	res.Backends = sts
 	if err != nil {
 		// No binary at all: read nf_tables directly.
-		rs, nerr := netstate.NFTDump(ns, "", "")
+		rs, nerr := nftables.Dump(ns, "", "")
 		if nerr != nil {
 			return fmt.Errorf("%w; reading nf_tables directly failed too: %w", err, nerr)
 		}
-		direct := &netstate.NFTRuleset{}
+		direct := &nftables.Ruleset{}
 		for _, t := range rs.Tables {
 			if (t.Family == "ip" || t.Family == "ip6") && contains(iptablesTables, t.Name) && (table == "" || t.Name == table) {
 				direct.Tables = append(direct.Tables, t)
@@ -79,7 +80,7 @@ func runIPTables(c *ucli.Context) error {
 		res.Notes = append(res.Notes, "no iptables-save binary on the node (--host-root) or on PATH: showing the nf_tables tables of iptables-nft read directly, in nft syntax; legacy (x_tables) tables could not be read")
 		return writeIPTables(c, res)
 	}
-	var withRules []netstate.IPTablesBackend
+	var withRules []iptables.Backend
 	for _, st := range sts {
 		if st.Rules > 0 {
 			withRules = append(withRules, st.Backend)
@@ -91,9 +92,9 @@ func runIPTables(c *ucli.Context) error {
 		res.Notes = append(res.Notes, fmt.Sprintf("rules in both iptables backends (legacy: %d rules, nft: %d rules); showing both: check which one the node's components use", sts[0].Rules, sts[1].Rules))
 	case len(withRules) == 0:
 		res.Notes = append(res.Notes, "no iptables rules in either backend")
-		for _, b := range []netstate.IPTablesBackend{netstate.IPTablesNFT, netstate.IPTablesLegacy} {
+		for _, b := range []iptables.Backend{iptables.NFT, iptables.Legacy} {
 			if sets[b] != nil {
-				show = []netstate.IPTablesBackend{b}
+				show = []iptables.Backend{b}
 				break
 			}
 		}
@@ -102,7 +103,7 @@ func runIPTables(c *ucli.Context) error {
 		switch {
 		case st.Error != "":
 			res.Notes = append(res.Notes, fmt.Sprintf("%s backend could not be read: %s", st.Backend, st.Error))
-		case st.Source == netstate.IPTablesSourceNetlink:
+		case st.Source == iptables.SourceNetlink:
 			res.Notes = append(res.Notes, fmt.Sprintf("%s backend read over netlink (%d rules), printed as iptables-nft-save -c v1.8.9 does; no binary run", st.Backend, st.Rules))
 		case st.Fallback != "":
 			res.Notes = append(res.Notes, fmt.Sprintf("%s backend read by %s: the netlink reader could not (%s)", st.Backend, st.Source, st.Fallback))
@@ -145,7 +146,7 @@ func writeIPTables(c *ucli.Context, res iptablesResult) error {
 	return nil
 }
 
-func writeSaveHeader(w io.Writer, rs *netstate.IPTablesRuleset) {
+func writeSaveHeader(w io.Writer, rs *iptables.Ruleset) {
 	if rs.Version == "" {
 		// Read over netlink, or no tables: no binary told its version.
 		fmt.Fprintf(w, "# netdiag: backend %s\n", rs.Backend)

@@ -7,7 +7,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/ipvs"
 )
 
 func init() {
@@ -51,14 +51,14 @@ func runIPVS(c *ucli.Context) error {
 	}
 	defer ns.Close()
 	e := envOf(c)
-	st, err := netstate.IPVSDump(ns)
-	if errors.Is(err, netstate.ErrIPVSNotLoaded) {
+	st, err := ipvs.Dump(ns)
+	if errors.Is(err, ipvs.ErrNotLoaded) {
 		if isJSON(c) {
 			return writeJSON(e.stdout, struct {
-				Loaded   bool                   `json:"loaded"`
-				Message  string                 `json:"message"`
-				Services []netstate.IPVSService `json:"services"`
-			}{false, err.Error(), []netstate.IPVSService{}})
+				Loaded   bool           `json:"loaded"`
+				Message  string         `json:"message"`
+				Services []ipvs.Service `json:"services"`
+			}{false, err.Error(), []ipvs.Service{}})
 		}
 		fmt.Fprintln(e.stdout, err.Error())
 		return nil
@@ -75,7 +75,7 @@ func runIPVS(c *ucli.Context) error {
 	if isJSON(c) {
 		return writeJSON(e.stdout, struct {
 			Loaded bool `json:"loaded"`
-			*netstate.IPVSState
+			*ipvs.State
 		}{true, st})
 	}
 	return st.WriteText(e.stdout)

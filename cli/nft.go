@@ -7,7 +7,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nftables"
 )
 
 func init() {
@@ -42,9 +42,9 @@ func runNFT(c *ucli.Context) error {
 		return err
 	}
 	defer ns.Close()
-	rs, err := netstate.NFTDump(ns, family, table)
-	if errors.Is(err, netstate.ErrNFTTableNotFound) {
-		all, aerr := netstate.NFTDump(ns, "", "")
+	rs, err := nftables.Dump(ns, family, table)
+	if errors.Is(err, nftables.ErrTableNotFound) {
+		all, aerr := nftables.Dump(ns, "", "")
 		if aerr == nil {
 			var names []string
 			for _, t := range all.Tables {
@@ -62,7 +62,7 @@ func runNFT(c *ucli.Context) error {
 	e := envOf(c)
 	if isJSON(c) {
 		if rs.Tables == nil {
-			rs.Tables = []netstate.NFTTable{}
+			rs.Tables = []nftables.Table{}
 		}
 		return writeJSON(e.stdout, rs)
 	}

@@ -6,7 +6,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/sockdiag"
 )
 
 func init() {
@@ -44,7 +44,7 @@ func runSockets(c *ucli.Context) error {
 		return err
 	}
 	defer ns.Close()
-	socks, err := netstate.ListSockets(ns, netstate.SocketFilter{
+	socks, err := sockdiag.List(ns, sockdiag.Filter{
 		TCP: c.Bool("tcp"), UDP: c.Bool("udp"), IPv4: c.Bool("ipv4"), IPv6: c.Bool("ipv6"),
 		Listening: c.Bool("listening"), All: c.Bool("all"), NoProcesses: c.Bool("no-processes"),
 	})
@@ -54,10 +54,10 @@ func runSockets(c *ucli.Context) error {
 	e := envOf(c)
 	if isJSON(c) {
 		if socks == nil {
-			socks = []netstate.Socket{}
+			socks = []sockdiag.Socket{}
 		}
 		return writeJSON(e.stdout, struct {
-			Sockets []netstate.Socket `json:"sockets"`
+			Sockets []sockdiag.Socket `json:"sockets"`
 		}{socks})
 	}
 	names := map[uint32]string{}
@@ -83,9 +83,9 @@ func runSockets(c *ucli.Context) error {
 	for _, s := range socks {
 		dual := !s.V6Only
 		t.row(s.Netid, s.State, s.RecvQ, s.SendQ,
-			netstate.SocketAddress(s.Local, ifname(s.Interface), false, dual),
-			netstate.SocketAddress(s.Peer, "", true, dual),
-			netstate.SocketUsers(s.Processes))
+			sockdiag.Address(s.Local, ifname(s.Interface), false, dual),
+			sockdiag.Address(s.Peer, "", true, dual),
+			sockdiag.Users(s.Processes))
 	}
 	return t.flush()
 }

@@ -6,7 +6,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/sysctl"
 )
 
 func init() {
@@ -30,7 +30,7 @@ func runSysctl(c *ucli.Context) error {
 	e := envOf(c)
 	names := c.Args().Slice()
 	for _, n := range names {
-		if _, err := netstate.SysctlPath(n); err != nil {
+		if _, err := sysctl.Path(n); err != nil {
 			return usageErrorf("%v", err)
 		}
 	}
@@ -42,7 +42,7 @@ func runSysctl(c *ucli.Context) error {
 		if !ok || name == "" {
 			return usageErrorf("--write wants NAME=VALUE, got %q", w)
 		}
-		if _, err := netstate.SysctlPath(name); err != nil {
+		if _, err := sysctl.Path(name); err != nil {
 			return usageErrorf("%v", err)
 		}
 		if err := needsTTYOrYes(c, "sysctl --write"); err != nil {
@@ -55,16 +55,16 @@ func runSysctl(c *ucli.Context) error {
 		return err
 	}
 	defer ns.Close()
-	vals, err := netstate.ReadSysctls(ns, names...)
+	vals, err := sysctl.Read(ns, names...)
 	if err != nil {
 		return err
 	}
 	if isJSON(c) {
 		if vals == nil {
-			vals = []netstate.Sysctl{}
+			vals = []sysctl.Param{}
 		}
 		return writeJSON(e.stdout, struct {
-			Sysctls []netstate.Sysctl `json:"sysctls"`
+			Sysctls []sysctl.Param `json:"sysctls"`
 		}{vals})
 	}
 	for _, v := range vals {
@@ -81,7 +81,7 @@ func sysctlWrite(c *ucli.Context, e env, name, value string) error {
 		return err
 	}
 	defer ns.Close()
-	cur, err := netstate.ReadSysctls(ns, name)
+	cur, err := sysctl.Read(ns, name)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func sysctlWrite(c *ucli.Context, e env, name, value string) error {
 			return err
 		}
 	}
-	ch, err := netstate.WriteSysctl(ns, name, value)
+	ch, err := sysctl.Write(ns, name, value)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/nftrace"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
@@ -136,9 +136,9 @@ func runTrace(c *ucli.Context) error {
 
 	e := envOf(c)
 	var notes []string
-	if sts, _, err := netstate.IPTablesBackends(ns, globals(c).HostRoot); err == nil {
+	if sts, _, err := iptables.Backends(ns, globals(c).HostRoot); err == nil {
 		for _, st := range sts {
-			if st.Backend == netstate.IPTablesLegacy && st.Rules > 0 {
+			if st.Backend == iptables.Legacy && st.Rules > 0 {
 				notes = append(notes, fmt.Sprintf("%d iptables-legacy rules in %s are not traced: tracing needs the nft backend (iptables-nft)", st.Rules, where))
 			}
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/netdiag/netdiag/internal/kpgen"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
 )
 
 // BenchmarkServicesIPTables parses iptables-save text of 5,000 services and
@@ -17,7 +17,7 @@ func BenchmarkServicesIPTables(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		rs, err := netstate.ParseIPTablesSave(strings.NewReader(text))
+		rs, err := iptables.ParseSave(strings.NewReader(text))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func BenchmarkServicesIPTables(b *testing.B) {
 
 func TestSyntheticDecodes(t *testing.T) {
 	svcs := kpgen.Synthetic(200, 800)
-	rs, err := netstate.ParseIPTablesSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
+	rs, err := iptables.ParseSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
 	if err != nil {
 		t.Fatal(err)
 	}

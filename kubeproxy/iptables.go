@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
 )
 
 // rule is what the decoder needs from one iptables rule.
@@ -78,7 +78,7 @@ func parseRule(spec string) rule {
 	return r
 }
 
-// tokenizer splits a rule spec like netstate.IPTablesSplitArgs without
+// tokenizer splits a rule spec like iptables.SplitArgs without
 // building a slice; unquoted words are substrings of the spec.
 type tokenizer struct {
 	s string
@@ -105,7 +105,7 @@ func (t *tokenizer) next() (string, bool) {
 	for t.i < len(s) && s[t.i] != '"' {
 		if s[t.i] == '\\' {
 			// Rare: fall back to the general splitter for escapes.
-			rest := netstate.IPTablesSplitArgs(s[start-1:])
+			rest := iptables.SplitArgs(s[start-1:])
 			if len(rest) == 0 {
 				return "", false
 			}
@@ -128,8 +128,8 @@ func (t *tokenizer) next() (string, bool) {
 
 // ipt decodes the nat table of one ruleset, caching parsed chains.
 type ipt struct {
-	nat    *netstate.IPTablesTable
-	chains map[string]*netstate.IPTablesChain
+	nat    *iptables.Table
+	chains map[string]*iptables.Chain
 	parsed map[string][]rule
 	// lbIPs are the load balancer IPs that jump to each KUBE-FW- chain: a
 	// source range equal to one of them is kube-proxy's own, not the user's.
@@ -289,11 +289,11 @@ func addrOf(s string) netip.Addr {
 // DecodeIPTables decodes kube-proxy's iptables-mode rules (the nat and filter
 // tables of one backend and family) into one Service per frontend. The
 // family is read from the addresses in the rules (IPv4 when there are none).
-func DecodeIPTables(rs *netstate.IPTablesRuleset) []Service {
+func DecodeIPTables(rs *iptables.Ruleset) []Service {
 	return decodeIPTables(rs, "")
 }
 
-func decodeIPTables(rs *netstate.IPTablesRuleset, family string) []Service {
+func decodeIPTables(rs *iptables.Ruleset, family string) []Service {
 	out := []Service{}
 	index := map[string]int{}
 	// A frontend is one (name, address, port, protocol); the type is not
@@ -319,7 +319,7 @@ func decodeIPTables(rs *netstate.IPTablesRuleset, family string) []Service {
 		return &out[len(out)-1]
 	}
 	if nat := rs.Table("nat"); nat != nil {
-		d := &ipt{nat: nat, chains: map[string]*netstate.IPTablesChain{}, parsed: map[string][]rule{}, lbIPs: map[string]map[string]bool{}}
+		d := &ipt{nat: nat, chains: map[string]*iptables.Chain{}, parsed: map[string][]rule{}, lbIPs: map[string]map[string]bool{}}
 		for i := range nat.Chains {
 			d.chains[nat.Chains[i].Name] = &nat.Chains[i]
 		}

@@ -4,14 +4,14 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/ipvs"
 )
 
 // DecodeIPVS turns IPVS virtual servers into services. Addresses on the
 // kube-ipvs0 dummy interface (vips) are ClusterIPs (kube-proxy also puts
 // external and load-balancer IPs there; IPVS does not say which); virtual
 // servers on other addresses are NodePorts. IPVS carries no service names.
-func DecodeIPVS(st *netstate.IPVSState, vips map[netip.Addr]bool) []Service {
+func DecodeIPVS(st *ipvs.State, vips map[netip.Addr]bool) []Service {
 	out := []Service{}
 	for _, s := range st.Services {
 		if s.FWMark != 0 {

@@ -9,7 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/netdiag/netdiag/internal/kpgen"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/ipvs"
 )
 
 // expected lists the frontends the generator wrote for svcs, with the
@@ -113,7 +114,7 @@ func TestDecodeIPTablesGenerated(t *testing.T) {
 		"lab":    kpgen.LabServices(netip.MustParseAddr("198.18.0.6")),
 		"shapes": kpgen.ShapeServices(),
 	} {
-		rs, err := netstate.ParseIPTablesSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
+		rs, err := iptables.ParseSave(strings.NewReader(kpgen.IPTables(kpgen.LabConfig(), svcs)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func TestWeightsFromProbabilities(t *testing.T) {
 -A KUBE-SEP-3 -p tcp -m comment --comment a/b:c -m tcp -j DNAT --to-destination 198.18.0.3:80
 COMMIT
 `
-	rs, err := netstate.ParseIPTablesSave(strings.NewReader(save))
+	rs, err := iptables.ParseSave(strings.NewReader(save))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,10 +222,10 @@ func TestLiveness(t *testing.T) {
 
 func TestDecodeIPVS(t *testing.T) {
 	a := netip.MustParseAddr
-	st := &netstate.IPVSState{Services: []netstate.IPVSService{
+	st := &ipvs.State{Services: []ipvs.Service{
 		{Protocol: "TCP", Address: a("198.18.200.10"), Port: 80, Scheduler: "rr",
-			Destinations: []netstate.IPVSDestination{{Address: a("198.18.0.6"), Port: 8080, Weight: 1}}},
-		{Protocol: "TCP", Address: a("198.18.100.1"), Port: 30080, Scheduler: "rr", Destinations: []netstate.IPVSDestination{}},
+			Destinations: []ipvs.Destination{{Address: a("198.18.0.6"), Port: 8080, Weight: 1}}},
+		{Protocol: "TCP", Address: a("198.18.100.1"), Port: 30080, Scheduler: "rr", Destinations: []ipvs.Destination{}},
 	}}
 	got := DecodeIPVS(st, map[netip.Addr]bool{a("198.18.200.10"): true})
 	want := []Service{

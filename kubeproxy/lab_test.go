@@ -16,7 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/netdiag/netdiag/internal/kpgen"
 	"github.com/netdiag/netdiag/internal/testlab"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -135,11 +136,11 @@ func TestLabIPTables(t *testing.T) {
 	}
 	l.checkDNAT(t)
 
-	sts, sets, err := netstate.IPTablesBackends(l.nodeNS, "/")
+	sts, sets, err := iptables.Backends(l.nodeNS, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := sets[netstate.IPTablesNFT]
+	rs := sets[iptables.NFT]
 	if rs == nil || sts[1].Rules == 0 {
 		t.Fatalf("the nft backend (iptables-restore is iptables-nft here) has no rules: %+v", sts)
 	}
@@ -172,7 +173,7 @@ func TestLabNFTables(t *testing.T) {
 	}
 	l.checkDNAT(t)
 
-	rs, err := netstate.NFTDump(l.nodeNS, "ip", "kube-proxy")
+	rs, err := nftables.Dump(l.nodeNS, "ip", "kube-proxy")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,16 +245,16 @@ func TestLabShapes(t *testing.T) {
 	load("iptables-restore", nil, "testdata/iptables-shapes.save")
 	load("nft", []string{"-f", "-"}, "testdata/nftables-shapes.nft")
 
-	_, sets, err := netstate.IPTablesBackends(ns, "/")
+	_, sets, err := iptables.Backends(ns, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := withoutChains(DecodeIPTables(sets[netstate.IPTablesNFT]))
+	got := withoutChains(DecodeIPTables(sets[iptables.NFT]))
 	if diff := cmp.Diff(shapeWant(TypeExternalIP, TypeLoadBalancer, "198.19.128.0/25", "198.18.100.0/24"), got, addrOpt); diff != "" {
 		t.Errorf("iptables (-want +got):\n%s", diff)
 	}
 
-	rs, err := netstate.NFTDump(ns, "ip", "kube-proxy")
+	rs, err := nftables.Dump(ns, "ip", "kube-proxy")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,20 +330,20 @@ func TestLabGeneratedShapes(t *testing.T) {
 					t.Fatalf("%s: %v\n%s", r.bin, err, out)
 				}
 			}
-			var sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset
+			var sets map[iptables.Backend]*iptables.Ruleset
 			if fam == "ip" {
-				_, sets, err = netstate.IPTablesBackends(ns, "/")
+				_, sets, err = iptables.Backends(ns, "/")
 			} else {
-				_, sets, err = netstate.IP6TablesBackends(ns, "/")
+				_, sets, err = iptables.Backends6(ns, "/")
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := withoutChains(DecodeIPTables(sets[netstate.IPTablesNFT]))
+			got := withoutChains(DecodeIPTables(sets[iptables.NFT]))
 			if diff := cmp.Diff(expected(tc.svcs, ModeIPTables), got, addrOpt); diff != "" {
 				t.Errorf("iptables (-want +got):\n%s", diff)
 			}
-			rs, err := netstate.NFTDump(ns, fam, "kube-proxy")
+			rs, err := nftables.Dump(ns, fam, "kube-proxy")
 			if err != nil {
 				t.Fatal(err)
 			}

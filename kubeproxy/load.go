@@ -7,7 +7,9 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/ipvs"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
 )
@@ -15,11 +17,11 @@ import (
 // Load reads kube-proxy's state in ns in the given mode, or finds the mode
 // ("auto"): nftables when table kube-proxy exists, ipvs when virtual servers
 // exist, else iptables. sets may hold iptables rulesets already read (from
-// netstate.IPTablesBackends); when nil Load reads them.
-func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTablesBackend]*netstate.IPTablesRuleset) (*Result, error) {
+// iptables.Backends); when nil Load reads them.
+func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[iptables.Backend]*iptables.Ruleset) (*Result, error) {
 	var errs []error
 	if mode == "auto" || mode == ModeNFTables {
-		rs, err := netstate.NFTDump(ns, "", "kube-proxy")
+		rs, err := nftables.Dump(ns, "", "kube-proxy")
 		if err == nil {
 			var svcs []Service
 			for i := range rs.Tables {
@@ -30,35 +32,35 @@ func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTabl
 		if mode == ModeNFTables {
 			return nil, err
 		}
-		if !errors.Is(err, netstate.ErrNFTTableNotFound) {
+		if !errors.Is(err, nftables.ErrTableNotFound) {
 			errs = append(errs, err)
 		}
 	}
 	if mode == "auto" || mode == ModeIPVS {
-		st, err := netstate.IPVSDump(ns)
+		st, err := ipvs.Dump(ns)
 		switch {
 		case err == nil && (len(st.Services) > 0 || mode == ModeIPVS):
 			return &Result{Mode: ModeIPVS, Services: DecodeIPVS(st, IPVSAddresses(ns))}, nil
 		case err != nil && mode == ModeIPVS:
 			return nil, err
-		case err != nil && !errors.Is(err, netstate.ErrIPVSNotLoaded):
+		case err != nil && !errors.Is(err, ipvs.ErrNotLoaded):
 			errs = append(errs, err)
 		}
 	}
 	if sets == nil {
 		var err error
-		if _, sets, err = netstate.IPTablesBackends(ns, hostRoot); err != nil {
+		if _, sets, err = iptables.Backends(ns, hostRoot); err != nil {
 			return nil, errors.Join(append(errs, err)...)
 		}
 	}
 	// Dual-stack nodes keep IPv6 services in ip6tables.
 	var notes []string
-	_, sets6, err := netstate.IP6TablesBackends(ns, hostRoot)
+	_, sets6, err := iptables.Backends6(ns, hostRoot)
 	if err != nil {
 		notes = append(notes, fmt.Sprintf("IPv6 services are missing: %v", err))
 	}
 	// The backend whose nat KUBE-SERVICES has the most rules is kube-proxy's.
-	services := func(rs *netstate.IPTablesRuleset) int {
+	services := func(rs *iptables.Ruleset) int {
 		if rs == nil {
 			return 0
 		}
@@ -69,9 +71,9 @@ func Load(ns *nsutil.NetNS, hostRoot string, mode Mode, sets map[netstate.IPTabl
 		}
 		return 0
 	}
-	var best netstate.IPTablesBackend
+	var best iptables.Backend
 	most := 0
-	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesNFT, netstate.IPTablesLegacy} {
+	for _, b := range []iptables.Backend{iptables.NFT, iptables.Legacy} {
 		if n := services(sets[b]) + services(sets6[b]); n > most {
 			best, most = b, n
 		}

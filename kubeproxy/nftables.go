@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nftables"
 )
 
 // nftChainName turns "service-HASH8-ns/name/proto/port" (or endpoint-…,
@@ -31,12 +31,12 @@ func nftChainName(chain string) (string, string) {
 }
 
 type nftDecoder struct {
-	t      *netstate.NFTTable
-	chains map[string]*netstate.NFTChain // t's chains by name: 25,000 on a large node
+	t      *nftables.Table
+	chains map[string]*nftables.Chain // t's chains by name: 25,000 on a large node
 	cache  map[string]resolved
 }
 
-func (d *nftDecoder) chain(name string) *netstate.NFTChain { return d.chains[name] }
+func (d *nftDecoder) chain(name string) *nftables.Chain { return d.chains[name] }
 
 // gotoTargets returns the chains a rule's text jumps or goes to.
 func gotoTargets(text string) []string {
@@ -235,8 +235,8 @@ func noEndpointVerdict(v string) string {
 // DecodeNFTables decodes kube-proxy's nftables-mode table (table ip or ip6
 // kube-proxy): the service-ips and service-nodeports maps, the service-,
 // local-, external-, firewall- and endpoint- chains, and the no-endpoint maps.
-func DecodeNFTables(t *netstate.NFTTable) []Service {
-	d := &nftDecoder{t: t, chains: map[string]*netstate.NFTChain{}, cache: map[string]resolved{}}
+func DecodeNFTables(t *nftables.Table) []Service {
+	d := &nftDecoder{t: t, chains: map[string]*nftables.Chain{}, cache: map[string]resolved{}}
 	for i := range t.Chains {
 		d.chains[t.Chains[i].Name] = &t.Chains[i]
 	}

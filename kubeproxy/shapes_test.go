@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/nftables"
 )
 
 // The fixtures in testdata are kube-proxy v1.34's rules for these service
@@ -93,14 +94,14 @@ func shapeWant(ext, lbLocal string, srcRanges ...string) []Service {
 	return want
 }
 
-func readIPTablesFixture(t *testing.T, name string) *netstate.IPTablesRuleset {
+func readIPTablesFixture(t *testing.T, name string) *iptables.Ruleset {
 	t.Helper()
 	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rs, err := netstate.ParseIPTablesSave(f)
+	rs, err := iptables.ParseSave(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +115,13 @@ func TestDecodeIPTablesShapes(t *testing.T) {
 	}
 }
 
-func readNFTFixture(t *testing.T) *netstate.NFTTable {
+func readNFTFixture(t *testing.T) *nftables.Table {
 	t.Helper()
 	b, err := os.ReadFile("testdata/nftables-shapes.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tab netstate.NFTTable
+	var tab nftables.Table
 	if err := json.Unmarshal(b, &tab); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestDecodeIP6TablesNodePort(t *testing.T) {
 -A KUBE-SEP-AAAAAAAAAAAAAAAA -p tcp -m comment --comment "ns3/svc3:p80" -m tcp -j DNAT --to-destination [64:ff9b::c612:1f]:80
 COMMIT
 `
-	rs, err := netstate.ParseIPTablesSave(strings.NewReader(save))
+	rs, err := iptables.ParseSave(strings.NewReader(save))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +203,7 @@ func TestLocalhostNodePortOnce(t *testing.T) {
 -A KUBE-NODEPORTS -p tcp -m comment --comment "ns3/svc3:p80" -m tcp --dport 3003 -j KUBE-EXT-X27LE4BHSL4DOUIK
 COMMIT
 `
-	rs, err := netstate.ParseIPTablesSave(strings.NewReader(save))
+	rs, err := iptables.ParseSave(strings.NewReader(save))
 	if err != nil {
 		t.Fatal(err)
 	}

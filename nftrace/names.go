@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/netdiag/netdiag/dropmon"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/nsutil"
 )
 
@@ -30,8 +31,8 @@ type ruleText struct {
 }
 
 // Names finds the text of the rules trace events name by handle: the
-// iptables-save line for iptables-nft's tables (netstate.IPTablesNFTRead),
-// the nft text for every other table (netstate.NFTDump).
+// iptables-save line for iptables-nft's tables (iptables.Read),
+// the nft text for every other table (nftables.Dump).
 type Names struct {
 	ns     *nsutil.NetNS
 	rules  map[ruleKey]ruleText
@@ -51,7 +52,7 @@ func LoadNames(ns *nsutil.NetNS) *Names {
 func (n *Names) load() {
 	n.loaded = time.Now()
 	rules := map[ruleKey]ruleText{}
-	rs, err := netstate.NFTDump(n.ns, "", "")
+	rs, err := nftables.Dump(n.ns, "", "")
 	if err == nil {
 		for _, t := range rs.Tables {
 			for _, c := range t.Chains {
@@ -64,7 +65,7 @@ func (n *Names) load() {
 	}
 	n.Err = err
 	for fam, ip6 := range map[string]bool{"ip": false, "ip6": true} {
-		ipt, err := netstate.IPTablesNFTRead(n.ns, ip6)
+		ipt, err := iptables.Read(n.ns, ip6)
 		if err != nil {
 			continue // not iptables-nft's, or not translatable: nft text stays
 		}

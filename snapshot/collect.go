@@ -11,12 +11,17 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/conntrack"
+	"github.com/netdiag/netdiag/counters"
+	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/kmsg"
 	"github.com/netdiag/netdiag/kubeproxy"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/stale"
+	"github.com/netdiag/netdiag/sysctl"
 )
 
 // Options say what to read and how.
@@ -89,11 +94,11 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	// First sample, then everything else while the interval runs.
 	start := time.Now()
 	dropsDone := s.sampleDrops(ctx, o)
-	s.Node.Counters[0], err = netstate.ReadCounters(nodeNS)
+	s.Node.Counters[0], err = counters.Read(nodeNS)
 	if err != nil {
 		s.Unavailable[PartCounters] = err.Error()
 	}
-	s.Conntrack[0], err = netstate.ReadConntrackStats(nodeNS)
+	s.Conntrack[0], err = conntrack.ReadStats(nodeNS)
 	if err != nil {
 		s.Unavailable[PartConntrack] = err.Error()
 	}
@@ -101,7 +106,7 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	for i, p := range pods {
 		pn := PodNet{Pod: p, Sysctls: map[string]string{}}
 		if ns := podNS[i]; ns != nil {
-			pn.Counters[0], _ = netstate.ReadCounters(ns)
+			pn.Counters[0], _ = counters.Read(ns)
 		}
 		s.PodNet = append(s.PodNet, pn)
 	}
@@ -114,7 +119,7 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	for i := range s.PodNet {
 		if ns := podNS[i]; ns != nil {
 			s.PodNet[i].Sysctls = readSysctlMap(ns, "net.core.somaxconn")
-			s.PodNet[i].Listeners, _ = netstate.ListSockets(ns, netstate.SocketFilter{TCP: true, Listening: true, NoProcesses: true})
+			s.PodNet[i].Listeners, _ = sockdiag.List(ns, sockdiag.Filter{TCP: true, Listening: true, NoProcesses: true})
 		}
 	}
 	if res, err := stale.Scan(inv, stale.Options{HostRoot: o.Node.HostRoot, Pod: o.Pod, AskedAt: o.StaleAskedAt}); err != nil {
@@ -135,18 +140,18 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	}
 	s.Interval = time.Since(start)
 	if _, bad := s.Unavailable[PartCounters]; !bad {
-		if s.Node.Counters[1], err = netstate.ReadCounters(nodeNS); err != nil {
+		if s.Node.Counters[1], err = counters.Read(nodeNS); err != nil {
 			s.Unavailable[PartCounters] = err.Error()
 		}
 	}
 	if _, bad := s.Unavailable[PartConntrack]; !bad {
-		if s.Conntrack[1], err = netstate.ReadConntrackStats(nodeNS); err != nil {
+		if s.Conntrack[1], err = conntrack.ReadStats(nodeNS); err != nil {
 			s.Unavailable[PartConntrack] = err.Error()
 		}
 	}
 	for i := range s.PodNet {
 		if ns := podNS[i]; ns != nil {
-			s.PodNet[i].Counters[1], _ = netstate.ReadCounters(ns)
+			s.PodNet[i].Counters[1], _ = counters.Read(ns)
 		}
 	}
 	dropsDone()
@@ -298,7 +303,7 @@ func (s *Snapshot) readSysctls(ns *nsutil.NetNS) {
 func readSysctlMap(ns *nsutil.NetNS, names ...string) map[string]string {
 	out := map[string]string{}
 	for _, n := range names {
-		v, err := netstate.ReadSysctls(ns, n)
+		v, err := sysctl.Read(ns, n)
 		if err == nil && len(v) == 1 {
 			out[strings.ReplaceAll(n, "/", ".")] = v[0].Value
 		}
@@ -307,13 +312,13 @@ func readSysctlMap(ns *nsutil.NetNS, names ...string) map[string]string {
 }
 
 func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Inventory) {
-	_, sets, ipErr := netstate.IPTablesBackends(ns, hostRoot)
-	for _, b := range []netstate.IPTablesBackend{netstate.IPTablesLegacy, netstate.IPTablesNFT} {
+	_, sets, ipErr := iptables.Backends(ns, hostRoot)
+	for _, b := range []iptables.Backend{iptables.Legacy, iptables.NFT} {
 		if rs := sets[b]; rs != nil {
 			s.IPTables = append(s.IPTables, rs)
 		}
 	}
-	nft, nftErr := netstate.NFTDump(ns, "", "")
+	nft, nftErr := nftables.Dump(ns, "", "")
 	if nftErr == nil {
 		s.NFT = nft
 	}
@@ -321,7 +326,7 @@ func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Invent
 		s.Unavailable[PartRules] = fmt.Sprintf("iptables: %v; nftables: %v", ipErr, nftErr)
 	}
 	if sets == nil {
-		sets = map[netstate.IPTablesBackend]*netstate.IPTablesRuleset{}
+		sets = map[iptables.Backend]*iptables.Ruleset{}
 	}
 	res, err := kubeproxy.Load(ns, hostRoot, "auto", sets)
 	switch {
@@ -356,7 +361,7 @@ func (s *Snapshot) countConntrackToDead(ns *nsutil.NetNS) {
 	}
 	s.ConntrackByDest = map[netip.Addr]int{}
 	n := 0
-	_ = netstate.ConntrackDump(ns, netstate.ConntrackFilter{}, func(e netstate.ConntrackEntry) error {
+	_ = conntrack.Dump(ns, conntrack.Filter{}, func(e conntrack.Entry) error {
 		if n++; n > maxConntrackScan {
 			return errScanDone
 		}

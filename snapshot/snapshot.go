@@ -4,10 +4,14 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/netdiag/netdiag/conntrack"
+	"github.com/netdiag/netdiag/counters"
 	"github.com/netdiag/netdiag/dropmon"
+	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/kubeproxy"
-	"github.com/netdiag/netdiag/netstate"
+	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/stale"
 )
 
@@ -49,7 +53,7 @@ type Snapshot struct {
 	Node      NetNSState
 	PodNet    []PodNet
 
-	Conntrack [2]netstate.ConntrackStats
+	Conntrack [2]conntrack.Stats
 	// ConntrackByDest counts conntrack entries by the address they were
 	// DNATed to (reply source), for stale endpoints.
 	ConntrackByDest map[netip.Addr]int
@@ -58,8 +62,8 @@ type Snapshot struct {
 	KernelRelease string // uname -r
 
 	// IPTables holds one ruleset per backend that could be read.
-	IPTables []*netstate.IPTablesRuleset
-	NFT      *netstate.NFTRuleset
+	IPTables []*iptables.Ruleset
+	NFT      *nftables.Ruleset
 
 	ServiceMode kubeproxy.Mode
 	Services    []kubeproxy.Service
@@ -108,7 +112,7 @@ type NetNSState struct {
 	Links     []Link
 	Routes    []Route
 	Neighbors []Neighbor
-	Counters  [2]netstate.Counters // two samples
+	Counters  [2]counters.List // two samples
 }
 
 // Link is a network interface.
@@ -144,8 +148,8 @@ type Neighbor struct {
 type PodNet struct {
 	Pod       *node.Pod
 	Sysctls   map[string]string
-	Counters  [2]netstate.Counters
-	Listeners []netstate.Socket
+	Counters  [2]counters.List
+	Listeners []sockdiag.Socket
 	// ResolvConf is the pod's /etc/resolv.conf, "" when unknown.
 	ResolvConf string
 }
@@ -186,7 +190,7 @@ func (n *NetNSState) Link(name string) *Link {
 
 // CounterDelta is the growth of a counter between the two samples, and
 // whether both samples had it.
-func CounterDelta(c [2]netstate.Counters, name string) (int64, bool) {
+func CounterDelta(c [2]counters.List, name string) (int64, bool) {
 	a, ok1 := c[0].Get(name)
 	b, ok2 := c[1].Get(name)
 	return b - a, ok1 && ok2

@@ -3,8 +3,8 @@ package stale
 import (
 	"sort"
 
-	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/sockdiag"
 )
 
 // Holder is a process that holds a port in a pod's netns.
@@ -64,7 +64,7 @@ func Holders(inv *node.Inventory, opts Options, port int) (*PortResult, error) {
 		byNetNS[v.proc.NetNS] = append(byNetNS[v.proc.NetNS], v)
 	}
 	lk := newSocketLookup(j.opts.ProcRoot)
-	var allOwners map[uint32][]netstate.SocketProcess
+	var allOwners map[uint32][]sockdiag.Process
 	for _, ino := range order {
 		vs := byNetNS[ino]
 		socks, err := lk.sockets(vs[0].proc.PID, ino)
@@ -72,7 +72,7 @@ func Holders(inv *node.Inventory, opts Options, port int) (*PortResult, error) {
 			res.Warnings = append(res.Warnings, err.Error())
 			continue
 		}
-		var want []netstate.Socket
+		var want []sockdiag.Socket
 		for _, s := range socks {
 			if int(s.Local.Port()) == port {
 				want = append(want, s)
@@ -99,7 +99,7 @@ func Holders(inv *node.Inventory, opts Options, port int) (*PortResult, error) {
 			}
 			// Held by a process outside the pod (fd passing, setns): find it.
 			if allOwners == nil {
-				allOwners = netstate.SocketOwners(j.opts.ProcRoot)
+				allOwners = sockdiag.Owners(j.opts.ProcRoot)
 			}
 			for _, o := range allOwners[s.Inode] {
 				h := Holder{Namespace: pod.namespace, Pod: pod.name, PodUID: pod.uid, PID: o.PID, Cmdline: o.Command,
@@ -121,7 +121,7 @@ func Holders(inv *node.Inventory, opts Options, port int) (*PortResult, error) {
 	return res, nil
 }
 
-func holderOf(v *verdict, s netstate.Socket, unjudged bool) Holder {
+func holderOf(v *verdict, s sockdiag.Socket, unjudged bool) Holder {
 	h := Holder{
 		Namespace: v.pod.namespace, Pod: v.pod.name, PodUID: v.pod.uid,
 		ContainerID: v.proc.Container, ContainerName: v.pod.names[v.proc.Container],

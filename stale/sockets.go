@@ -4,23 +4,23 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/netdiag/netdiag/netstate"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/sockdiag"
 )
 
 // socketLookup lists the listening sockets of each netns once.
 type socketLookup struct {
 	procRoot string
-	byNetNS  map[uint64][]netstate.Socket
+	byNetNS  map[uint64][]sockdiag.Socket
 	failed   map[uint64]bool
 }
 
 func newSocketLookup(procRoot string) *socketLookup {
-	return &socketLookup{procRoot: procRoot, byNetNS: map[uint64][]netstate.Socket{}, failed: map[uint64]bool{}}
+	return &socketLookup{procRoot: procRoot, byNetNS: map[uint64][]sockdiag.Socket{}, failed: map[uint64]bool{}}
 }
 
 // sockets returns the listening sockets of the netns process pid is in.
-func (l *socketLookup) sockets(pid int, netns uint64) ([]netstate.Socket, error) {
+func (l *socketLookup) sockets(pid int, netns uint64) ([]sockdiag.Socket, error) {
 	if s, ok := l.byNetNS[netns]; ok {
 		return s, nil
 	}
@@ -36,7 +36,7 @@ func (l *socketLookup) sockets(pid int, netns uint64) ([]netstate.Socket, error)
 	if netns != 0 && ns.ID().Ino != netns {
 		return nil, nil // moved or recycled since the scan
 	}
-	socks, err := netstate.ListSockets(ns, netstate.SocketFilter{Listening: true, NoProcesses: true})
+	socks, err := sockdiag.List(ns, sockdiag.Filter{Listening: true, NoProcesses: true})
 	if err != nil {
 		l.failed[netns] = true
 		return nil, fmt.Errorf("list sockets of process %d: %w", pid, err)
@@ -52,7 +52,7 @@ func (l *socketLookup) sockets(pid int, netns uint64) ([]netstate.Socket, error)
 }
 
 // isListening keeps TCP listeners and bound UDP sockets, what `ss -ltu` shows.
-func isListening(s netstate.Socket) bool {
+func isListening(s sockdiag.Socket) bool {
 	switch s.Netid {
 	case "tcp":
 		return s.State == "LISTEN"
@@ -81,6 +81,6 @@ func (l *socketLookup) listening(pid int, netns uint64) ([]Listener, error) {
 	return out, nil
 }
 
-func listenerOf(s netstate.Socket, pid int) Listener {
+func listenerOf(s sockdiag.Socket, pid int) Listener {
 	return Listener{Proto: s.Netid, Address: s.Local.Addr().String(), Port: int(s.Local.Port()), PID: pid}
 }

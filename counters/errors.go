@@ -1,0 +1,10 @@
+package counters
+
+import "errors"
+
+// Errors of package counters; test with errors.Is.
+var (
+	// ErrNotSupported means this system has no such kernel interface:
+	// the reader needs Linux.
+	ErrNotSupported = errors.New("not supported on this system")
+)

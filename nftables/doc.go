@@ -1,0 +1,2 @@
+// Package nftables reads the nf_tables ruleset of a network namespace over netlink.
+package nftables

@@ -1,0 +1,1027 @@
+package nftables
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// WriteText prints the ruleset in the layout of `nft list ruleset`: tables,
+// then sets and maps, then chains. Set elements are printed one per line.
+func (r *Ruleset) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for i, t := range r.Tables {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "table %s %s {\n", t.Family, t.Name)
+		if len(t.Flags) > 0 {
+			fmt.Fprintf(&b, "\tflags %s\n", strings.Join(t.Flags, ","))
+		}
+		if t.Comment != "" {
+			fmt.Fprintf(&b, "\tcomment %q\n", t.Comment)
+		}
+		n := 0
+		for _, s := range t.Sets {
+			if n > 0 {
+				b.WriteString("\n")
+			}
+			n++
+			writeSet(&b, s)
+		}
+		for _, c := range t.Chains {
+			if n > 0 {
+				b.WriteString("\n")
+			}
+			n++
+			fmt.Fprintf(&b, "\tchain %s {\n", c.Name)
+			if c.Comment != "" {
+				fmt.Fprintf(&b, "\t\tcomment %q\n", c.Comment)
+			}
+			if c.Hook != "" {
+				pol := c.Policy
+				if pol == "" {
+					pol = "accept"
+				}
+				prio := int32(0)
+				if c.Priority != nil {
+					prio = *c.Priority
+				}
+				fmt.Fprintf(&b, "\t\ttype %s hook %s priority %s; policy %s;\n", c.Type, c.Hook, PriorityString(t.Family, c.Hook, prio), pol)
+			}
+			for _, r := range c.Rules {
+				fmt.Fprintf(&b, "\t\t%s\n", r.Text)
+			}
+			b.WriteString("\t}\n")
+		}
+		b.WriteString("}\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeSet(b *strings.Builder, s Set) {
+	kind := "set"
+	if s.Map {
+		kind = "map"
+	}
+	fmt.Fprintf(b, "\t%s %s {\n", kind, s.Name)
+	typ := strings.Join(s.KeyType, " . ")
+	if s.Map {
+		typ += " : " + s.DataType
+	}
+	fmt.Fprintf(b, "\t\ttype %s\n", typ)
+	if len(s.Flags) > 0 {
+		fmt.Fprintf(b, "\t\tflags %s\n", strings.Join(s.Flags, ","))
+	}
+	if s.Timeout > 0 {
+		fmt.Fprintf(b, "\t\ttimeout %s\n", nftDuration(s.Timeout))
+	}
+	if s.Comment != "" {
+		fmt.Fprintf(b, "\t\tcomment %q\n", s.Comment)
+	}
+	if len(s.Elements) > 0 {
+		// nft puts several short elements on one line: five 16-bit values,
+		// two addresses, one of anything longer, a map entry or a concatenation.
+		perLine := 1
+		if !s.Map && len(s.keyTypes) == 1 {
+			switch n := typeLen(s.keyTypes[0]); {
+			case n <= 2:
+				perLine = 5
+			case n <= 4:
+				perLine = 2
+			}
+		}
+		b.WriteString("\t\telements = { ")
+		for i, e := range s.Elements {
+			if i > 0 {
+				if i%perLine == 0 {
+					b.WriteString(",\n\t\t\t     ")
+				} else {
+					b.WriteString(", ")
+				}
+			}
+			b.WriteString(elementString(e, s.Map))
+		}
+		b.WriteString(" }\n")
+	}
+	b.WriteString("\t}\n")
+}
+
+func elementString(e Element, isMap bool) string {
+	s := e.KeyString()
+	if e.Comment != "" {
+		s += fmt.Sprintf(" comment %q", e.Comment)
+	}
+	if isMap {
+		s += " : " + e.Value
+	}
+	return s
+}
+
+// nftDuration prints a duration like nft: 3h, 10800s becomes 3h.
+func nftDuration(d time.Duration) string {
+	ms := d.Milliseconds()
+	var b strings.Builder
+	for _, u := range []struct {
+		n  int64
+		sf string
+	}{{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}} {
+		if ms >= u.n {
+			fmt.Fprintf(&b, "%d%s", ms/u.n, u.sf)
+			ms %= u.n
+		}
+	}
+	if b.Len() == 0 {
+		return "0s"
+	}
+	return b.String()
+}
+
+// PriorityString prints a base chain priority the way nft 1.0.x does:
+// a standard name (with an offset of at most 10) where the family and hook
+// allow one, else the number.
+func PriorityString(family, hook string, prio int32) string {
+	type std struct {
+		name  string
+		val   int32
+		hooks string // "" = any hook
+	}
+	var stds []std
+	switch family {
+	case "ip", "ip6", "inet":
+		stds = []std{{"raw", -300, ""}, {"mangle", -150, ""}, {"dstnat", -100, "prerouting"}, {"filter", 0, ""}, {"security", 50, ""}, {"srcnat", 100, "postrouting"}}
+	case "bridge":
+		stds = []std{{"dstnat", -300, "prerouting"}, {"filter", -200, ""}, {"out", 100, "output"}, {"srcnat", 300, "postrouting"}}
+	case "arp", "netdev":
+		stds = []std{{"filter", 0, ""}}
+	}
+	for _, s := range stds {
+		if s.hooks != "" && s.hooks != hook {
+			continue
+		}
+		off := prio - s.val
+		switch {
+		case off == 0:
+			return s.name
+		case off > 0 && off <= 10:
+			return fmt.Sprintf("%s + %d", s.name, off)
+		case off < 0 && off >= -10:
+			return fmt.Sprintf("%s - %d", s.name, -off)
+		}
+	}
+	return strconv.Itoa(int(prio))
+}
+
+// Netlink attribute numbers that golang.org/x/sys/unix does not name.
+const (
+	nftaTableUserdata = 6
+	nftaChainUserdata = 12
+	nftaSetElemKeyEnd = 9
+
+	udataComment     = 0 // table, chain, rule and element comments
+	udataSetKeyOrder = 0
+	udataSetComment  = 7
+
+	nftSetConcat = 0x80
+)
+
+func nftFamilyName(f uint8) string {
+	switch f {
+	case unix.NFPROTO_IPV4:
+		return "ip"
+	case unix.NFPROTO_IPV6:
+		return "ip6"
+	case unix.NFPROTO_INET:
+		return "inet"
+	case unix.NFPROTO_ARP:
+		return "arp"
+	case unix.NFPROTO_BRIDGE:
+		return "bridge"
+	case unix.NFPROTO_NETDEV:
+		return "netdev"
+	}
+	return "family" + strconv.Itoa(int(f))
+}
+
+// nftFamilyNumber is the inverse of nftFamilyName.
+func nftFamilyNumber(s string) (uint8, bool) {
+	for _, f := range []uint8{unix.NFPROTO_IPV4, unix.NFPROTO_IPV6, unix.NFPROTO_INET, unix.NFPROTO_ARP, unix.NFPROTO_BRIDGE, unix.NFPROTO_NETDEV} {
+		if nftFamilyName(f) == s {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+var nftHookNames = map[string][]string{
+	"ip":     {"prerouting", "input", "forward", "output", "postrouting"},
+	"ip6":    {"prerouting", "input", "forward", "output", "postrouting"},
+	"inet":   {"prerouting", "input", "forward", "output", "postrouting", "ingress"},
+	"bridge": {"prerouting", "input", "forward", "output", "postrouting"},
+	"arp":    {"input", "output", "forward"},
+	"netdev": {"ingress", "egress"},
+}
+
+// udataComment finds the comment TLV (type t) in nftables user data:
+// one type byte, one length byte, the value with its NUL.
+func udataString(b []byte, want byte) string {
+	for len(b) >= 2 {
+		t, l := b[0], int(b[1])
+		if len(b) < 2+l {
+			return ""
+		}
+		if t == want {
+			return strings.TrimRight(string(b[2:2+l]), "\x00")
+		}
+		b = b[2+l:]
+	}
+	return ""
+}
+
+func udataUint32(b []byte, want byte) (uint32, bool) {
+	for len(b) >= 2 {
+		t, l := b[0], int(b[1])
+		if len(b) < 2+l {
+			return 0, false
+		}
+		if t == want && l == 4 {
+			return binary.NativeEndian.Uint32(b[2:6]), true
+		}
+		b = b[2+l:]
+	}
+	return 0, false
+}
+
+func newDecoder(b []byte) (*netlink.AttributeDecoder, error) {
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return nil, err
+	}
+	ad.ByteOrder = binary.BigEndian
+	return ad, nil
+}
+
+// nfgen strips the 4-byte nfgenmsg header and returns its family.
+func nfgen(data []byte) (uint8, []byte, error) {
+	if len(data) < 4 {
+		return 0, nil, errors.New("short nfgenmsg")
+	}
+	return data[0], data[4:], nil
+}
+
+// parseNFTTable decodes one NFT_MSG_NEWTABLE message.
+func parseNFTTable(data []byte) (Table, uint8, error) {
+	fam, b, err := nfgen(data)
+	if err != nil {
+		return Table{}, 0, err
+	}
+	t := Table{Family: nftFamilyName(fam)}
+	ad, err := newDecoder(b)
+	if err != nil {
+		return t, fam, err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_TABLE_NAME:
+			t.Name = ad.String()
+		case unix.NFTA_TABLE_FLAGS:
+			f := ad.Uint32()
+			if f&unix.NFT_TABLE_F_DORMANT != 0 {
+				t.Flags = append(t.Flags, "dormant")
+			}
+			if f&2 != 0 {
+				t.Flags = append(t.Flags, "owner")
+			}
+		case nftaTableUserdata:
+			t.Comment = udataString(ad.Bytes(), udataComment)
+		}
+	}
+	return t, fam, ad.Err()
+}
+
+// parseNFTChain decodes one NFT_MSG_NEWCHAIN message; it returns the family
+// and table name too.
+func parseNFTChain(data []byte) (Chain, uint8, string, error) {
+	fam, b, err := nfgen(data)
+	if err != nil {
+		return Chain{}, 0, "", err
+	}
+	var c Chain
+	var table string
+	ad, err := newDecoder(b)
+	if err != nil {
+		return c, fam, "", err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_CHAIN_TABLE:
+			table = ad.String()
+		case unix.NFTA_CHAIN_NAME:
+			c.Name = ad.String()
+		case unix.NFTA_CHAIN_TYPE:
+			c.Type = ad.String()
+		case unix.NFTA_CHAIN_POLICY:
+			if ad.Uint32() == 0 {
+				c.Policy = "drop"
+			} else {
+				c.Policy = "accept"
+			}
+		case unix.NFTA_CHAIN_HOOK:
+			ad.Nested(func(nd *netlink.AttributeDecoder) error {
+				for nd.Next() {
+					switch nd.Type() {
+					case unix.NFTA_HOOK_HOOKNUM:
+						n := int(nd.Uint32())
+						hooks := nftHookNames[nftFamilyName(fam)]
+						if n < len(hooks) {
+							c.Hook = hooks[n]
+						} else {
+							c.Hook = "hook" + strconv.Itoa(n)
+						}
+					case unix.NFTA_HOOK_PRIORITY:
+						p := int32(nd.Uint32())
+						c.Priority = &p
+					}
+				}
+				return nil
+			})
+		case nftaChainUserdata:
+			c.Comment = udataString(ad.Bytes(), udataComment)
+		}
+	}
+	if c.Hook == "" {
+		c.Type, c.Policy, c.Priority = "", "", nil
+	}
+	return c, fam, table, ad.Err()
+}
+
+// parseNFTSet decodes one NFT_MSG_NEWSET message; it returns the table name.
+func parseNFTSet(data []byte) (Set, string, error) {
+	_, b, err := nfgen(data)
+	if err != nil {
+		return Set{}, "", err
+	}
+	var s Set
+	var table string
+	var flags, keyType uint32
+	ad, err := newDecoder(b)
+	if err != nil {
+		return s, "", err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_SET_TABLE:
+			table = ad.String()
+		case unix.NFTA_SET_NAME:
+			s.Name = ad.String()
+		case unix.NFTA_SET_ID:
+			s.id = ad.Uint32()
+		case unix.NFTA_SET_FLAGS:
+			flags = ad.Uint32()
+		case unix.NFTA_SET_KEY_TYPE:
+			keyType = ad.Uint32()
+		case unix.NFTA_SET_KEY_LEN:
+			s.keyLen = ad.Uint32()
+		case unix.NFTA_SET_DATA_TYPE:
+			s.dataTypeID = ad.Uint32()
+		case unix.NFTA_SET_TIMEOUT:
+			s.Timeout = time.Duration(ad.Uint64()) * time.Millisecond
+		case unix.NFTA_SET_USERDATA:
+			u := ad.Bytes()
+			s.Comment = udataString(u, udataSetComment)
+			if v, ok := udataUint32(u, udataSetKeyOrder); ok && v == 1 {
+				s.keyByteOrderLE = true
+			}
+		}
+	}
+	s.Map = flags&unix.NFT_SET_MAP != 0
+	s.Anonymous = flags&unix.NFT_SET_ANONYMOUS != 0
+	s.interval = flags&unix.NFT_SET_INTERVAL != 0
+	if flags&unix.NFT_SET_CONSTANT != 0 && !s.Anonymous {
+		s.Flags = append(s.Flags, "constant")
+	}
+	if s.interval && !s.Anonymous {
+		s.Flags = append(s.Flags, "interval")
+	}
+	if flags&unix.NFT_SET_EVAL != 0 {
+		s.Flags = append(s.Flags, "dynamic")
+	}
+	if flags&unix.NFT_SET_TIMEOUT != 0 {
+		s.Flags = append(s.Flags, "timeout")
+	}
+	s.keyTypes = splitConcatType(keyType, flags&nftSetConcat != 0 || keyType > 63)
+	for _, t := range s.keyTypes {
+		s.KeyType = append(s.KeyType, nftTypeName(t))
+	}
+	if s.Map {
+		if s.dataTypeID == 0xffffff00 {
+			s.DataType = "verdict"
+		} else {
+			s.DataType = nftTypeName(s.dataTypeID)
+		}
+	}
+	return s, table, ad.Err()
+}
+
+// splitConcatType splits a concatenated datatype: 6 bits per part, first part
+// in the highest bits.
+func splitConcatType(t uint32, concat bool) []uint32 {
+	if !concat || t < 64 {
+		return []uint32{t}
+	}
+	var parts []uint32
+	for t != 0 {
+		parts = append([]uint32{t & 0x3f}, parts...)
+		t >>= 6
+	}
+	return parts
+}
+
+var nftTypeNames = map[uint32]string{
+	1: "verdict", 2: "nf_proto", 3: "bitmask", 4: "integer", 5: "string", 6: "ll_addr",
+	7: "ipv4_addr", 8: "ipv6_addr", 9: "ether_addr", 10: "ether_type", 12: "inet_proto",
+	13: "inet_service", 14: "icmp_type", 15: "tcp_flag", 19: "mark", 20: "iface_index",
+	24: "uid", 25: "gid", 26: "ct_state", 31: "pkt_type", 35: "devgroup", 36: "dscp",
+	38: "fib_addrtype", 41: "ifname",
+}
+
+func nftTypeName(t uint32) string {
+	if n, ok := nftTypeNames[t]; ok {
+		return n
+	}
+	return "type" + strconv.Itoa(int(t))
+}
+
+// typeLen is the storage size of one key part; registers pad parts to 4 bytes.
+func typeLen(t uint32) int {
+	switch t {
+	case 7, 19, 4, 20, 24, 25, 26:
+		return 4
+	case 8:
+		return 16
+	case 12, 2, 14, 15, 31, 36:
+		return 1
+	case 13, 10:
+		return 2
+	case 9:
+		return 6
+	case 41:
+		return 16
+	}
+	return 4
+}
+
+// parseNFTElements decodes one NFT_MSG_NEWSETELEM message of set s.
+func parseNFTElements(data []byte, s *Set) error {
+	_, b, err := nfgen(data)
+	if err != nil {
+		return err
+	}
+	return parseNFTElementsAttrs(b, s)
+}
+
+// parseNFTElementsAttrs decodes the attributes of a set element message.
+func parseNFTElementsAttrs(b []byte, s *Set) error {
+	ad, err := newDecoder(b)
+	if err != nil {
+		return err
+	}
+	for ad.Next() {
+		if ad.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
+			continue
+		}
+		ad.Nested(func(ld *netlink.AttributeDecoder) error {
+			for ld.Next() {
+				if ld.Type() != unix.NFTA_LIST_ELEM {
+					continue
+				}
+				var e rawElem
+				ld.Nested(func(ed *netlink.AttributeDecoder) error {
+					for ed.Next() {
+						switch ed.Type() {
+						case unix.NFTA_SET_ELEM_KEY:
+							e.key = nftDataValue(ed.Bytes())
+						case nftaSetElemKeyEnd:
+							e.keyEnd = nftDataValue(ed.Bytes())
+						case unix.NFTA_SET_ELEM_DATA:
+							e.value = s.formatData(ed.Bytes())
+						case unix.NFTA_SET_ELEM_FLAGS:
+							e.end = ed.Uint32()&unix.NFT_SET_ELEM_INTERVAL_END != 0
+						case unix.NFTA_SET_ELEM_USERDATA:
+							e.comment = udataString(ed.Bytes(), udataComment)
+						}
+					}
+					return nil
+				})
+				s.raw = append(s.raw, e)
+			}
+			return nil
+		})
+	}
+	return ad.Err()
+}
+
+// finish turns the raw elements into Elements. Interval sets without
+// NFTA_SET_ELEM_KEY_END store each range as a start element and an end
+// element flagged INTERVAL_END whose key is one past the range; they are
+// paired here by sorting.
+func (s *Set) finish() {
+	raw := s.raw
+	s.raw = nil
+	if !s.interval {
+		s.sortRaw(raw)
+		for _, r := range raw {
+			if r.end {
+				continue
+			}
+			s.Elements = append(s.Elements, s.element(r.key, r.keyEnd, r))
+		}
+		return
+	}
+	var starts, ends []rawElem
+	for _, r := range raw {
+		switch {
+		case r.end:
+			ends = append(ends, r)
+		default:
+			starts = append(starts, r)
+		}
+	}
+	less := func(a, b []byte) bool { return string(a) < string(b) }
+	sort.Slice(starts, func(i, j int) bool { return less(starts[i].key, starts[j].key) })
+	sort.Slice(ends, func(i, j int) bool { return less(ends[i].key, ends[j].key) })
+	for i, r := range starts {
+		last := r.keyEnd
+		if last == nil {
+			// The end is the first end element above this start.
+			for _, e := range ends {
+				if less(r.key, e.key) && (i+1 >= len(starts) || !less(starts[i+1].key, e.key)) {
+					last = minusOne(e.key)
+					break
+				}
+			}
+			if last == nil {
+				last = allOnes(len(r.key))
+			}
+		}
+		s.Elements = append(s.Elements, s.element(r.key, last, r))
+	}
+}
+
+func (s *Set) element(key, last []byte, r rawElem) Element {
+	e := Element{Value: r.value, Comment: r.comment}
+	if last != nil && len(s.keyTypes) == 1 && (s.keyTypes[0] == 7 || s.keyTypes[0] == 8) {
+		if n, ok := prefixOf(key, last); ok {
+			e.Key = []string{formatTyped(s.keyTypes[0], key, false)}
+			if n != len(key)*8 {
+				e.Key[0] += "/" + strconv.Itoa(n)
+			}
+			return e
+		}
+	}
+	e.Key = s.formatKey(key)
+	if last != nil && string(last) != string(key) {
+		e.KeyEnd = s.formatKey(last)
+	}
+	return e
+}
+
+func minusOne(b []byte) []byte {
+	out := append([]byte(nil), b...)
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i]--
+		if out[i] != 0xff {
+			break
+		}
+	}
+	return out
+}
+
+func allOnes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 0xff
+	}
+	return b
+}
+
+// prefixOf reports whether first..last is exactly one CIDR prefix.
+func prefixOf(first, last []byte) (int, bool) {
+	if len(first) != len(last) {
+		return 0, false
+	}
+	bits := 0
+	i := 0
+	for ; i < len(first) && first[i] == last[i]; i++ {
+		bits += 8
+	}
+	if i == len(first) {
+		return bits, true
+	}
+	x := first[i] ^ last[i]
+	// x must be 0…01…1, first's low bits 0 and last's 1.
+	if x&(x+1) != 0 || first[i]&x != 0 || last[i]&x != x {
+		return 0, false
+	}
+	for b := x; b != 0; b >>= 1 {
+		bits--
+	}
+	bits += 8
+	for j := i + 1; j < len(first); j++ {
+		if first[j] != 0 || last[j] != 0xff {
+			return 0, false
+		}
+	}
+	return bits, true
+}
+
+// nftDataValue unwraps NFTA_DATA_VALUE.
+func nftDataValue(b []byte) []byte {
+	ad, err := newDecoder(b)
+	if err != nil {
+		return nil
+	}
+	for ad.Next() {
+		if ad.Type() == unix.NFTA_DATA_VALUE {
+			return ad.Bytes()
+		}
+	}
+	return nil
+}
+
+func (s *Set) formatKey(b []byte) []string {
+	if len(s.keyTypes) <= 1 {
+		t := uint32(0)
+		if len(s.keyTypes) == 1 {
+			t = s.keyTypes[0]
+		}
+		return []string{formatTyped(t, b, s.keyByteOrderLE)}
+	}
+	var out []string
+	for _, t := range s.keyTypes {
+		n := typeLen(t)
+		if len(b) < n {
+			out = append(out, "?")
+			break
+		}
+		out = append(out, formatTyped(t, b[:n], false))
+		pad := (n + 3) &^ 3
+		if pad > len(b) {
+			pad = len(b)
+		}
+		b = b[pad:]
+	}
+	return out
+}
+
+func (s *Set) formatData(b []byte) string {
+	ad, err := newDecoder(b)
+	if err != nil {
+		return "?"
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_DATA_VALUE:
+			return formatTyped(s.dataTypeID, ad.Bytes(), false)
+		case unix.NFTA_DATA_VERDICT:
+			return parseVerdict(ad.Bytes())
+		}
+	}
+	return "?"
+}
+
+func parseVerdict(b []byte) string {
+	ad, err := newDecoder(b)
+	if err != nil {
+		return "?"
+	}
+	var code int32
+	var chain string
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_VERDICT_CODE:
+			code = int32(ad.Uint32())
+		case unix.NFTA_VERDICT_CHAIN:
+			chain = ad.String()
+		}
+	}
+	return verdictString(int64(code), chain)
+}
+
+func verdictString(code int64, chain string) string {
+	// Codes from linux/netfilter.h and linux/netfilter/nf_tables.h.
+	switch code {
+	case 1:
+		return "accept"
+	case 0:
+		return "drop"
+	case 3:
+		return "queue"
+	case -1:
+		return "continue"
+	case -2:
+		return "break"
+	case -3:
+		return "jump " + chain
+	case -4:
+		return "goto " + chain
+	case -5:
+		return "return"
+	}
+	return "verdict " + strconv.FormatInt(code, 10)
+}
+
+// formatTyped prints a value of an nft datatype.
+func formatTyped(t uint32, b []byte, hostOrder bool) string {
+	switch t {
+	case 7: // ipv4_addr
+		if len(b) == 4 {
+			return fmt.Sprintf("%d.%d.%d.%d", b[0], b[1], b[2], b[3])
+		}
+	case 8:
+		if len(b) == 16 {
+			return formatIPv6(b)
+		}
+	case 12: // inet_proto
+		if len(b) >= 1 {
+			return protoName(b[0])
+		}
+	case 13: // inet_service
+		if len(b) == 2 {
+			return strconv.Itoa(int(binary.BigEndian.Uint16(b)))
+		}
+	case 19: // mark
+		if len(b) == 4 {
+			return fmt.Sprintf("0x%08x", binary.NativeEndian.Uint32(b))
+		}
+	case 41: // ifname
+		return strconv.Quote(strings.TrimRight(string(b), "\x00"))
+	case 9:
+		if len(b) == 6 {
+			return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5])
+		}
+	case 4: // integer
+		switch len(b) {
+		case 1:
+			return strconv.Itoa(int(b[0]))
+		case 2:
+			if hostOrder {
+				return strconv.Itoa(int(binary.NativeEndian.Uint16(b)))
+			}
+			return strconv.Itoa(int(binary.BigEndian.Uint16(b)))
+		case 4:
+			if hostOrder {
+				return strconv.FormatUint(uint64(binary.NativeEndian.Uint32(b)), 10)
+			}
+			return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b)), 10)
+		}
+	}
+	return fmt.Sprintf("0x%x", b)
+}
+
+func formatIPv6(b []byte) string {
+	var a [16]byte
+	copy(a[:], b)
+	return netip.AddrFrom16(a).String()
+}
+
+var protoNames = map[byte]string{1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 33: "dccp", 47: "gre", 50: "esp", 51: "ah", 58: "ipv6-icmp", 132: "sctp", 136: "udplite"}
+
+func protoName(p byte) string {
+	if n, ok := protoNames[p]; ok {
+		return n
+	}
+	return strconv.Itoa(int(p))
+}
+
+// nftRawRule is a rule as it comes from the kernel.
+type nftRawRule struct {
+	table, chain string
+	handle       uint64
+	exprs        []any // expr.Any values, or unknownExpr
+	userdata     []byte
+}
+
+// unknownExpr stands for an expression this decoder has no type for.
+type unknownExpr struct{ name string }
+
+// parseNFTRule decodes one NFT_MSG_NEWRULE message.
+func parseNFTRule(data []byte) (nftRawRule, error) {
+	fam, b, err := nfgen(data)
+	if err != nil {
+		return nftRawRule{}, err
+	}
+	return parseNFTRuleAttrs(fam, b)
+}
+
+// parseNFTRuleAttrs decodes the attributes of a rule of family fam.
+func parseNFTRuleAttrs(fam uint8, b []byte) (nftRawRule, error) {
+	var r nftRawRule
+	ad, err := newDecoder(b)
+	if err != nil {
+		return r, err
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_RULE_TABLE:
+			r.table = ad.String()
+		case unix.NFTA_RULE_CHAIN:
+			r.chain = ad.String()
+		case unix.NFTA_RULE_HANDLE:
+			r.handle = ad.Uint64()
+		case unix.NFTA_RULE_USERDATA:
+			r.userdata = ad.Bytes()
+		case unix.NFTA_RULE_EXPRESSIONS:
+			ad.Nested(func(ld *netlink.AttributeDecoder) error {
+				for ld.Next() {
+					if ld.Type() != unix.NFTA_LIST_ELEM {
+						continue
+					}
+					e, err := parseNFTExpr(fam, ld.Bytes())
+					if err != nil {
+						return err
+					}
+					r.exprs = append(r.exprs, e)
+				}
+				return nil
+			})
+		}
+	}
+	return r, ad.Err()
+}
+
+// parseNFTExpr decodes one expression with google/nftables' expression types.
+// google/nftables v0.2.0 does not decode numgen and fib in rules, so the
+// dispatch on the name is done here.
+func parseNFTExpr(fam uint8, b []byte) (any, error) {
+	ad, err := newDecoder(b)
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	var data []byte
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_EXPR_NAME:
+			name = ad.String()
+		case unix.NFTA_EXPR_DATA:
+			data = ad.Bytes()
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return nil, err
+	}
+	var e expr.Any
+	switch name {
+	case "ct":
+		e = &expr.Ct{}
+	case "range":
+		e = &expr.Range{}
+	case "meta":
+		e = &expr.Meta{}
+	case "cmp":
+		e = &expr.Cmp{}
+	case "counter":
+		e = &expr.Counter{}
+	case "objref":
+		e = &expr.Objref{}
+	case "payload":
+		e = &expr.Payload{}
+	case "lookup":
+		e = &expr.Lookup{}
+	case "immediate":
+		e = &expr.Immediate{}
+	case "bitwise":
+		e = &expr.Bitwise{}
+	case "byteorder":
+		e = &expr.Byteorder{}
+	case "redir":
+		e = &expr.Redir{}
+	case "nat":
+		e = &expr.NAT{}
+	case "limit":
+		e = &expr.Limit{}
+	case "quota":
+		e = &expr.Quota{}
+	case "dynset":
+		e = &expr.Dynset{}
+	case "log":
+		e = &expr.Log{}
+	case "exthdr":
+		e = &expr.Exthdr{}
+	case "match":
+		return &expr.Match{Name: xtName(data)}, nil
+	case "target":
+		return &expr.Target{Name: xtName(data)}, nil
+	case "connlimit":
+		e = &expr.Connlimit{}
+	case "queue":
+		e = &expr.Queue{}
+	case "reject":
+		e = &expr.Reject{}
+	case "masq":
+		e = &expr.Masq{}
+	case "hash":
+		e = &expr.Hash{}
+	case "numgen":
+		e = &expr.Numgen{}
+	case "fib":
+		return parseFib(data), nil
+	case "rt":
+		e = &expr.Rt{}
+	case "notrack":
+		return &expr.Notrack{}, nil
+	default:
+		return unknownExpr{name: name}, nil
+	}
+	if data == nil {
+		return e, nil
+	}
+	if err := expr.Unmarshal(fam, data, e); err != nil {
+		return unknownExpr{name: name}, nil
+	}
+	if imm, ok := e.(*expr.Immediate); ok && imm.Register == unix.NFT_REG_VERDICT && len(imm.Data) == 0 {
+		v := &expr.Verdict{}
+		if err := expr.Unmarshal(fam, data, v); err == nil {
+			return v, nil
+		}
+	}
+	return e, nil
+}
+
+// xtName reads the xtables extension name (NFTA_MATCH_NAME / NFTA_TARGET_NAME = 1).
+func xtName(data []byte) string {
+	ad, err := newDecoder(data)
+	if err != nil {
+		return "?"
+	}
+	for ad.Next() {
+		if ad.Type() == 1 {
+			return ad.String()
+		}
+	}
+	return "?"
+}
+
+// fibExpr is a fib expression. google/nftables v0.2.0 decodes its result and
+// flags wrongly (it tests bits with == 1), so it is decoded here.
+type fibExpr struct {
+	reg    uint32
+	result uint32 // NFT_FIB_RESULT_OIF=1, OIFNAME=2, ADDRTYPE=3
+	flags  uint32 // NFTA_FIB_F_SADDR=1, DADDR=2, MARK=4, IIF=8, OIF=16, PRESENT=32
+}
+
+func parseFib(data []byte) any {
+	var f fibExpr
+	ad, err := newDecoder(data)
+	if err != nil {
+		return unknownExpr{name: "fib"}
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NFTA_FIB_DREG:
+			f.reg = ad.Uint32()
+		case unix.NFTA_FIB_RESULT:
+			f.result = ad.Uint32()
+		case unix.NFTA_FIB_FLAGS:
+			f.flags = ad.Uint32()
+		}
+	}
+	if ad.Err() != nil {
+		return unknownExpr{name: "fib"}
+	}
+	return &f
+}
+
+// sortRaw orders elements like nft prints them: by key value, where a
+// concatenation or a host-order key is compared as one little-endian number
+// and other keys as big-endian numbers.
+func (s *Set) sortRaw(raw []rawElem) {
+	le := len(s.keyTypes) > 1 || s.keyByteOrderLE
+	sort.SliceStable(raw, func(i, j int) bool {
+		a, b := raw[i].key, raw[j].key
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		if !le {
+			return string(a) < string(b)
+		}
+		for k := len(a) - 1; k >= 0; k-- {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		return false
+	})
+}

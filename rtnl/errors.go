@@ -1,0 +1,10 @@
+package rtnl
+
+import "errors"
+
+// Errors of package rtnl; test with errors.Is.
+var (
+	// ErrNotSupported means this system has no such kernel interface:
+	// the reader needs Linux.
+	ErrNotSupported = errors.New("not supported on this system")
+)
