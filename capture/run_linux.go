@@ -97,11 +97,16 @@ func (l *loop) run() error {
 		every = watchDefault
 	}
 	l.nextWatch = start.Add(every)
-	pfds := make([]unix.PollFd, len(l.srcs)+1)
+	fds := make([]int, len(l.srcs))
 	for i, s := range l.srcs {
-		pfds[i] = unix.PollFd{Fd: int32(s.h.fd), Events: unix.POLLIN}
+		fds[i] = s.h.fd
 	}
-	pfds[len(l.srcs)] = unix.PollFd{Fd: int32(l.efd), Events: unix.POLLIN}
+	w, err := newWaiter(fds, l.efd)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	var failed []int
 	for {
 		if err := l.drain(false); err != nil {
 			return err
@@ -114,33 +119,26 @@ func (l *loop) run() error {
 		if !l.deadline.IsZero() && l.deadline.Sub(now) < timeout {
 			timeout = l.deadline.Sub(now)
 		}
-		ms := int((timeout + time.Millisecond - 1) / time.Millisecond)
-		if ms < 1 {
-			ms = 1
-		}
-		for i := range pfds {
-			pfds[i].Revents = 0
-			if i < len(l.srcs) {
-				// While holding a packet back, a ready ring would wake poll
-				// at once: watch only the rings being waited for.
-				pfds[i].Events = unix.POLLIN
-				if l.waiting && !l.waitOn[i] {
-					pfds[i].Events = 0
-				}
-			}
-		}
-		if _, err := unix.Poll(pfds, ms); err != nil && !errors.Is(err, unix.EINTR) {
-			return fmt.Errorf("poll: %w", err)
+		if timeout < time.Millisecond {
+			timeout = time.Millisecond
 		}
 		for i, s := range l.srcs {
-			if pfds[i].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 {
-				if err := s.h.sockError(); err != nil {
-					// Whatever reached the ring before the error still counts.
-					if derr := l.drain(true); derr != nil {
-						return derr
-					}
-					return err
+			// While holding a packet back, a ready ring would end the wait
+			// at once: watch only the rings being waited for.
+			if err := w.watch(s.h.fd, i, !l.waiting || l.waitOn[i]); err != nil {
+				return err
+			}
+		}
+		if failed, err = w.wait(timeout, failed); err != nil {
+			return err
+		}
+		for _, i := range failed {
+			if err := l.srcs[i].h.sockError(); err != nil {
+				// Whatever reached the ring before the error still counts.
+				if derr := l.drain(true); derr != nil {
+					return derr
 				}
+				return err
 			}
 		}
 		if l.cancelled.Load() {
