@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"debug/elf"
 	"os/exec"
 	"path/filepath"
@@ -8,7 +9,8 @@ import (
 )
 
 // TestBinaryIsStatic builds netdiag with `make` and proves it needs no dynamic
-// loader and no shared library, so it runs on any node.
+// loader and no shared library, so it runs on any node, and that it was
+// built without cgo.
 func TestBinaryIsStatic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -27,6 +29,19 @@ func TestBinaryIsStatic(t *testing.T) {
 		if p.Type == elf.PT_INTERP {
 			t.Errorf("binary has PT_INTERP: it needs a dynamic loader")
 		}
+	}
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cgo := ""
+	for _, s := range bi.Settings {
+		if s.Key == "CGO_ENABLED" {
+			cgo = s.Value
+		}
+	}
+	if cgo != "0" {
+		t.Errorf("binary built with CGO_ENABLED=%q, want 0", cgo)
 	}
 	libs, err := f.ImportedLibraries()
 	if err != nil {

@@ -7,10 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/internal/hostfile"
@@ -128,9 +127,9 @@ func Hostname(hostRoot string) string {
 			return h
 		}
 	}
-	var u unix.Utsname
-	if err := unix.Uname(&u); err == nil {
-		return unix.ByteSliceToString(u.Nodename[:])
+	// On Linux, the nodename of uname(2): the host name of our UTS namespace.
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
 	}
 	return "unknown"
 }
@@ -160,14 +159,6 @@ func safeName(s string) string {
 	return out
 }
 
-func kernelRelease() string {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return ""
-	}
-	return unix.ByteSliceToString(u.Release[:])
-}
-
 // Write collects everything and writes the bundle to w as a tar.gz. Every
 // collector failure becomes an entry of the manifest's notCollected; Write
 // fails only when writing w fails. It returns the manifest it wrote.
@@ -195,7 +186,7 @@ func Write(ctx context.Context, w io.Writer, o Options) (*Manifest, error) {
 	}
 	man := &Manifest{
 		NetdiagVersion: o.Version, Created: o.Now.UTC().Truncate(time.Second), Hostname: o.Hostname,
-		KernelRelease: kernelRelease(), HostRoot: o.HostRoot, NodeNetNS: o.NodeNetNS,
+		KernelRelease: node.KernelRelease(), HostRoot: o.HostRoot, NodeNetNS: o.NodeNetNS,
 		MaxSize: o.MaxSize, ConntrackSample: max(o.ConntrackSample, 0),
 		Files: []File{}, NotCollected: []Missing{},
 	}

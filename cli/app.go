@@ -93,6 +93,9 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			return &exitError{code: ExitUsage, err: err}
 		},
 		Before: func(c *ucli.Context) error {
+			if err := checkPlatform(c); err != nil {
+				return err
+			}
 			if _, err := outputFormat(c); err != nil {
 				return err
 			}

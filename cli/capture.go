@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 	"golang.org/x/net/bpf"
-	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/attribute"
 	"github.com/netdiag/netdiag/capture"
@@ -606,15 +604,6 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, usageErrorf("capture: --duration %q: want e.g. 30s, 5m or a number of seconds", s)
 	}
 	return d, nil
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // ifNamer names interfaces by index inside ns, for -i any's SLL2 headers

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 )
 
 // errDeclined means the user answered no: nothing changed, exit 1.
@@ -26,15 +25,10 @@ func needsTTYOrYes(c *ucli.Context, command string) error {
 	return usageErrorf("%s asks before it changes anything, and stdin is not a terminal: give --yes to go ahead without asking", command)
 }
 
-// stdinIsTerminal reports whether the app's stdin is a terminal (TCGETS
-// works on it).
+// stdinIsTerminal reports whether the app's stdin is a terminal.
 func stdinIsTerminal(c *ucli.Context) bool {
 	f, ok := envOf(c).stdin.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return ok && isTTY(f)
 }
 
 // confirm asks question on stderr and reads the answer from stdin: y or

@@ -19,21 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ctnetlink message types (enum cntl_msg_types) and multicast groups.
-const (
-	ctMsgNew         = 0
-	ctMsgGet         = 1
-	ctMsgDelete      = 2
-	ctMsgGetStatsCPU = 4
-	ctSubsys         = 1 // NFNL_SUBSYS_CTNETLINK
-	ctGroupNew       = 1 // NFNLGRP_CONNTRACK_NEW
-	ctGroupUpdate    = 2
-	ctGroupDestroy   = 3
-	// One recvmsg of a dump never holds more than 32 KiB (netlink_recvmsg
-	// caps max_recvmsg_len); events are single messages.
-	ctRecvBufSize = 64 << 10
-)
-
 // conntrackOpen opens a ctnetlink socket inside ns. go-conntrack's
 // Config.NetNS makes mdlayher/netlink create the socket in the netns, so it
 // can be used from any goroutine afterwards.

@@ -15,11 +15,6 @@ import (
 	"github.com/netdiag/netdiag/nsutil"
 )
 
-// SourceNoTables is BackendStatus.Source for the legacy
-// backend when the netns's /proc/net/ip_tables_names lists no table: no
-// legacy rules exist, and no binary was run to say so.
-const SourceNoTables = "/proc/net/ip_tables_names"
-
 var binDirs = []string{"usr/sbin", "sbin", "usr/bin", "bin", "usr/local/sbin", "usr/local/bin"}
 
 // iptablesBinary finds the save binary of a backend (ip6tables' when ip6):

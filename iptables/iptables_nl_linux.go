@@ -14,10 +14,6 @@ import (
 	"github.com/netdiag/netdiag/nsutil"
 )
 
-// SourceNetlink is BackendStatus.Source when the nf_tables
-// tables of iptables-nft were read over netlink instead of by a binary.
-const SourceNetlink = "netlink"
-
 // iptBuiltin is a base chain iptables-nft creates: its hook number, priority
 // and chain type (nft.c, xtables_ipv4/xtables_ipv6).
 type iptBuiltin struct {

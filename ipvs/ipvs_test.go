@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,7 +13,6 @@ import (
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/genetlink/genltest"
 	"github.com/mdlayher/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // ipvsReplies answers like the kernel's IPVS family does: one TCP service
@@ -22,7 +22,7 @@ func ipvsReplies(t *testing.T) genltest.Func {
 	svc := func(proto uint16, addr string, port uint16, sched string, flags uint32, timeout uint32) []byte {
 		ae := netlink.NewAttributeEncoder()
 		ae.Nested(ipvsCmdAttrService, func(ne *netlink.AttributeEncoder) error {
-			ne.Uint16(ipvsSvcAF, unix.AF_INET)
+			ne.Uint16(ipvsSvcAF, syscall.AF_INET)
 			ne.Uint16(ipvsSvcProtocol, proto)
 			a := netip.MustParseAddr(addr).As4()
 			ne.Bytes(ipvsSvcAddr, append(a[:], make([]byte, 12)...))
@@ -47,14 +47,14 @@ func ipvsReplies(t *testing.T) genltest.Func {
 			ne.Uint32(ipvsDestWeight, weight)
 			ne.Uint32(ipvsDestActive, act)
 			ne.Uint32(ipvsDestInactive, inact)
-			ne.Uint16(ipvsDestAddrFamily, unix.AF_INET)
+			ne.Uint16(ipvsDestAddrFamily, syscall.AF_INET)
 			return nil
 		})
 		b, _ := ae.Encode()
 		return b
 	}
-	tcp := svc(unix.IPPROTO_TCP, "198.18.200.10", 80, "rr", 0x2, 0)
-	udp := svc(unix.IPPROTO_UDP, "198.18.200.53", 53, "wrr", 0x3, 10800)
+	tcp := svc(syscall.IPPROTO_TCP, "198.18.200.10", 80, "rr", 0x2, 0)
+	udp := svc(syscall.IPPROTO_UDP, "198.18.200.53", 53, "wrr", 0x3, 10800)
 	return genltest.ServeFamily(genetlink.Family{ID: 0x24, Version: 1, Name: "IPVS"},
 		func(req genetlink.Message, nreq netlink.Message) ([]genetlink.Message, error) {
 			switch req.Header.Command {
@@ -78,7 +78,7 @@ func ipvsReplies(t *testing.T) genltest.Func {
 				return []genetlink.Message{{Data: []byte{4, 0, 0, 0}}}, nil
 			}
 			t.Errorf("unexpected IPVS command %d", req.Header.Command)
-			return nil, genltest.Error(int(unix.EINVAL))
+			return nil, genltest.Error(int(syscall.EINVAL))
 		})
 }
 
@@ -118,7 +118,7 @@ UDP  198.18.200.53:53 wrr persistent 10800
 
 func TestIPVSNotLoaded(t *testing.T) {
 	c := genltest.Dial(func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
-		return nil, genltest.Error(int(unix.ENOENT))
+		return nil, genltest.Error(int(syscall.ENOENT))
 	})
 	defer c.Close()
 	if _, err := DumpConn(c); !errors.Is(err, ErrNotLoaded) {

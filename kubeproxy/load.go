@@ -4,8 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-
-	"github.com/vishvananda/netlink"
+	"syscall"
 
 	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/ipvs"
@@ -110,7 +109,7 @@ func IPVSAddresses(ns *nsutil.NetNS) map[netip.Addr]bool {
 	if err != nil {
 		return out
 	}
-	addrs, err := h.AddrList(l, netlink.FAMILY_ALL)
+	addrs, err := h.AddrList(l, syscall.AF_UNSPEC)
 	if err != nil {
 		return out
 	}

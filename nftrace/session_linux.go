@@ -68,15 +68,8 @@ func Start(ns *nsutil.NetNS, f Filter) (*Session, error) {
 	return s, nil
 }
 
-// TableName names the table of the process pid ("inet netdiag-trace-PID").
-func TableName(pid int) string { return fmt.Sprintf("netdiag-trace-%d", pid) }
-
 // Table is the name of the session's table (family inet).
 func (s *Session) Table() string { return s.table }
-
-// Priority of the marking chains: before iptables' raw table (-300) and
-// conntrack (-200), so every other chain of the netns sees marked packets.
-const Priority = -400
 
 // ErrNoOwnerTables says the kernel cannot tie a table to its socket, so
 // a killed trace would leave its table behind.
@@ -272,9 +265,6 @@ func (s *Session) Read(timeout time.Duration) ([]Event, error) {
 	}
 	return out, nil
 }
-
-// ErrLost says the kernel dropped trace events: the socket was full.
-var ErrLost = errors.New("trace events were lost: the socket buffer was full")
 
 // Close deletes the table and closes the sockets. Closing the owning
 // socket deletes the table as well; the explicit delete says whether it

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/node"
 )
@@ -171,16 +169,6 @@ func socketInodes(procRoot string, pid int) map[uint32]bool {
 		}
 	}
 	return out
-}
-
-// BootTicks is now in the unit of /proc/PID/stat's starttime: clock ticks
-// since boot. A process whose start time is later started after this call.
-func BootTicks() uint64 {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
-		return 0
-	}
-	return uint64(ts.Nano()) / (1e9 / userHZ)
 }
 
 // maxProcStat bounds /proc/stat, which grows with CPUs and interrupts.

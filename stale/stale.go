@@ -31,9 +31,15 @@ const (
 	ReasonNoContainer = "no-container"
 )
 
-// ErrNoRuntimeState means the runtime could not be asked and none of its
-// task state was found, so nothing can be judged.
-var ErrNoRuntimeState = errors.New("the container runtime could not be asked and no runtime task state was found: give --runtime-endpoint, or --task-dir for a runtime state directory in an unusual place")
+// Errors of package stale; test with errors.Is.
+var (
+	// ErrNoRuntimeState means the runtime could not be asked and none of its
+	// task state was found, so nothing can be judged.
+	ErrNoRuntimeState = errors.New("the container runtime could not be asked and no runtime task state was found: give --runtime-endpoint, or --task-dir for a runtime state directory in an unusual place")
+	// ErrNotSupported means this system has no such kernel interface:
+	// Kill needs Linux.
+	ErrNotSupported = errors.New("not supported on this system")
+)
 
 // Process is one process of a stale group.
 type Process struct {

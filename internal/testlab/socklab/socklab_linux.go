@@ -1,6 +1,3 @@
-// Package socklab builds two network namespaces joined by a veth and opens
-// sockets in them, for the tests of packages that read socket and
-// connection state.
 package socklab
 
 import (
