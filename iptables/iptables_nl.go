@@ -17,10 +17,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/netdiag/netdiag/internal/nfnl"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netdiag/netdiag/internal/nfnl"
 )
 
 // Netlink attribute numbers of nf_tables expressions (linux/netfilter/nf_tables.h).

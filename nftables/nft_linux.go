@@ -5,9 +5,10 @@ import (
 	"fmt"
 
 	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+
 	"github.com/netdiag/netdiag/internal/nfnl"
 	"github.com/netdiag/netdiag/nsutil"
-	"golang.org/x/sys/unix"
 )
 
 // Dump reads the nftables ruleset of the netns ns (nil: the caller's).
