@@ -14,6 +14,8 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/nfexpr"
 )
 
 // WriteText prints the ruleset in the layout of `nft list ruleset`: tables,
@@ -716,30 +718,7 @@ func parseVerdict(b []byte) string {
 			chain = ad.String()
 		}
 	}
-	return verdictString(int64(code), chain)
-}
-
-func verdictString(code int64, chain string) string {
-	// Codes from linux/netfilter.h and linux/netfilter/nf_tables.h.
-	switch code {
-	case 1:
-		return "accept"
-	case 0:
-		return "drop"
-	case 3:
-		return "queue"
-	case -1:
-		return "continue"
-	case -2:
-		return "break"
-	case -3:
-		return "jump " + chain
-	case -4:
-		return "goto " + chain
-	case -5:
-		return "return"
-	}
-	return "verdict " + strconv.FormatInt(code, 10)
+	return nfexpr.VerdictString(code, chain)
 }
 
 // formatTyped prints a value of an nft datatype.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/nfexpr"
 )
 
 // regVal is what the decompiler knows about a register's content.
@@ -115,7 +117,7 @@ func (r *ruleRenderer) expr(e any) {
 	case *expr.Immediate:
 		r.set(e.Register, &regVal{data: e.Data, isData: true, typ: 4, size: len(e.Data)})
 	case *expr.Verdict:
-		r.emit(verdictString(int64(e.Kind), e.Chain))
+		r.emit(nfexpr.VerdictString(int32(e.Kind), e.Chain))
 	case *expr.Counter:
 		r.counter = &Counter{Packets: e.Packets, Bytes: e.Bytes}
 		r.emit(fmt.Sprintf("counter packets %d bytes %d", e.Packets, e.Bytes))

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/dropmon"
+	"github.com/netdiag/netdiag/internal/nfexpr"
 )
 
 // Kinds of trace events (enum nft_trace_types).
@@ -123,49 +124,14 @@ func DecodeEvent(b []byte) (Event, error) {
 	}
 	switch {
 	case e.Kind == KindPolicy && havePolicy:
-		e.Verdict = verdictName(int32(policy), "")
+		e.Verdict = nfexpr.VerdictString(int32(policy), "")
 	case haveVerdict:
-		e.Verdict = verdictName(code, target)
+		e.Verdict = nfexpr.VerdictString(code, target)
 	}
 	if e.Kind == "" {
 		e.Kind = "unknown"
 	}
 	return e, nil
-}
-
-// verdictName spells a verdict as nft does.
-func verdictName(code int32, chain string) string {
-	switch code {
-	case -1:
-		return "continue"
-	case -2:
-		return "break"
-	case -3:
-		return "jump " + chain
-	case -4:
-		return "goto " + chain
-	case -5:
-		return "return"
-	}
-	if code < 0 {
-		return "verdict " + strconv.Itoa(int(code))
-	}
-	// Netfilter verdicts keep a queue number or errno in the upper bits.
-	switch code & 0xff {
-	case 0:
-		return "drop"
-	case 1:
-		return "accept"
-	case 2:
-		return "stolen"
-	case 3:
-		return "queue " + strconv.Itoa(int(uint32(code)>>16))
-	case 4:
-		return "repeat"
-	case 5:
-		return "stop"
-	}
-	return "verdict " + strconv.Itoa(int(code))
 }
 
 func familyName(f uint8) string {
