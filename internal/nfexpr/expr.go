@@ -217,6 +217,7 @@ func Decode(b []byte, e *Expr) error {
 		}
 	}
 	if a.Bad {
+		*e = Expr{}
 		return ErrMalformed
 	}
 	e.Kind = kinds[e.Name]
