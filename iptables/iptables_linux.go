@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/netdiag/netdiag/internal/nfnl"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/netdiag/netdiag/internal/hostfile"
+	"github.com/netdiag/netdiag/internal/nfnl"
 	"github.com/netdiag/netdiag/nsutil"
 )
 

@@ -17,63 +17,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/netdiag/netdiag/internal/nfnl"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netdiag/netdiag/internal/nfexpr"
+	"github.com/netdiag/netdiag/internal/nfnl"
 )
 
-// Netlink attribute numbers of nf_tables expressions (linux/netfilter/nf_tables.h).
+// Values of nf_tables expressions (linux/netfilter/nf_tables.h).
 const (
-	nftaExprName = 1
-	nftaExprData = 2
-
-	nftaDataValue   = 1
-	nftaDataVerdict = 2
-	nftaVerdictCode = 1
-	nftaVerdictChan = 2
-
-	nftaMetaDreg = 1
-	nftaMetaKey  = 2
-	nftaMetaSreg = 3
-
-	nftaPayloadDreg = 1
-	nftaPayloadBase = 2
-	nftaPayloadOff  = 3
-	nftaPayloadLen  = 4
-
-	nftaBitwiseSreg = 1
-	nftaBitwiseDreg = 2
-	nftaBitwiseLen  = 3
-	nftaBitwiseMask = 4
-	nftaBitwiseXor  = 5
-	nftaBitwiseOp   = 6
-
-	nftaCmpSreg = 1
-	nftaCmpOp   = 2
-	nftaCmpData = 3
-
-	nftaRangeSreg = 1
-	nftaRangeOp   = 2
-	nftaRangeFrom = 3
-	nftaRangeTo   = 4
-
-	nftaCounterBytes   = 1
-	nftaCounterPackets = 2
-
-	nftaImmDreg = 1
-	nftaImmData = 2
-
-	nftaXTName = 1
-	nftaXTRev  = 2
-	nftaXTInfo = 3
-
-	nftaLimitRate  = 1
-	nftaLimitUnit  = 2
-	nftaLimitBurst = 3
-	nftaLimitType  = 4
-	nftaLimitFlags = 5
-
 	metaMark    = 3
 	metaIIFName = 6
 	metaOIFName = 7
@@ -90,233 +43,45 @@ const (
 	payloadTransport = 2
 )
 
-// Expression kinds the translator knows.
-const (
-	exOther = iota
-	exMeta
-	exPayload
-	exBitwise
-	exCmp
-	exRange
-	exCounter
-	exImmediate
-	exMatch
-	exTarget
-	exLimit
-)
-
-// nlExpr is one decoded expression. Byte slices point into the message.
+// nlExpr is one decoded expression and, in bad, why the translator refuses
+// it whatever comes around it.
 type nlExpr struct {
-	kind       int
-	name       string // expression name, for error messages
-	bad        string // set when the expression has attributes outside what iptables-nft writes
-	key        uint32 // meta key
-	dreg, sreg uint32
-	base       uint32 // payload base
-	off, len   uint32 // payload offset/len, bitwise len
-	op         uint32
-	data       []byte // cmp data, range from, bitwise mask, xt info
-	data2      []byte // range to, bitwise xor
-	verdict    int32
-	chain      string
-	packets    uint64
-	bytes      uint64
-	rev        uint32
-	xtName     string
-	rate, unit uint64
-	burst      uint32
-	ltype      uint32
-	lflags     uint32
+	nfexpr.Expr
+	bad string
 }
 
-// names holds the expression and extension names seen often, so that
-// decoding them does not allocate.
-var names = func() map[string]string {
-	m := map[string]string{}
-	for _, n := range []string{"meta", "payload", "bitwise", "cmp", "range", "counter", "immediate", "match", "target", "limit",
-		"comment", "conntrack", "addrtype", "statistic", "multiport", "tcp", "udp", "mark", "MARK", "REJECT", "LOG", "DNAT", "SNAT", "MASQUERADE", "REDIRECT"} {
-		m[n] = n
-	}
-	return m
-}()
-
-func internName(b []byte) string {
-	if i := nfnl.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	if n, ok := names[string(b)]; ok {
-		return n
-	}
-	return string(b)
-}
-
-var exprKinds = map[string]int{
-	"meta": exMeta, "payload": exPayload, "bitwise": exBitwise, "cmp": exCmp, "range": exRange,
-	"counter": exCounter, "immediate": exImmediate, "match": exMatch, "target": exTarget, "limit": exLimit,
-}
+// Attributes iptables-nft writes for a payload load and a bitwise mask.
+const (
+	payloadLoadAttrs = 1<<nfexpr.PayloadDReg | 1<<nfexpr.PayloadBase | 1<<nfexpr.PayloadOff | 1<<nfexpr.PayloadLen
+	bitwiseAttrs     = 1<<nfexpr.BitwiseSReg | 1<<nfexpr.BitwiseDReg | 1<<nfexpr.BitwiseLen | 1<<nfexpr.BitwiseMask | 1<<nfexpr.BitwiseXor | 1<<nfexpr.BitwiseOp
+)
 
 // decodeNLExpr decodes one NFTA_LIST_ELEM of a rule's expressions.
 func decodeNLExpr(b []byte, e *nlExpr) {
-	*e = nlExpr{}
-	var data []byte
-	a := nfnl.Attrs{B: b}
-	for a.Next() {
-		switch a.Type {
-		case nftaExprName:
-			e.name = internName(a.Val)
-		case nftaExprData:
-			data = a.Val
-		}
-	}
-	if a.Bad {
+	e.bad = ""
+	if err := nfexpr.Decode(b, &e.Expr); err != nil {
 		e.bad = "malformed attributes"
 		return
 	}
-	e.kind = exprKinds[e.name]
-	if e.kind == exOther {
-		return
+	switch e.Kind {
+	case nfexpr.Meta, nfexpr.Payload, nfexpr.Bitwise, nfexpr.Cmp, nfexpr.Range, nfexpr.Counter, nfexpr.Immediate,
+		nfexpr.Match, nfexpr.Target, nfexpr.Limit:
+	default:
+		return // refused by translateRule, whatever its attributes
 	}
-	a = nfnl.Attrs{B: data}
-	ok := true
-	u32 := func() uint32 {
-		v, good := nfnl.BE32(a.Val)
-		ok = ok && good
-		return v
-	}
-	u64 := func() uint64 {
-		v, good := nfnl.BE64(a.Val)
-		ok = ok && good
-		return v
-	}
-	val := func() []byte {
-		v, good := nfnl.DataValue(a.Val)
-		ok = ok && good
-		return v
-	}
-	for a.Next() {
-		switch e.kind {
-		case exMeta:
-			switch a.Type {
-			case nftaMetaDreg:
-				e.dreg = u32()
-			case nftaMetaKey:
-				e.key = u32()
-			case nftaMetaSreg:
-				e.bad = "meta set"
-			}
-		case exPayload:
-			switch a.Type {
-			case nftaPayloadDreg:
-				e.dreg = u32()
-			case nftaPayloadBase:
-				e.base = u32()
-			case nftaPayloadOff:
-				e.off = u32()
-			case nftaPayloadLen:
-				e.len = u32()
-			default:
-				e.bad = "payload write"
-			}
-		case exBitwise:
-			switch a.Type {
-			case nftaBitwiseSreg:
-				e.sreg = u32()
-			case nftaBitwiseDreg:
-				e.dreg = u32()
-			case nftaBitwiseLen:
-				e.len = u32()
-			case nftaBitwiseMask:
-				e.data = val()
-			case nftaBitwiseXor:
-				e.data2 = val()
-			case nftaBitwiseOp:
-				if u32() != 0 {
-					e.bad = "bitwise shift"
-				}
-			default:
-				e.bad = "bitwise with data"
-			}
-		case exCmp:
-			switch a.Type {
-			case nftaCmpSreg:
-				e.sreg = u32()
-			case nftaCmpOp:
-				e.op = u32()
-			case nftaCmpData:
-				e.data = val()
-			}
-		case exRange:
-			switch a.Type {
-			case nftaRangeSreg:
-				e.sreg = u32()
-			case nftaRangeOp:
-				e.op = u32()
-			case nftaRangeFrom:
-				e.data = val()
-			case nftaRangeTo:
-				e.data2 = val()
-			}
-		case exCounter:
-			switch a.Type {
-			case nftaCounterBytes:
-				e.bytes = u64()
-			case nftaCounterPackets:
-				e.packets = u64()
-			}
-		case exImmediate:
-			switch a.Type {
-			case nftaImmDreg:
-				e.dreg = u32()
-			case nftaImmData:
-				d := nfnl.Attrs{B: a.Val}
-				found := false
-				for d.Next() {
-					if d.Type != nftaDataVerdict {
-						e.bad = "immediate data"
-						continue
-					}
-					found = true
-					v := nfnl.Attrs{B: d.Val}
-					for v.Next() {
-						switch v.Type {
-						case nftaVerdictCode:
-							c, good := nfnl.BE32(v.Val)
-							ok = ok && good
-							e.verdict = int32(c)
-						case nftaVerdictChan:
-							e.chain = nfnl.String(v.Val)
-						}
-					}
-					ok = ok && !v.Bad
-				}
-				ok = ok && found && !d.Bad
-			}
-		case exMatch, exTarget:
-			switch a.Type {
-			case nftaXTName:
-				e.xtName = internName(a.Val)
-			case nftaXTRev:
-				e.rev = u32()
-			case nftaXTInfo:
-				e.data = a.Val
-			}
-		case exLimit:
-			switch a.Type {
-			case nftaLimitRate:
-				e.rate = u64()
-			case nftaLimitUnit:
-				e.unit = u64()
-			case nftaLimitBurst:
-				e.burst = u32()
-			case nftaLimitType:
-				e.ltype = u32()
-			case nftaLimitFlags:
-				e.lflags = u32()
-			}
-		}
-	}
-	if !ok || a.Bad {
+	switch {
+	case e.Malformed, e.Kind == nfexpr.Immediate && e.Has(nfexpr.ImmediateData) && !e.HasVerdict:
 		e.bad = "malformed attributes"
+	case e.Kind == nfexpr.Meta && e.Write:
+		e.bad = "meta set"
+	case e.Kind == nfexpr.Payload && e.Seen&^payloadLoadAttrs != 0:
+		e.bad = "payload write"
+	case e.Kind == nfexpr.Bitwise && e.Seen&^bitwiseAttrs != 0:
+		e.bad = "bitwise with data"
+	case e.Kind == nfexpr.Bitwise && e.Op != 0:
+		e.bad = "bitwise shift"
+	case e.Kind == nfexpr.Immediate && e.Data != nil:
+		e.bad = "immediate data"
 	}
 }
 
@@ -363,9 +128,9 @@ func untranslatable(chain string, handle uint64, expr, why string) error {
 func translateRule(fam uint8, chain string, handle uint64, exprs []nlExpr) (Rule, error) {
 	r := iptRule{fam: fam}
 	fail := func(e *nlExpr, why string) (Rule, error) {
-		name := e.name
-		if e.xtName != "" {
-			name += " " + e.xtName
+		name := e.Name
+		if e.XTName != "" {
+			name += " " + e.XTName
 		}
 		return Rule{}, untranslatable(chain, handle, name, why)
 	}
@@ -377,17 +142,17 @@ func translateRule(fam uint8, chain string, handle uint64, exprs []nlExpr) (Rule
 		if r.target != "" {
 			return fail(e, "expression after the verdict")
 		}
-		switch e.kind {
-		case exCounter:
+		switch e.Kind {
+		case nfexpr.Counter:
 			if r.counted {
 				return fail(e, "second counter")
 			}
-			r.counted, r.packets, r.bytes = true, e.packets, e.bytes
-		case exImmediate:
-			if e.dreg != 0 {
+			r.counted, r.packets, r.bytes = true, e.Packets, e.Bytes
+		case nfexpr.Immediate:
+			if e.DReg != 0 {
 				return fail(e, "immediate to a data register")
 			}
-			switch e.verdict {
+			switch e.Verdict {
 			case 1:
 				r.target = " -j ACCEPT"
 			case 0:
@@ -395,60 +160,60 @@ func translateRule(fam uint8, chain string, handle uint64, exprs []nlExpr) (Rule
 			case -5:
 				r.target = " -j RETURN"
 			case -3:
-				r.target = " -j " + e.chain
+				r.target = " -j " + e.Chain
 			case -4:
-				r.target = " -g " + e.chain
+				r.target = " -g " + e.Chain
 			default:
-				return fail(e, "verdict "+strconv.Itoa(int(e.verdict)))
+				return fail(e, "verdict "+strconv.Itoa(int(e.Verdict)))
 			}
-			if (e.verdict == -3 || e.verdict == -4) && !iptSafeWord(e.chain) {
-				return fail(e, "chain name "+strconv.Quote(e.chain))
+			if (e.Verdict == -3 || e.Verdict == -4) && !iptSafeWord(e.Chain) {
+				return fail(e, "chain name "+strconv.Quote(e.Chain))
 			}
-		case exTarget:
-			s, err := xtTargetSave(fam, e.xtName, e.rev, e.data)
+		case nfexpr.Target:
+			s, err := xtTargetSave(fam, e.XTName, e.Rev, e.Data)
 			if err != nil {
 				return fail(e, err.Error())
 			}
-			r.target = " -j " + e.xtName + s
-		case exMatch:
-			s, err := xtMatchSave(fam, e.xtName, e.rev, e.data)
+			r.target = " -j " + e.XTName + s
+		case nfexpr.Match:
+			s, err := xtMatchSave(fam, e.XTName, e.Rev, e.Data)
 			if err != nil {
 				return fail(e, err.Error())
 			}
 			r.matches = append(r.matches, s)
-		case exLimit:
+		case nfexpr.Limit:
 			s, err := limitSave(e)
 			if err != nil {
 				return fail(e, err.Error())
 			}
 			r.matches = append(r.matches, " -m limit"+s)
-		case exMeta, exPayload:
+		case nfexpr.Meta, nfexpr.Payload:
 			// A load, an optional bitwise on the same register, and a cmp
 			// or range reading it.
 			var bw, cmp *nlExpr
 			j := i + 1
-			if j < len(exprs) && exprs[j].kind == exBitwise {
+			if j < len(exprs) && exprs[j].Kind == nfexpr.Bitwise {
 				bw = &exprs[j]
 				if bw.bad != "" {
 					return fail(bw, bw.bad)
 				}
 				j++
 			}
-			if j >= len(exprs) || (exprs[j].kind != exCmp && exprs[j].kind != exRange) {
+			if j >= len(exprs) || (exprs[j].Kind != nfexpr.Cmp && exprs[j].Kind != nfexpr.Range) {
 				return fail(e, "load not followed by a comparison")
 			}
 			cmp = &exprs[j]
 			if cmp.bad != "" {
 				return fail(cmp, cmp.bad)
 			}
-			if bw != nil && (bw.sreg != e.dreg || bw.dreg != e.dreg || !allZero(bw.data2) || len(bw.data) != int(bw.len) || len(bw.data2) != int(bw.len)) {
+			if bw != nil && (bw.SReg != e.DReg || bw.DReg != e.DReg || !allZero(bw.Data2) || len(bw.Data) != int(bw.Len) || len(bw.Data2) != int(bw.Len)) {
 				return fail(bw, "bitwise other than a mask on the loaded register")
 			}
-			if cmp.sreg != e.dreg {
+			if cmp.SReg != e.DReg {
 				return fail(cmp, "comparison of another register")
 			}
 			var err error
-			if e.kind == exMeta {
+			if e.Kind == nfexpr.Meta {
 				err = r.meta(e, bw, cmp)
 			} else {
 				err = r.payload(e, bw, cmp)
@@ -492,27 +257,27 @@ func iptSafeWord(s string) bool {
 }
 
 func (r *iptRule) meta(e, bw, cmp *nlExpr) error {
-	if cmp.kind != exCmp {
+	if cmp.Kind != nfexpr.Cmp {
 		return errors.New("range on meta")
 	}
 	inv := false
-	switch cmp.op {
+	switch cmp.Op {
 	case cmpEQ:
 	case cmpNEQ:
 		inv = true
 	default:
 		return errors.New("meta comparison other than == or !=")
 	}
-	switch e.key {
+	switch e.Key {
 	case metaIIFName, metaOIFName:
 		if bw != nil {
 			return errors.New("masked interface name")
 		}
-		name, err := ifnameFromCmp(cmp.data)
+		name, err := ifnameFromCmp(cmp.Data)
 		if err != nil {
 			return err
 		}
-		if e.key == metaIIFName {
+		if e.Key == metaIIFName {
 			if r.in != "" {
 				return errors.New("second -i")
 			}
@@ -524,25 +289,25 @@ func (r *iptRule) meta(e, bw, cmp *nlExpr) error {
 			r.out, r.outInv = name, inv
 		}
 	case metaL4Proto:
-		if bw != nil || len(cmp.data) != 1 || r.protoSet {
+		if bw != nil || len(cmp.Data) != 1 || r.protoSet {
 			return errors.New("unexpected l4proto form")
 		}
-		r.proto, r.protoSet, r.protInv = cmp.data[0], true, inv
+		r.proto, r.protoSet, r.protInv = cmp.Data[0], true, inv
 	case metaMark:
-		if len(cmp.data) != 4 {
+		if len(cmp.Data) != 4 {
 			return errors.New("mark of unexpected size")
 		}
-		mark := binary.NativeEndian.Uint32(cmp.data)
+		mark := binary.NativeEndian.Uint32(cmp.Data)
 		mask := uint32(0xffffffff)
 		if bw != nil {
-			if len(bw.data) != 4 {
+			if len(bw.Data) != 4 {
 				return errors.New("mark mask of unexpected size")
 			}
-			mask = binary.NativeEndian.Uint32(bw.data)
+			mask = binary.NativeEndian.Uint32(bw.Data)
 		}
 		r.matches = append(r.matches, " -m mark"+markSave(inv, mark, mask))
 	default:
-		return fmt.Errorf("meta key %d", e.key)
+		return fmt.Errorf("meta key %d", e.Key)
 	}
 	return nil
 }
@@ -571,54 +336,54 @@ func ifnameFromCmp(d []byte) (string, error) {
 }
 
 func (r *iptRule) payload(e, bw, cmp *nlExpr) error {
-	switch e.base {
+	switch e.Base {
 	case payloadNetwork:
 		return r.networkPayload(e, bw, cmp)
 	case payloadTransport:
 		return r.transportPayload(e, bw, cmp)
 	}
-	return fmt.Errorf("payload base %d", e.base)
+	return fmt.Errorf("payload base %d", e.Base)
 }
 
 func (r *iptRule) networkPayload(e, bw, cmp *nlExpr) error {
-	if cmp.kind != exCmp || (cmp.op != cmpEQ && cmp.op != cmpNEQ) {
+	if cmp.Kind != nfexpr.Cmp || (cmp.Op != cmpEQ && cmp.Op != cmpNEQ) {
 		return errors.New("network header comparison other than == or !=")
 	}
-	inv := cmp.op == cmpNEQ
+	inv := cmp.Op == cmpNEQ
 	alen := uint32(4)
 	srcOff, dstOff := uint32(12), uint32(16)
 	if r.fam == 10 {
 		alen, srcOff, dstOff = 16, 8, 24
 	}
-	if r.fam == 2 && e.off == 6 && e.len == 2 {
+	if r.fam == 2 && e.Offset == 6 && e.Len == 2 {
 		// -f: fragment offset != 0.
-		if bw == nil || len(bw.data) != 2 || bw.data[0] != 0x1f || bw.data[1] != 0xff || len(cmp.data) != 2 || !allZero(cmp.data) || r.fragSet {
+		if bw == nil || len(bw.Data) != 2 || bw.Data[0] != 0x1f || bw.Data[1] != 0xff || len(cmp.Data) != 2 || !allZero(cmp.Data) || r.fragSet {
 			return errors.New("unexpected fragment test")
 		}
 		r.fragSet, r.frag = true, inv // "!= 0" is -f, "== 0" is ! -f
 		return nil
 	}
 	var a *iptAddr
-	switch e.off {
+	switch e.Offset {
 	case srcOff:
 		a = &r.src
 	case dstOff:
 		a = &r.dst
 	default:
-		return fmt.Errorf("network header offset %d", e.off)
+		return fmt.Errorf("network header offset %d", e.Offset)
 	}
-	if a.set || e.len == 0 || e.len > alen || len(cmp.data) != int(e.len) {
+	if a.set || e.Len == 0 || e.Len > alen || len(cmp.Data) != int(e.Len) {
 		return errors.New("unexpected address comparison")
 	}
 	a.set, a.inv = true, inv
-	copy(a.addr[:], cmp.data)
+	copy(a.addr[:], cmp.Data)
 	if bw != nil {
-		if len(bw.data) != int(e.len) {
+		if len(bw.Data) != int(e.Len) {
 			return errors.New("address mask of unexpected size")
 		}
-		copy(a.mask[:], bw.data)
+		copy(a.mask[:], bw.Data)
 	} else {
-		for i := uint32(0); i < e.len; i++ {
+		for i := uint32(0); i < e.Len; i++ {
 			a.mask[i] = 0xff
 		}
 	}
@@ -642,28 +407,28 @@ func (r *iptRule) transportPayload(e, bw, cmp *nlExpr) error {
 	}
 	p := r.ports
 	switch {
-	case e.off == 13 && e.len == 1 && name == "tcp":
-		if bw == nil || len(bw.data) != 1 || cmp.kind != exCmp || len(cmp.data) != 1 || (cmp.op != cmpEQ && cmp.op != cmpNEQ) || p.flgMask != 0 {
+	case e.Offset == 13 && e.Len == 1 && name == "tcp":
+		if bw == nil || len(bw.Data) != 1 || cmp.Kind != nfexpr.Cmp || len(cmp.Data) != 1 || (cmp.Op != cmpEQ && cmp.Op != cmpNEQ) || p.flgMask != 0 {
 			return errors.New("unexpected tcp flags test")
 		}
-		if bw.data[0]&^0x3f != 0 || cmp.data[0]&^bw.data[0] != 0 || bw.data[0] == 0 {
+		if bw.Data[0]&^0x3f != 0 || cmp.Data[0]&^bw.Data[0] != 0 || bw.Data[0] == 0 {
 			return errors.New("tcp flags outside FIN..URG")
 		}
-		p.flgMask, p.flg, p.flgInv = bw.data[0], cmp.data[0], cmp.op == cmpNEQ
+		p.flgMask, p.flg, p.flgInv = bw.Data[0], cmp.Data[0], cmp.Op == cmpNEQ
 		return nil
 	case bw != nil:
 		return errors.New("masked port")
-	case e.off == 0 && e.len == 4:
-		if cmp.kind != exCmp || len(cmp.data) != 4 || (cmp.op != cmpEQ && cmp.op != cmpNEQ) || !p.fresh() {
+	case e.Offset == 0 && e.Len == 4:
+		if cmp.Kind != nfexpr.Cmp || len(cmp.Data) != 4 || (cmp.Op != cmpEQ && cmp.Op != cmpNEQ) || !p.fresh() {
 			return errors.New("unexpected port pair")
 		}
-		sp, dp := binary.BigEndian.Uint16(cmp.data), binary.BigEndian.Uint16(cmp.data[2:])
+		sp, dp := binary.BigEndian.Uint16(cmp.Data), binary.BigEndian.Uint16(cmp.Data[2:])
 		p.spts, p.dpts = [2]uint16{sp, sp}, [2]uint16{dp, dp}
-		p.sinv, p.dinv = cmp.op == cmpNEQ, cmp.op == cmpNEQ
+		p.sinv, p.dinv = cmp.Op == cmpNEQ, cmp.Op == cmpNEQ
 		return nil
-	case (e.off == 0 || e.off == 2) && e.len == 2:
+	case (e.Offset == 0 || e.Offset == 2) && e.Len == 2:
 		pts, inv := &p.spts, &p.sinv
-		if e.off == 2 {
+		if e.Offset == 2 {
 			pts, inv = &p.dpts, &p.dinv
 		}
 		if *pts != [2]uint16{0, 0xffff} {
@@ -676,7 +441,7 @@ func (r *iptRule) transportPayload(e, bw, cmp *nlExpr) error {
 		*pts, *inv = [2]uint16{lo, hi}, neg
 		return nil
 	}
-	return fmt.Errorf("transport header offset %d length %d", e.off, e.len)
+	return fmt.Errorf("transport header offset %d length %d", e.Offset, e.Len)
 }
 
 func (p *iptPorts) fresh() bool {
@@ -687,17 +452,17 @@ func (p *iptPorts) fresh() bool {
 // for one port, <= for 0:N, > for an inverted 0:N (saved as N+1:65535), and a
 // range expression otherwise.
 func portRange(c *nlExpr) (lo, hi uint16, inv bool, err error) {
-	if len(c.data) != 2 {
+	if len(c.Data) != 2 {
 		return 0, 0, false, errors.New("port of unexpected size")
 	}
-	v := binary.BigEndian.Uint16(c.data)
-	if c.kind == exRange {
-		if len(c.data2) != 2 || (c.op != 0 && c.op != 1) {
+	v := binary.BigEndian.Uint16(c.Data)
+	if c.Kind == nfexpr.Range {
+		if len(c.Data2) != 2 || (c.Op != 0 && c.Op != 1) {
 			return 0, 0, false, errors.New("unexpected port range")
 		}
-		return v, binary.BigEndian.Uint16(c.data2), c.op == 1, nil
+		return v, binary.BigEndian.Uint16(c.Data2), c.Op == 1, nil
 	}
-	switch c.op {
+	switch c.Op {
 	case cmpEQ:
 		return v, v, false, nil
 	case cmpNEQ:
@@ -710,7 +475,7 @@ func portRange(c *nlExpr) (lo, hi uint16, inv bool, err error) {
 		}
 		return v + 1, 0xffff, false, nil
 	}
-	return 0, 0, false, errors.New("port comparison " + strconv.Itoa(int(c.op)))
+	return 0, 0, false, errors.New("port comparison " + strconv.Itoa(int(c.Op)))
 }
 
 // render prints the rule like nft_ipv4_save_rule / nft_ipv6_save_rule.
@@ -931,13 +696,13 @@ func markSave(inv bool, mark, mask uint32) string {
 // limitSave is libxt_limit's save of the rate iptables-nft reads back from a
 // native limit expression: avg = XT_LIMIT_SCALE * unit / rate.
 func limitSave(e *nlExpr) (string, error) {
-	if e.ltype != 0 || e.lflags != 0 || e.rate == 0 || e.unit == 0 {
+	if e.Type != 0 || e.Flags != 0 || e.Rate == 0 || e.Unit == 0 {
 		return "", errors.New("limit other than packets, not inverted")
 	}
-	avg := uint32(10000 * e.unit / e.rate)
+	avg := uint32(10000 * e.Unit / e.Rate)
 	s := " --limit" + limitRate(avg)
-	if e.burst != 5 {
-		s += " --limit-burst " + strconv.FormatUint(uint64(e.burst), 10)
+	if e.Burst != 5 {
+		s += " --limit-burst " + strconv.FormatUint(uint64(e.Burst), 10)
 	}
 	return s, nil
 }

@@ -1,9 +1,10 @@
 package iptables
 
 import (
-	"github.com/netdiag/netdiag/internal/nfnl"
 	"strings"
 	"testing"
+
+	"github.com/netdiag/netdiag/internal/nfnl"
 )
 
 // FuzzIPTablesTranslate feeds a rule's expression list (the payload of

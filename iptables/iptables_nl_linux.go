@@ -3,7 +3,6 @@ package iptables
 import (
 	"errors"
 	"fmt"
-	"github.com/netdiag/netdiag/internal/nfnl"
 	"runtime"
 	"sort"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netdiag/netdiag/internal/nfnl"
 	"github.com/netdiag/netdiag/nsutil"
 )
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/netdiag/netdiag/internal/kpgen"
 	"github.com/netdiag/netdiag/internal/testlab"
 	"github.com/netdiag/netdiag/nsutil"

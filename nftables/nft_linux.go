@@ -3,11 +3,14 @@ package nftables
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/nfexpr"
 	"github.com/netdiag/netdiag/internal/nfnl"
 	"github.com/netdiag/netdiag/nsutil"
-	"golang.org/x/sys/unix"
 )
 
 // Dump reads the nftables ruleset of the netns ns (nil: the caller's).
@@ -178,6 +181,9 @@ func nftFillTable(ns *nsutil.NetNS, conn *netlink.Conn, fam uint8, t *Table) err
 	return nil
 }
 
+// exprPool holds scratch space for the expressions of one rule.
+var exprPool = sync.Pool{New: func() any { return new([]nfexpr.Expr) }}
+
 // nftRules reads the rules of every chain of t: one dump per chain, as the
 // kernel resumes a table-wide dump by skipping every rule it already sent
 // (quadratic: seconds of system time for 100,000 rules).
@@ -185,8 +191,11 @@ func nftRules(ns *nsutil.NetNS, fam uint8, t *Table, sets map[string]*Set) error
 	return nfnl.OnSockets(ns, len(t.Chains), func(sock *nfnl.Sock, i int, attrs []byte) ([]byte, error) {
 		c := &t.Chains[i]
 		attrs = nfnl.AppendAttr(nfnl.AppendAttr(attrs[:0], unix.NFTA_RULE_TABLE, t.Name), unix.NFTA_RULE_CHAIN, c.Name)
+		exprs := exprPool.Get().(*[]nfexpr.Expr)
+		defer exprPool.Put(exprs)
 		err := sock.Dump(unix.NFT_MSG_GETRULE, fam, attrs, func(m []byte) error {
-			raw, err := parseNFTRuleAttrs(fam, m)
+			raw, err := parseNFTRuleAttrs(m, *exprs)
+			*exprs = raw.exprs
 			if err != nil {
 				return fmt.Errorf("decode rule: %w", err)
 			}

@@ -11,9 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/nfexpr"
+	"github.com/netdiag/netdiag/internal/nfnl"
 )
 
 // WriteText prints the ruleset in the layout of `nft list ruleset`: tables,
@@ -716,30 +718,7 @@ func parseVerdict(b []byte) string {
 			chain = ad.String()
 		}
 	}
-	return verdictString(int64(code), chain)
-}
-
-func verdictString(code int64, chain string) string {
-	// Codes from linux/netfilter.h and linux/netfilter/nf_tables.h.
-	switch code {
-	case 1:
-		return "accept"
-	case 0:
-		return "drop"
-	case 3:
-		return "queue"
-	case -1:
-		return "continue"
-	case -2:
-		return "break"
-	case -3:
-		return "jump " + chain
-	case -4:
-		return "goto " + chain
-	case -5:
-		return "return"
-	}
-	return "verdict " + strconv.FormatInt(code, 10)
+	return nfexpr.VerdictString(code, chain)
 }
 
 // formatTyped prints a value of an nft datatype.
@@ -805,203 +784,101 @@ func protoName(p byte) string {
 	return strconv.Itoa(int(p))
 }
 
-// nftRawRule is a rule as it comes from the kernel.
+// nftRawRule is a rule as it comes from the kernel. Its byte slices point
+// into the message.
 type nftRawRule struct {
 	table, chain string
 	handle       uint64
-	exprs        []any // expr.Any values, or unknownExpr
+	exprs        []nfexpr.Expr
 	userdata     []byte
 }
 
-// unknownExpr stands for an expression this decoder has no type for.
-type unknownExpr struct{ name string }
-
 // parseNFTRule decodes one NFT_MSG_NEWRULE message.
 func parseNFTRule(data []byte) (nftRawRule, error) {
-	fam, b, err := nfgen(data)
+	_, b, err := nfgen(data)
 	if err != nil {
 		return nftRawRule{}, err
 	}
-	return parseNFTRuleAttrs(fam, b)
+	return parseNFTRuleAttrs(b, nil)
 }
 
-// parseNFTRuleAttrs decodes the attributes of a rule of family fam.
-func parseNFTRuleAttrs(fam uint8, b []byte) (nftRawRule, error) {
-	var r nftRawRule
-	ad, err := newDecoder(b)
-	if err != nil {
-		return r, err
-	}
-	for ad.Next() {
-		switch ad.Type() {
+// parseNFTRuleAttrs decodes the attributes of a rule into exprs[:0], which
+// it hands back in the rule for reuse.
+func parseNFTRuleAttrs(b []byte, exprs []nfexpr.Expr) (nftRawRule, error) {
+	r := nftRawRule{exprs: exprs[:0]}
+	a := nfnl.Attrs{B: b}
+	for a.Next() {
+		switch a.Type {
 		case unix.NFTA_RULE_TABLE:
-			r.table = ad.String()
+			r.table = nfnl.String(a.Val)
 		case unix.NFTA_RULE_CHAIN:
-			r.chain = ad.String()
+			r.chain = nfnl.String(a.Val)
 		case unix.NFTA_RULE_HANDLE:
-			r.handle = ad.Uint64()
+			h, ok := nfnl.BE64(a.Val)
+			if !ok {
+				return r, errors.New("rule handle of unexpected size")
+			}
+			r.handle = h
 		case unix.NFTA_RULE_USERDATA:
-			r.userdata = ad.Bytes()
+			r.userdata = a.Val
 		case unix.NFTA_RULE_EXPRESSIONS:
-			ad.Nested(func(ld *netlink.AttributeDecoder) error {
-				for ld.Next() {
-					if ld.Type() != unix.NFTA_LIST_ELEM {
-						continue
-					}
-					e, err := parseNFTExpr(fam, ld.Bytes())
-					if err != nil {
-						return err
-					}
-					r.exprs = append(r.exprs, e)
+			l := nfnl.Attrs{B: a.Val}
+			for l.Next() {
+				if l.Type != unix.NFTA_LIST_ELEM {
+					continue
 				}
-				return nil
-			})
+				r.exprs = append(r.exprs, nfexpr.Expr{})
+				if err := decodeNFTExpr(l.Val, &r.exprs[len(r.exprs)-1]); err != nil {
+					return r, err
+				}
+			}
+			if l.Bad {
+				return r, errors.New("malformed rule expressions")
+			}
 		}
 	}
-	return r, ad.Err()
+	if a.Bad {
+		return r, errors.New("malformed rule attributes")
+	}
+	return r, nil
 }
 
-// parseNFTExpr decodes one expression with google/nftables' expression types.
-// google/nftables v0.2.0 does not decode numgen and fib in rules, so the
-// dispatch on the name is done here.
-func parseNFTExpr(fam uint8, b []byte) (any, error) {
-	ad, err := newDecoder(b)
-	if err != nil {
-		return nil, err
+// decodeNFTExpr decodes one expression and turns what the renderer has no
+// text for into kind Other ("# unknown expression NAME"). That includes
+// what google/nftables v0.2.0, the previous decoder, could not decode, so
+// that rule text stays as it was: byteorder and rt expressions, limits
+// with an unknown unit, type or attribute, and ct's NFTA_CT_SREG, which it
+// ignored (TODO: render these as nft does, with tests against nft).
+func decodeNFTExpr(b []byte, e *nfexpr.Expr) error {
+	if err := nfexpr.Decode(b, e); err != nil {
+		return err
 	}
-	var name string
-	var data []byte
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.NFTA_EXPR_NAME:
-			name = ad.String()
-		case unix.NFTA_EXPR_DATA:
-			data = ad.Bytes()
+	if !e.HasData {
+		return nil
+	}
+	switch e.Kind {
+	case nfexpr.Match, nfexpr.Target, nfexpr.Notrack:
+		return nil // the name is all the renderer prints
+	case nfexpr.Byteorder, nfexpr.Rt:
+		e.Kind = nfexpr.Other
+	case nfexpr.Limit:
+		switch e.Unit {
+		case 1, 60, 60 * 60, 60 * 60 * 24, 60 * 60 * 24 * 7:
+		default:
+			e.Kind = nfexpr.Other
+		}
+		if e.Type > unix.NFT_LIMIT_PKT_BYTES || e.Seen&^(1<<nfexpr.LimitRate|1<<nfexpr.LimitUnit|1<<nfexpr.LimitBurst|1<<nfexpr.LimitType|1<<nfexpr.LimitFlags) != 0 {
+			e.Kind = nfexpr.Other
+		}
+	case nfexpr.Ct:
+		if e.Write {
+			e.Write, e.SReg = false, 0
 		}
 	}
-	if err := ad.Err(); err != nil {
-		return nil, err
+	if e.Malformed {
+		e.Kind = nfexpr.Other
 	}
-	var e expr.Any
-	switch name {
-	case "ct":
-		e = &expr.Ct{}
-	case "range":
-		e = &expr.Range{}
-	case "meta":
-		e = &expr.Meta{}
-	case "cmp":
-		e = &expr.Cmp{}
-	case "counter":
-		e = &expr.Counter{}
-	case "objref":
-		e = &expr.Objref{}
-	case "payload":
-		e = &expr.Payload{}
-	case "lookup":
-		e = &expr.Lookup{}
-	case "immediate":
-		e = &expr.Immediate{}
-	case "bitwise":
-		e = &expr.Bitwise{}
-	case "byteorder":
-		e = &expr.Byteorder{}
-	case "redir":
-		e = &expr.Redir{}
-	case "nat":
-		e = &expr.NAT{}
-	case "limit":
-		e = &expr.Limit{}
-	case "quota":
-		e = &expr.Quota{}
-	case "dynset":
-		e = &expr.Dynset{}
-	case "log":
-		e = &expr.Log{}
-	case "exthdr":
-		e = &expr.Exthdr{}
-	case "match":
-		return &expr.Match{Name: xtName(data)}, nil
-	case "target":
-		return &expr.Target{Name: xtName(data)}, nil
-	case "connlimit":
-		e = &expr.Connlimit{}
-	case "queue":
-		e = &expr.Queue{}
-	case "reject":
-		e = &expr.Reject{}
-	case "masq":
-		e = &expr.Masq{}
-	case "hash":
-		e = &expr.Hash{}
-	case "numgen":
-		e = &expr.Numgen{}
-	case "fib":
-		return parseFib(data), nil
-	case "rt":
-		e = &expr.Rt{}
-	case "notrack":
-		return &expr.Notrack{}, nil
-	default:
-		return unknownExpr{name: name}, nil
-	}
-	if data == nil {
-		return e, nil
-	}
-	if err := expr.Unmarshal(fam, data, e); err != nil {
-		return unknownExpr{name: name}, nil
-	}
-	if imm, ok := e.(*expr.Immediate); ok && imm.Register == unix.NFT_REG_VERDICT && len(imm.Data) == 0 {
-		v := &expr.Verdict{}
-		if err := expr.Unmarshal(fam, data, v); err == nil {
-			return v, nil
-		}
-	}
-	return e, nil
-}
-
-// xtName reads the xtables extension name (NFTA_MATCH_NAME / NFTA_TARGET_NAME = 1).
-func xtName(data []byte) string {
-	ad, err := newDecoder(data)
-	if err != nil {
-		return "?"
-	}
-	for ad.Next() {
-		if ad.Type() == 1 {
-			return ad.String()
-		}
-	}
-	return "?"
-}
-
-// fibExpr is a fib expression. google/nftables v0.2.0 decodes its result and
-// flags wrongly (it tests bits with == 1), so it is decoded here.
-type fibExpr struct {
-	reg    uint32
-	result uint32 // NFT_FIB_RESULT_OIF=1, OIFNAME=2, ADDRTYPE=3
-	flags  uint32 // NFTA_FIB_F_SADDR=1, DADDR=2, MARK=4, IIF=8, OIF=16, PRESENT=32
-}
-
-func parseFib(data []byte) any {
-	var f fibExpr
-	ad, err := newDecoder(data)
-	if err != nil {
-		return unknownExpr{name: "fib"}
-	}
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.NFTA_FIB_DREG:
-			f.reg = ad.Uint32()
-		case unix.NFTA_FIB_RESULT:
-			f.result = ad.Uint32()
-		case unix.NFTA_FIB_FLAGS:
-			f.flags = ad.Uint32()
-		}
-	}
-	if ad.Err() != nil {
-		return unknownExpr{name: "fib"}
-	}
-	return &f
+	return nil
 }
 
 // sortRaw orders elements like nft prints them: by key value, where a

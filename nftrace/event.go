@@ -35,41 +35,6 @@ type Event struct {
 	Transport []byte `json:"-"`
 }
 
-// verdictName spells a verdict as nft does.
-func verdictName(code int32, chain string) string {
-	switch code {
-	case -1:
-		return "continue"
-	case -2:
-		return "break"
-	case -3:
-		return "jump " + chain
-	case -4:
-		return "goto " + chain
-	case -5:
-		return "return"
-	}
-	if code < 0 {
-		return "verdict " + strconv.Itoa(int(code))
-	}
-	// Netfilter verdicts keep a queue number or errno in the upper bits.
-	switch code & 0xff {
-	case 0:
-		return "drop"
-	case 1:
-		return "accept"
-	case 2:
-		return "stolen"
-	case 3:
-		return "queue " + strconv.Itoa(int(uint32(code)>>16))
-	case 4:
-		return "repeat"
-	case 5:
-		return "stop"
-	}
-	return "verdict " + strconv.Itoa(int(code))
-}
-
 // Packet decodes the headers an event carries (the first event of each
 // hook has them): addresses, protocol and ports. The kernel sends at most
 // 40 bytes of network header and 20 of transport header

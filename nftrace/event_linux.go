@@ -8,6 +8,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/internal/nfexpr"
 )
 
 // nftaVerdictCode and nftaVerdictChain are the attributes of a nested
@@ -93,9 +95,9 @@ func DecodeEvent(b []byte) (Event, error) {
 	}
 	switch {
 	case e.Kind == KindPolicy && havePolicy:
-		e.Verdict = verdictName(int32(policy), "")
+		e.Verdict = nfexpr.VerdictString(int32(policy), "")
 	case haveVerdict:
-		e.Verdict = verdictName(code, target)
+		e.Verdict = nfexpr.VerdictString(code, target)
 	}
 	if e.Kind == "" {
 		e.Kind = "unknown"

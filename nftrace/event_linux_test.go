@@ -103,24 +103,6 @@ func TestDecodeEventErrors(t *testing.T) {
 	}
 }
 
-func TestVerdictName(t *testing.T) {
-	for code, want := range map[int32]string{
-		0: "drop", 1: "accept", 2: "stolen", 3 | 7<<16: "queue 7", 4: "repeat", 5: "stop",
-		-1: "continue", -2: "break", -5: "return", -9: "verdict -9",
-		0 | 1<<16: "drop", // NF_DROP_ERR: the errno rides in the upper bits
-	} {
-		if got := verdictName(code, ""); got != want {
-			t.Errorf("verdictName(%d) = %q, want %q", code, got, want)
-		}
-	}
-	if got := verdictName(-3, "KUBE-SERVICES"); got != "jump KUBE-SERVICES" {
-		t.Errorf("jump: %q", got)
-	}
-	if got := verdictName(-4, "X"); got != "goto X" {
-		t.Errorf("goto: %q", got)
-	}
-}
-
 func TestFilterRules(t *testing.T) {
 	v4, v6 := netip.MustParseAddr("198.18.0.10"), netip.MustParseAddr("2001:db8::10")
 	rs, err := Filter{Addrs: []netip.Addr{v4, v6}, Proto: "tcp", DstPort: 80}.rules()
