@@ -1,4 +1,4 @@
-package rtnl
+package ipshow
 
 import (
 	"bytes"
@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/internal/testlab"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 func TestWriteIP(t *testing.T) {
@@ -111,19 +111,19 @@ func TestIPNames(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		state int
+		state rtnl.NeighState
 		want  []string
 	}{
-		{netlink.NUD_NONE, []string{"NONE"}},
-		{netlink.NUD_REACHABLE, []string{"REACHABLE"}},
-		{netlink.NUD_STALE | netlink.NUD_PERMANENT, []string{"STALE", "PERMANENT"}},
+		{rtnl.NeighNone, []string{"NONE"}},
+		{rtnl.NeighReachable, []string{"REACHABLE"}},
+		{rtnl.NeighStale | rtnl.NeighPermanent, []string{"STALE", "PERMANENT"}},
 	} {
 		if d := cmp.Diff(tc.want, neighStates(tc.state)); d != "" {
 			t.Errorf("neighStates(%#x) (-want +got):\n%s", tc.state, d)
 		}
 	}
-	for typ, want := range map[int]string{unix.RTN_UNICAST: "unicast", unix.RTN_THROW: "throw", 99: "type99"} {
-		if got := routeType(typ); got != want {
+	for typ, want := range map[rtnl.RouteType]string{unix.RTN_UNICAST: "unicast", unix.RTN_THROW: "throw", 99: "type99"} {
+		if got := typ.String(); got != want {
 			t.Errorf("routeType(%d) = %q, want %q", typ, got, want)
 		}
 	}
@@ -132,7 +132,7 @@ func TestIPNames(t *testing.T) {
 			t.Errorf("tableName(%d) = %q, want %q", table, got, want)
 		}
 	}
-	if got := scopeName(int(netlink.SCOPE_UNIVERSE)); got != "global" {
+	if got := rtnl.ScopeUniverse.String(); got != "global" {
 		t.Errorf("scopeName(universe) = %q, want global", got)
 	}
 }
@@ -177,10 +177,10 @@ func TestReadIPMatchesIproute2(t *testing.T) {
 		opt Options
 		ip  []string
 	}{
-		{Options{Routes: true, Family: netlink.FAMILY_V4}, []string{"-4", "route", "show"}},
-		{Options{Routes: true, Family: netlink.FAMILY_V4, AllTables: true}, []string{"-4", "route", "show", "table", "all"}},
-		{Options{Neighbors: true, Family: netlink.FAMILY_V4}, []string{"-4", "neigh", "show"}},
-		{Options{Neighbors: true, Family: netlink.FAMILY_V4, AllStates: true}, []string{"-4", "neigh", "show", "nud", "all"}},
+		{Options{Routes: true, Family: rtnl.FamilyV4}, []string{"-4", "route", "show"}},
+		{Options{Routes: true, Family: rtnl.FamilyV4, AllTables: true}, []string{"-4", "route", "show", "table", "all"}},
+		{Options{Neighbors: true, Family: rtnl.FamilyV4}, []string{"-4", "neigh", "show"}},
+		{Options{Neighbors: true, Family: rtnl.FamilyV4, AllStates: true}, []string{"-4", "neigh", "show", "nud", "all"}},
 	} {
 		st, err := Read(ns, tc.opt)
 		if err != nil {
@@ -236,7 +236,7 @@ func TestReadIPMatchesIproute2(t *testing.T) {
 		}
 		want = append(want, il)
 	}
-	st, err := Read(ns, Options{Addrs: true, Family: netlink.FAMILY_V4})
+	st, err := Read(ns, Options{Addrs: true, Family: rtnl.FamilyV4})
 	if err != nil {
 		t.Fatal(err)
 	}
