@@ -43,7 +43,7 @@ fuzz:
 # ./...: netstate, checks, bundle and cli are still Linux-only, and so are
 # kubeproxy, stale and nftrace (they import netstate) and the netdiag command
 # (it imports cli); build it here once cli is ported.
-CROSS_PKGS := ./nsutil ./node ./capture/... ./dropmon ./probe ./kmsg ./analyze \
+CROSS_PKGS := ./nsutil ./rtnl ./ipshow ./node ./capture/... ./dropmon ./probe ./kmsg ./analyze \
 	./internal/hostfile ./internal/testlab ./internal/cmd/... ./internal/kpgen
 
 cross:

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/conntrack"
@@ -19,6 +18,7 @@ import (
 	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/stale"
 	"github.com/netdiag/netdiag/sysctl"
@@ -174,67 +174,40 @@ func podsToRead(all []node.Pod, only *node.Pod) []*node.Pod {
 }
 
 func (s *Snapshot) readLinks(ns *nsutil.NetNS) {
-	h, err := ns.NetlinkHandle()
+	c, err := rtnl.Dial(ns)
 	if err != nil {
 		s.Unavailable[PartLinks] = err.Error()
 		return
 	}
-	defer h.Close()
-	links, err := h.LinkList()
+	defer c.Close()
+	links, err := c.Links()
 	if err != nil {
-		s.Unavailable[PartLinks] = fmt.Sprintf("list links: %v", err)
+		s.Unavailable[PartLinks] = err.Error()
 		return
 	}
-	addrs, _ := h.AddrList(nil, netlink.FAMILY_ALL)
+	addrs, _ := c.Addrs(rtnl.FamilyAll, 0)
 	byIndex := map[int]string{}
 	for _, l := range links {
-		byIndex[l.Attrs().Index] = l.Attrs().Name
+		byIndex[l.Index] = l.Name
 	}
 	for _, l := range links {
-		a := l.Attrs()
-		up := a.OperState == netlink.OperUp || (a.OperState == netlink.OperUnknown && a.Flags&unix.IFF_UP != 0)
-		lk := Link{Name: a.Name, Index: a.Index, Kind: l.Type(), MTU: a.MTU, Up: up, AdminUp: a.Flags&unix.IFF_UP != 0,
-			MasterIndex: a.MasterIndex, Master: byIndex[a.MasterIndex]}
-		switch v := l.(type) {
-		case *netlink.Vxlan:
-			lk.DstPort = v.Port
-		case *netlink.Geneve:
-			lk.DstPort = int(v.Dport)
-		}
-		for _, ad := range addrs {
-			if ad.LinkIndex == a.Index {
-				if ip, ok := netip.AddrFromSlice(ad.IP); ok {
-					ones, _ := ad.Mask.Size()
-					lk.Addrs = append(lk.Addrs, netip.PrefixFrom(ip.Unmap(), ones))
-				}
+		lk := Link{Name: l.Name, Index: l.Index, Kind: l.Kind, MTU: l.MTU, Up: l.Up(), AdminUp: l.AdminUp(),
+			MasterIndex: l.MasterIndex, Master: byIndex[l.MasterIndex], DstPort: l.DstPort}
+		for _, a := range addrs {
+			if a.Index == l.Index {
+				lk.Addrs = append(lk.Addrs, a.Prefix)
 			}
 		}
 		s.Node.Links = append(s.Node.Links, lk)
 	}
-	if routes, err := h.RouteList(nil, netlink.FAMILY_ALL); err == nil {
+	if routes, err := c.Routes(rtnl.FamilyAll, rtnl.TableMain); err == nil {
 		for _, r := range routes {
-			rt := Route{Dev: byIndex[r.LinkIndex]}
-			if r.Dst == nil {
-				if r.Family == unix.AF_INET6 {
-					rt.Dst = netip.MustParsePrefix("::/0")
-				} else {
-					rt.Dst = netip.MustParsePrefix("0.0.0.0/0")
-				}
-			} else if ip, ok := netip.AddrFromSlice(r.Dst.IP); ok {
-				ones, _ := r.Dst.Mask.Size()
-				rt.Dst = netip.PrefixFrom(ip.Unmap(), ones)
-			}
-			if gw, ok := netip.AddrFromSlice(r.Gw); ok {
-				rt.Gateway = gw.Unmap()
-			}
-			s.Node.Routes = append(s.Node.Routes, rt)
+			s.Node.Routes = append(s.Node.Routes, Route{Dst: r.Dst, Dev: byIndex[r.OIF], Gateway: r.Gateway})
 		}
 	}
-	if neigh, err := h.NeighList(0, netlink.FAMILY_ALL); err == nil {
+	if neigh, err := c.Neighbors(rtnl.FamilyAll); err == nil {
 		for _, n := range neigh {
-			if ip, ok := netip.AddrFromSlice(n.IP); ok {
-				s.Node.Neighbors = append(s.Node.Neighbors, Neighbor{IP: ip.Unmap(), Dev: byIndex[n.LinkIndex], State: neighState(n.State)})
-			}
+			s.Node.Neighbors = append(s.Node.Neighbors, Neighbor{IP: n.IP, Dev: byIndex[n.Index], State: neighState(n.State)})
 		}
 	}
 }
@@ -257,23 +230,24 @@ func (s *Snapshot) readPodRanges(ns *nsutil.NetNS, o node.Options) {
 	}
 }
 
-func neighState(st int) string {
+// neighState names the one state that matters most of the set st.
+func neighState(st rtnl.NeighState) string {
 	switch {
-	case st&netlink.NUD_FAILED != 0:
+	case st&rtnl.NeighFailed != 0:
 		return "FAILED"
-	case st&netlink.NUD_INCOMPLETE != 0:
+	case st&rtnl.NeighIncomplete != 0:
 		return "INCOMPLETE"
-	case st&netlink.NUD_REACHABLE != 0:
+	case st&rtnl.NeighReachable != 0:
 		return "REACHABLE"
-	case st&netlink.NUD_STALE != 0:
+	case st&rtnl.NeighStale != 0:
 		return "STALE"
-	case st&netlink.NUD_DELAY != 0:
+	case st&rtnl.NeighDelay != 0:
 		return "DELAY"
-	case st&netlink.NUD_PROBE != 0:
+	case st&rtnl.NeighProbe != 0:
 		return "PROBE"
-	case st&netlink.NUD_PERMANENT != 0:
+	case st&rtnl.NeighPermanent != 0:
 		return "PERMANENT"
-	case st&netlink.NUD_NOARP != 0:
+	case st&rtnl.NeighNoARP != 0:
 		return "NOARP"
 	}
 	return "NONE"
