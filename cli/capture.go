@@ -22,6 +22,7 @@ import (
 	"github.com/netdiag/netdiag/cli/internal/startsig"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 func init() {
@@ -449,7 +450,7 @@ func captureTargets(c *ucli.Context) ([]captureTarget, *node.Pod, *node.Inventor
 	}
 	opened = append(opened, nodeNS)
 	hostIface := ""
-	if peer, err := nsutil.HostPeer(podNS, podIface, nodeNS); err == nil {
+	if peer, err := rtnl.HostPeer(podNS, podIface, nodeNS); err == nil {
 		hostIface = peer.Name
 	} else if pod.HostInterface != nil && pod.HostInterface.Name != "" {
 		hostIface = pod.HostInterface.Name
@@ -615,17 +616,17 @@ func ifNamer(ns *nsutil.NetNS) func(int) (string, bool) {
 		if ns == nil {
 			return
 		}
-		h, err := ns.NetlinkHandle()
+		c, err := rtnl.Dial(ns)
 		if err != nil {
 			return
 		}
-		defer h.Close()
-		links, err := h.LinkList()
+		defer c.Close()
+		links, err := c.Links()
 		if err != nil {
 			return
 		}
 		for _, l := range links {
-			names[l.Attrs().Index] = l.Attrs().Name
+			names[l.Index] = l.Name
 		}
 	}
 	load()

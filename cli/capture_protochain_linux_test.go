@@ -10,6 +10,7 @@ import (
 
 	"github.com/netdiag/netdiag/internal/testlab"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 // TestCaptureCLIProtochainDeepChain: `ip6 protochain 17` goes to the kernel
@@ -92,14 +93,14 @@ func ipv6Chain(n int, last byte) []byte {
 }
 
 func netIfIndex(ns *nsutil.NetNS, name string) (int, error) {
-	h, err := ns.NetlinkHandle()
+	c, err := rtnl.Dial(ns)
 	if err != nil {
 		return 0, err
 	}
-	defer h.Close()
-	link, err := h.LinkByName(name)
+	defer c.Close()
+	link, err := c.LinkByName(name)
 	if err != nil {
 		return 0, err
 	}
-	return link.Attrs().Index, nil
+	return link.Index, nil
 }

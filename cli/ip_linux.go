@@ -4,13 +4,15 @@ import (
 	"io"
 	"strings"
 
-	"github.com/netdiag/netdiag/rtnl"
 	ucli "github.com/urfave/cli/v2"
-	"github.com/vishvananda/netlink"
+
+	"github.com/netdiag/netdiag/ipshow"
+	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 func init() {
-	sub := func(name, usage string, action func(*ucli.Context, *netlink.Handle) error, extra ...ucli.Flag) *ucli.Command {
+	sub := func(name, usage string, action func(*ucli.Context, *nsutil.NetNS) error, extra ...ucli.Flag) *ucli.Command {
 		return &ucli.Command{
 			Name:      name,
 			Usage:     usage,
@@ -20,7 +22,7 @@ func init() {
 				if c.Args().Present() {
 					return usageErrorf("ip %s takes no arguments, only selector flags (got %q)", name, c.Args().First())
 				}
-				return withHandle(c, func(h *netlink.Handle) error { return action(c, h) })
+				return withNetNS(c, func(ns *nsutil.NetNS) error { return action(c, ns) })
 			},
 		}
 	}
@@ -30,57 +32,52 @@ func init() {
 		Usage: "show interfaces, addresses, routes and neighbours of the node or a pod (iproute2-like)",
 		Subcommands: []*ucli.Command{
 			sub("addr", "interfaces and their addresses (ip addr show)",
-				ipShow(rtnl.Options{Addrs: true}, "links", ipLinks, rtnl.WriteAddrs), family),
+				ipShow(ipshow.Options{Addrs: true}, "links", ipLinks, ipshow.WriteAddrs), family),
 			sub("link", "interfaces (ip link show)",
-				ipShow(rtnl.Options{}, "links", ipLinks, rtnl.WriteLinks)),
+				ipShow(ipshow.Options{}, "links", ipLinks, ipshow.WriteLinks)),
 			sub("route", "routes of the main table (ip route show; -f inet6 for IPv6, all for both)",
-				ipShow(rtnl.Options{Routes: true}, "routes", func(st *rtnl.State) []rtnl.Route { return st.Routes }, rtnl.WriteRoutes),
+				ipShow(ipshow.Options{Routes: true}, "routes", func(st *ipshow.State) []ipshow.Route { return st.Routes }, ipshow.WriteRoutes),
 				&ucli.StringFlag{Name: "family", Aliases: []string{"f"}, Value: "inet", Usage: "address family: inet (4), inet6 (6) or all"}),
 			// Like `ip neigh show`: NOARP and NONE entries come only with `nud all`,
 			// which netdiag does not offer.
 			sub("neigh", "neighbour (ARP/NDP) table (ip neigh show)",
-				ipShow(rtnl.Options{Neighbors: true}, "neighbors", func(st *rtnl.State) []rtnl.Neigh { return st.Neighbors }, rtnl.WriteNeighbors), family),
+				ipShow(ipshow.Options{Neighbors: true}, "neighbors", func(st *ipshow.State) []ipshow.Neigh { return st.Neighbors }, ipshow.WriteNeighbors), family),
 		},
 	})
 }
 
-// withHandle runs fn with a netlink handle in the target netns.
-func withHandle(c *ucli.Context, fn func(*netlink.Handle) error) error {
+// withNetNS runs fn with the target netns open.
+func withNetNS(c *ucli.Context, fn func(*nsutil.NetNS) error) error {
 	ns, _, err := targetNetNS(c)
 	if err != nil {
 		return err
 	}
 	defer ns.Close()
-	h, err := ns.NetlinkHandle()
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return fn(h)
+	return fn(ns)
 }
 
 func familyOf(c *ucli.Context) (int, error) {
 	switch strings.ToLower(c.String("family")) {
 	case "all", "any", "":
-		return netlink.FAMILY_ALL, nil
+		return rtnl.FamilyAll, nil
 	case "inet", "4", "ipv4":
-		return netlink.FAMILY_V4, nil
+		return rtnl.FamilyV4, nil
 	case "inet6", "6", "ipv6":
-		return netlink.FAMILY_V6, nil
+		return rtnl.FamilyV6, nil
 	}
 	return 0, usageErrorf("unknown family %q: use inet, inet6 or all", c.String("family"))
 }
 
 // ipShow reads what opt asks for in the --family given and writes one part
 // of it: as text, or in JSON as {"KEY": [...]}.
-func ipShow[T any](opt rtnl.Options, key string, part func(*rtnl.State) []T, text func(io.Writer, []T) error) func(*ucli.Context, *netlink.Handle) error {
-	return func(c *ucli.Context, h *netlink.Handle) error {
+func ipShow[T any](opt ipshow.Options, key string, part func(*ipshow.State) []T, text func(io.Writer, []T) error) func(*ucli.Context, *nsutil.NetNS) error {
+	return func(c *ucli.Context, ns *nsutil.NetNS) error {
 		fam, err := familyOf(c)
 		if err != nil {
 			return err
 		}
 		opt.Family = fam
-		st, err := rtnl.ReadHandle(h, opt)
+		st, err := ipshow.Read(ns, opt)
 		if err != nil {
 			return err
 		}
@@ -91,4 +88,4 @@ func ipShow[T any](opt rtnl.Options, key string, part func(*rtnl.State) []T, tex
 	}
 }
 
-func ipLinks(st *rtnl.State) []rtnl.Link { return st.Links }
+func ipLinks(st *ipshow.State) []ipshow.Link { return st.Links }

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"syscall"
 
 	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/ipvs"
 	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 // Load reads kube-proxy's state in ns in the given mode, or finds the mode
@@ -100,23 +100,21 @@ func nonNil(s []Service) []Service {
 // IPVSAddresses lists the addresses on kube-ipvs0, kube-proxy's dummy device.
 func IPVSAddresses(ns *nsutil.NetNS) map[netip.Addr]bool {
 	out := map[netip.Addr]bool{}
-	h, err := ns.NetlinkHandle()
+	c, err := rtnl.Dial(ns)
 	if err != nil {
 		return out
 	}
-	defer h.Close()
-	l, err := h.LinkByName("kube-ipvs0")
+	defer c.Close()
+	l, err := c.LinkByName("kube-ipvs0")
 	if err != nil {
 		return out
 	}
-	addrs, err := h.AddrList(l, syscall.AF_UNSPEC)
+	addrs, err := c.Addrs(rtnl.FamilyAll, l.Index)
 	if err != nil {
 		return out
 	}
 	for _, a := range addrs {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok {
-			out[ip.Unmap()] = true
-		}
+		out[a.Prefix.Addr()] = true
 	}
 	return out
 }

@@ -1,13 +1,11 @@
 package node
 
 import (
-	"net"
 	"net/netip"
 	"strings"
 
-	"github.com/vishvananda/netlink"
-
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 // hostNetworkIPs are the IPs the kubelet gives host-network pods: the
@@ -28,32 +26,31 @@ func hostNetworkIPs(o Options, ns *nsutil.NetNS) []string {
 			}
 		}
 	}
-	h, err := ns.NetlinkHandle()
+	c, err := rtnl.Dial(ns)
 	if err != nil {
 		return nil
 	}
-	defer h.Close()
+	defer c.Close()
 	var out []string
-	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, err := h.RouteList(nil, family)
+	for _, family := range []int{rtnl.FamilyV4, rtnl.FamilyV6} {
+		routes, err := c.Routes(family, rtnl.TableMain)
 		if err != nil {
 			continue
 		}
 		for _, r := range routes {
-			if !isDefault(r.Dst) || r.LinkIndex == 0 {
+			if r.Dst.Bits() != 0 || r.OIF == 0 {
 				continue
 			}
-			link, err := h.LinkByIndex(r.LinkIndex)
-			if err != nil {
+			if _, err := c.LinkByIndex(r.OIF); err != nil {
 				continue
 			}
-			addrs, err := h.AddrList(link, family)
+			addrs, err := c.Addrs(family, r.OIF)
 			if err != nil {
 				continue
 			}
 			for _, a := range addrs {
-				if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap().IsGlobalUnicast() {
-					out = append(out, ip.Unmap().String())
+				if ip := a.Prefix.Addr().Unmap(); ip.IsGlobalUnicast() {
+					out = append(out, ip.String())
 					break
 				}
 			}
@@ -61,12 +58,4 @@ func hostNetworkIPs(o Options, ns *nsutil.NetNS) []string {
 		}
 	}
 	return out
-}
-
-func isDefault(dst *net.IPNet) bool {
-	if dst == nil {
-		return true
-	}
-	ones, _ := dst.Mask.Size()
-	return ones == 0
 }

@@ -3,18 +3,16 @@ package node
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
 	"sync"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 // podIfName is the interface CNI plugins give a pod.
@@ -46,34 +44,33 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 		}
 		res.Warnings = append(res.Warnings, err.Error())
 	}
-	nh, err := node.NetlinkHandle()
+	nc, err := rtnl.Dial(node)
 	if err != nil {
 		return nil, fmt.Errorf("scan netns: %w", err)
 	}
-	defer nh.Close()
-	links, err := nh.LinkList()
+	defer nc.Close()
+	links, err := nc.Links()
 	if err != nil {
-		return nil, fmt.Errorf("scan netns: list node links: %w", err)
+		return nil, fmt.Errorf("scan netns: node: %w", err)
 	}
 	// Peer netns id → node veths pointing into it, by the peer's ifindex.
-	peers := map[int]map[int]netlink.Link{}
-	byIndex := map[int]netlink.Link{}
+	peers := map[int]map[int]rtnl.Link{}
+	byIndex := make(map[int]rtnl.Link, len(links))
 	for _, l := range links {
-		a := l.Attrs()
-		byIndex[a.Index] = l
-		if l.Type() != "veth" || a.NetNsID < 0 {
+		byIndex[l.Index] = l
+		if l.Kind != "veth" || l.NetNSID < 0 {
 			continue
 		}
-		if peers[a.NetNsID] == nil {
-			peers[a.NetNsID] = map[int]netlink.Link{}
+		if peers[l.NetNSID] == nil {
+			peers[l.NetNSID] = map[int]rtnl.Link{}
 		}
-		peers[a.NetNsID][a.ParentIndex] = l
+		peers[l.NetNSID][l.ParentIndex] = l
 	}
 
 	type job struct {
 		e    nsutil.Entry
 		ns   *nsutil.NetNS
-		veth map[int]netlink.Link
+		veth map[int]rtnl.Link
 	}
 	var jobs []job
 	nodeID := node.ID()
@@ -92,7 +89,7 @@ func scanNetNS(procRoot, hostRoot string, node *nsutil.NetNS) (*netnsScan, error
 		}
 		// Ask the node netns which id it has for this netns over a raw fd
 		// (nsutil.Open's checks cost more, for every netns of the host).
-		nsid := peerID(nh, e)
+		nsid := peerID(nc, e)
 		if nsid < 0 || peers[nsid] == nil {
 			continue
 		}
@@ -155,8 +152,8 @@ func entryPaths(e nsutil.Entry) []string {
 	return paths
 }
 
-// peerID returns the id the node netns (nh) has for netns e, or -1.
-func peerID(nh *netlink.Handle, e nsutil.Entry) int {
+// peerID returns the id the node netns (nc) has for netns e, or -1.
+func peerID(nc *rtnl.Conn, e nsutil.Entry) int {
 	for _, path := range entryPaths(e) {
 		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 		if err != nil {
@@ -167,7 +164,7 @@ func peerID(nh *netlink.Handle, e nsutil.Entry) int {
 			unix.Close(fd) // the process changed netns, or its PID was reused
 			continue
 		}
-		id, err := nh.GetNetNsIdByFd(fd)
+		id, err := nc.NetNSID(fd)
 		unix.Close(fd)
 		if err != nil {
 			return -1
@@ -226,10 +223,10 @@ func openEntry(e nsutil.Entry) *nsutil.NetNS {
 
 // scanPod reads eth0, its addresses and its host peer. It returns nil, nil
 // for a netns whose eth0 is missing or not the peer of a node veth.
-func scanPod(ns *nsutil.NetNS, e nsutil.Entry, veths map[int]netlink.Link, byIndex map[int]netlink.Link, node *nsutil.NetNS) (*scannedNS, error) {
+func scanPod(ns *nsutil.NetNS, e nsutil.Entry, veths map[int]rtnl.Link, byIndex map[int]rtnl.Link, node *nsutil.NetNS) (*scannedNS, error) {
 	l, addrs, err := readPodLink(ns, podIfName)
 	if err != nil {
-		if errors.Is(err, errNoLink) {
+		if errors.Is(err, rtnl.ErrNotFound) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("scan netns %s: %w", ns.Path(), err)
@@ -243,31 +240,51 @@ func scanPod(ns *nsutil.NetNS, e nsutil.Entry, veths map[int]netlink.Link, byInd
 		Iface: Iface{Name: l.Name, Index: l.Index, MTU: l.MTU},
 		IPs:   podIPs(addrs),
 	}
-	if hv, ok := veths[l.Index]; ok && hv.Attrs().Index == l.ParentIndex {
-		ha := hv.Attrs()
-		s.Host = HostIface{Name: ha.Name, Index: ha.Index, MTU: ha.MTU, Up: ha.Flags&net.FlagUp != 0}
-		if m, ok := byIndex[ha.MasterIndex]; ok && ha.MasterIndex != 0 {
-			s.Host.Master = m.Attrs().Name
+	if hv, ok := veths[l.Index]; ok && hv.Index == l.ParentIndex {
+		s.Host = HostIface{Name: hv.Name, Index: hv.Index, MTU: hv.MTU, Up: hv.AdminUp()}
+		if m, ok := byIndex[hv.MasterIndex]; ok && hv.MasterIndex != 0 {
+			s.Host.Master = m.Name
 		}
 		return s, nil
 	}
-	// The veth appeared after the node dump, or eth0 is not the one: ask nsutil.
-	p, err := nsutil.HostPeer(ns, podIfName, node)
+	// The veth appeared after the node dump, or eth0 is not the one: look
+	// it up from both sides.
+	p, err := rtnl.HostPeer(ns, podIfName, node)
 	if err != nil {
-		if errors.Is(err, nsutil.ErrPeerNotInNode) || errors.Is(err, nsutil.ErrNotVeth) || errors.Is(err, nsutil.ErrNotFound) {
+		if errors.Is(err, rtnl.ErrPeerNotInNode) || errors.Is(err, rtnl.ErrNotVeth) || errors.Is(err, rtnl.ErrNotFound) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("scan netns %s: %w", ns.Path(), err)
 	}
-	s.Host = HostIface{Name: p.Name, Index: p.Index, MTU: p.MTU, Master: p.Master, Up: p.Up}
+	s.Host = HostIface{Name: p.Name, Index: p.Index, MTU: p.MTU, Master: p.Master, Up: p.AdminUp()}
 	return s, nil
 }
 
+// readPodLink reads one interface and its addresses in ns over a single
+// rtnetlink socket: the scan does this for every pod. It errors with
+// rtnl.ErrNotFound when the interface does not exist.
+func readPodLink(ns *nsutil.NetNS, name string) (rtnl.Link, []rtnl.Address, error) {
+	c, err := rtnl.Dial(ns)
+	if err != nil {
+		return rtnl.Link{}, nil, err
+	}
+	defer c.Close()
+	l, err := c.LinkByName(name)
+	if err != nil {
+		return rtnl.Link{}, nil, err
+	}
+	addrs, err := c.Addrs(rtnl.FamilyAll, l.Index)
+	if err != nil {
+		return rtnl.Link{}, nil, err
+	}
+	return l, addrs, nil
+}
+
 // podIPs keeps the addresses a pod is known by: IPv4 first, no link-local.
-func podIPs(addrs []netip.Addr) []string {
+func podIPs(addrs []rtnl.Address) []string {
 	var v4, v6 []string
-	for _, ip := range addrs {
-		ip = ip.Unmap()
+	for _, a := range addrs {
+		ip := a.Prefix.Addr().Unmap()
 		if ip.IsLinkLocalUnicast() || ip.IsLoopback() {
 			continue
 		}

@@ -1,11 +1,10 @@
 package node
 
 import (
-	"net"
 	"net/netip"
 
 	"github.com/netdiag/netdiag/nsutil"
-	"github.com/vishvananda/netlink"
+	"github.com/netdiag/netdiag/rtnl"
 )
 
 // RoutePodRanges returns the destinations of the routes in ns that lead to
@@ -16,12 +15,12 @@ import (
 // labs, a node in a netns) and a route via a gateway leads to another
 // node: neither is a pod range.
 func RoutePodRanges(ns *nsutil.NetNS) []PodRange {
-	h, err := ns.NetlinkHandle()
+	c, err := rtnl.Dial(ns)
 	if err != nil {
 		return nil
 	}
-	defer h.Close()
-	links, err := h.LinkList()
+	defer c.Close()
+	links, err := c.Links()
 	if err != nil {
 		return nil
 	}
@@ -29,43 +28,39 @@ func RoutePodRanges(ns *nsutil.NetNS) []PodRange {
 	name := map[int]string{}
 	vethPorts := map[int]bool{} // bridges with a veth port
 	for _, l := range links {
-		a := l.Attrs()
-		kind[a.Index], name[a.Index] = l.Type(), a.Name
+		kind[l.Index], name[l.Index] = l.Kind, l.Name
 	}
 	for _, l := range links {
-		a := l.Attrs()
-		if a.MasterIndex != 0 && l.Type() == "veth" && kind[a.MasterIndex] == "bridge" {
-			vethPorts[a.MasterIndex] = true
+		if l.MasterIndex != 0 && l.Kind == "veth" && kind[l.MasterIndex] == "bridge" {
+			vethPorts[l.MasterIndex] = true
 		}
 	}
-	addrs, _ := h.AddrList(nil, netlink.FAMILY_ALL)
+	addrs, _ := c.Addrs(rtnl.FamilyAll, 0)
 	own := map[int][]netip.Addr{}
 	for _, a := range addrs {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok {
-			own[a.LinkIndex] = append(own[a.LinkIndex], ip.Unmap())
-		}
+		own[a.Index] = append(own[a.Index], a.Prefix.Addr().Unmap())
 	}
-	routes, err := h.RouteList(nil, netlink.FAMILY_ALL)
+	routes, err := c.Routes(rtnl.FamilyAll, rtnl.TableMain)
 	if err != nil {
 		return nil
 	}
 	var out []PodRange
 	for _, r := range routes {
-		if r.Dst == nil || r.LinkIndex == 0 || r.Gw != nil || len(r.MultiPath) > 0 {
+		if r.OIF == 0 || r.Gateway.IsValid() || len(r.NextHops) > 0 {
 			continue
 		}
-		p, ok := prefixOf(r.Dst)
-		if !ok || p.Bits() == 0 || p.Addr().IsLinkLocalUnicast() || p.Addr().IsMulticast() {
+		p := r.Dst.Masked()
+		if p.Bits() == 0 || p.Addr().IsLinkLocalUnicast() || p.Addr().IsMulticast() {
 			continue
 		}
-		switch kind[r.LinkIndex] {
+		switch kind[r.OIF] {
 		case "bridge":
-			if !vethPorts[r.LinkIndex] {
+			if !vethPorts[r.OIF] {
 				continue
 			}
 		case "veth":
 			uplink := false
-			for _, a := range own[r.LinkIndex] {
+			for _, a := range own[r.OIF] {
 				uplink = uplink || (p.Contains(a) && !a.IsLinkLocalUnicast())
 			}
 			if uplink {
@@ -74,18 +69,9 @@ func RoutePodRanges(ns *nsutil.NetNS) []PodRange {
 		default:
 			continue
 		}
-		out = append(out, PodRange{Prefix: p, Source: "route dev " + name[r.LinkIndex]})
+		out = append(out, PodRange{Prefix: p, Source: "route dev " + name[r.OIF]})
 	}
 	return out
-}
-
-func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
-	ip, ok := netip.AddrFromSlice(n.IP)
-	if !ok {
-		return netip.Prefix{}, false
-	}
-	ones, _ := n.Mask.Size()
-	return netip.PrefixFrom(ip.Unmap(), ones).Masked(), true
 }
 
 // NodeAddrs returns every address on the node netns' interfaces (an
@@ -93,22 +79,21 @@ func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
 // and the networks of its global unicast addresses.
 func NodeAddrs(ns *nsutil.NetNS) (map[netip.Addr]bool, []netip.Prefix) {
 	out := map[netip.Addr]bool{}
-	h, err := ns.NetlinkHandle()
+	c, err := rtnl.Dial(ns)
 	if err != nil {
 		return out, nil
 	}
-	defer h.Close()
-	addrs, err := h.AddrList(nil, netlink.FAMILY_ALL)
+	defer c.Close()
+	addrs, err := c.Addrs(rtnl.FamilyAll, 0)
 	if err != nil {
 		return out, nil
 	}
 	var nets []netip.Prefix
 	for _, a := range addrs {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok {
-			out[ip.Unmap()] = true
-			if p, ok := prefixOf(a.IPNet); ok && ip.IsGlobalUnicast() {
-				nets = append(nets, p)
-			}
+		ip := a.Prefix.Addr()
+		out[ip] = true
+		if ip.IsGlobalUnicast() {
+			nets = append(nets, a.Prefix.Masked())
 		}
 	}
 	return out, nets

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,7 +27,7 @@ type doResult struct {
 //
 // Goroutines started by fn do not run in n. A panic in fn is re-raised in the
 // caller after the thread has been restored; runtime.Goexit in fn (t.FailNow)
-// makes the caller exit the same way. Prefer Socket or NetlinkHandle: a socket
+// makes the caller exit the same way. Prefer Socket: a socket
 // stays in the netns it was created in and can then be used from anywhere.
 func (n *NetNS) Do(fn func() error) error {
 	done := make(chan doResult, 1)
@@ -102,47 +101,4 @@ func (n *NetNS) Socket(domain, typ, proto int) (int, error) {
 		return -1, fmt.Errorf("create socket in netns %s: %w", n.path, err)
 	}
 	return fd, nil
-}
-
-// NetlinkHandle returns a vishvananda/netlink handle whose sockets were
-// created inside n, so every call on it acts on n from any goroutine. The
-// caller closes it.
-//
-// It holds a socket for each family of nl.SupportedNlFamilies the kernel
-// supports (route always; xfrm and netfilter when available). netlink.NewHandleAt
-// is deliberately not used: it unlocks the thread even when switching back fails.
-// Caveat: a call on the handle for a family it has no socket for would open a
-// socket in the caller's netns; NETLINK_ROUTE operations are always safe.
-func (n *NetNS) NetlinkHandle() (*netlink.Handle, error) {
-	return n.netlinkHandle(unix.NETLINK_ROUTE, unix.NETLINK_XFRM, unix.NETLINK_NETFILTER)
-}
-
-// netlinkHandle makes a handle with sockets in n for the supported ones of
-// fams; NETLINK_ROUTE must be supported.
-func (n *NetNS) netlinkHandle(fams ...int) (*netlink.Handle, error) {
-	var h *netlink.Handle
-	err := n.Do(func() error {
-		var ok []int
-		for _, f := range fams {
-			fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, f)
-			if err != nil {
-				if f == unix.NETLINK_ROUTE {
-					return err
-				}
-				continue
-			}
-			unix.Close(fd)
-			ok = append(ok, f)
-		}
-		var err error
-		h, err = netlink.NewHandle(ok...)
-		return err
-	})
-	if err != nil {
-		if h != nil {
-			h.Close()
-		}
-		return nil, fmt.Errorf("open netlink in netns %s: %w", n.path, err)
-	}
-	return h, nil
 }

@@ -11,14 +11,10 @@ import (
 var (
 	// ErrPermission means the caller lacks the privilege to open or enter a netns.
 	ErrPermission = errors.New("needs CAP_SYS_ADMIN: run as root")
-	// ErrNotFound means the netns, process or interface does not exist (any more).
+	// ErrNotFound means the netns or process does not exist (any more).
 	ErrNotFound = errors.New("not found")
 	// ErrNotNetNS means a path exists but is not a network namespace file.
 	ErrNotNetNS = errors.New("not a network namespace file (expected /proc/PID/ns/net or a netns bind mount)")
-	// ErrNotVeth means the pod interface is not a veth, so it has no host-side peer.
-	ErrNotVeth = errors.New("not a veth interface")
-	// ErrPeerNotInNode means the veth's peer lives in a netns other than the node's.
-	ErrPeerNotInNode = errors.New("veth peer is not in the node netns")
 	// ErrRestore means a thread could not be switched back to its original netns;
 	// that thread stays locked and the Go runtime discards it.
 	ErrRestore = errors.New("restore original netns")
@@ -63,18 +59,6 @@ func (n *NetNS) Close() error {
 
 // String returns the path and ID, for messages.
 func (n *NetNS) String() string { return n.path + " (" + n.id.String() + ")" }
-
-// Link describes a network interface.
-type Link struct {
-	Index        int
-	Name         string
-	MTU          int
-	Up           bool // administratively up (IFF_UP)
-	MasterIndex  int  // 0 when the interface has no master
-	Master       string
-	Kind         string // rtnetlink IFLA_INFO_KIND: "veth", "bridge", "device", …
-	HardwareAddr string
-}
 
 // Entry is one distinct network namespace found by List.
 type Entry struct {

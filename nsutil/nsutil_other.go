@@ -5,8 +5,6 @@ package nsutil
 import (
 	"fmt"
 	"runtime"
-
-	"github.com/vishvananda/netlink"
 )
 
 // errNotImplemented is the error of every function here: network
@@ -32,17 +30,9 @@ func (n *NetNS) Do(fn func() error) error { return errNotImplemented }
 // Socket is not implemented on this GOOS.
 func (n *NetNS) Socket(domain, typ, proto int) (int, error) { return -1, errNotImplemented }
 
-// NetlinkHandle is not implemented on this GOOS.
-func (n *NetNS) NetlinkHandle() (*netlink.Handle, error) { return nil, errNotImplemented }
-
 // List is not implemented on this GOOS.
 func List(procRoot string, bindDirs ...string) ([]Entry, error) {
 	return nil, fmt.Errorf("list network namespaces: %w", errNotImplemented)
-}
-
-// HostPeer is not implemented on this GOOS.
-func HostPeer(pod *NetNS, ifname string, node *NetNS) (peer Link, err error) {
-	return Link{}, fmt.Errorf("find host peer of %s: %w", ifname, errNotImplemented)
 }
 
 // StatID is not implemented on this GOOS.

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/internal/testlab"
@@ -73,53 +72,6 @@ func TestSocketError(t *testing.T) {
 	}
 	if fd != -1 {
 		t.Errorf("Socket returned fd %d with an error", fd)
-	}
-}
-
-func linkNames(t *testing.T, h *netlink.Handle) []string {
-	t.Helper()
-	links, err := h.LinkList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, l := range links {
-		names = append(names, l.Attrs().Name)
-	}
-	return names
-}
-
-func TestNetlinkHandle(t *testing.T) {
-	a, b := testlab.NewNetNS(t), testlab.NewNetNS(t)
-	va, vb := testlab.VethPair(t, a, "", b, "")
-	nsA := mustOpen(t, testlab.NetNSPath(a))
-	h, err := nsA.NetlinkHandle()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if !h.SupportsNetlinkFamily(unix.NETLINK_ROUTE) {
-		t.Errorf("handle has no NETLINK_ROUTE socket")
-	}
-
-	// Use it from another goroutine and OS thread: the sockets carry the netns.
-	namesc := make(chan []string)
-	go func() { namesc <- linkNames(t, h) }()
-	names := <-namesc
-	slices.Sort(names)
-	if want := []string{"lo", va}; !slices.Equal(names, sortedCopy(want)) {
-		t.Errorf("links seen through the handle = %v, want %v", names, sortedCopy(want))
-	}
-
-	host, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
-	for _, n := range linkNames(t, host) {
-		if n == va || n == vb {
-			t.Errorf("host netns sees test interface %s: the test setup is wrong", n)
-		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/stale"
 	"github.com/netdiag/netdiag/sysctl"
@@ -167,6 +168,45 @@ func podsToRead(all []node.Pod, only *node.Pod) []*node.Pod {
 	return out
 }
 
+func (s *Snapshot) readLinks(ns *nsutil.NetNS) {
+	c, err := rtnl.Dial(ns)
+	if err != nil {
+		s.Unavailable[PartLinks] = err.Error()
+		return
+	}
+	defer c.Close()
+	links, err := c.Links()
+	if err != nil {
+		s.Unavailable[PartLinks] = err.Error()
+		return
+	}
+	addrs, _ := c.Addrs(rtnl.FamilyAll, 0)
+	byIndex := map[int]string{}
+	for _, l := range links {
+		byIndex[l.Index] = l.Name
+	}
+	for _, l := range links {
+		lk := Link{Name: l.Name, Index: l.Index, Kind: l.Kind, MTU: l.MTU, Up: l.Up(), AdminUp: l.AdminUp(),
+			MasterIndex: l.MasterIndex, Master: byIndex[l.MasterIndex], DstPort: l.DstPort}
+		for _, a := range addrs {
+			if a.Index == l.Index {
+				lk.Addrs = append(lk.Addrs, a.Prefix)
+			}
+		}
+		s.Node.Links = append(s.Node.Links, lk)
+	}
+	if routes, err := c.Routes(rtnl.FamilyAll, rtnl.TableMain); err == nil {
+		for _, r := range routes {
+			s.Node.Routes = append(s.Node.Routes, Route{Dst: r.Dst, Dev: byIndex[r.OIF], Gateway: r.Gateway})
+		}
+	}
+	if neigh, err := c.Neighbors(rtnl.FamilyAll); err == nil {
+		for _, n := range neigh {
+			s.Node.Neighbors = append(s.Node.Neighbors, Neighbor{IP: n.IP, Dev: byIndex[n.Index], State: neighState(n.State)})
+		}
+	}
+}
+
 // readPodRanges reads the pod ranges the node states (node.PodRanges:
 // CNI configuration, routes to the pod bridge and veths, kubelet and
 // kube-proxy settings) and the node's own addresses. Addresses of
@@ -183,6 +223,29 @@ func (s *Snapshot) readPodRanges(ns *nsutil.NetNS, o node.Options) {
 			}
 		}
 	}
+}
+
+// neighState names the one state that matters most of the set st.
+func neighState(st rtnl.NeighState) string {
+	switch {
+	case st&rtnl.NeighFailed != 0:
+		return "FAILED"
+	case st&rtnl.NeighIncomplete != 0:
+		return "INCOMPLETE"
+	case st&rtnl.NeighReachable != 0:
+		return "REACHABLE"
+	case st&rtnl.NeighStale != 0:
+		return "STALE"
+	case st&rtnl.NeighDelay != 0:
+		return "DELAY"
+	case st&rtnl.NeighProbe != 0:
+		return "PROBE"
+	case st&rtnl.NeighPermanent != 0:
+		return "PERMANENT"
+	case st&rtnl.NeighNoARP != 0:
+		return "NOARP"
+	}
+	return "NONE"
 }
 
 // nodeSysctls are the node sysctls the checks read; per-interface rp_filter

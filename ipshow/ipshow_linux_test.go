@@ -1,4 +1,4 @@
-package rtnl
+package ipshow
 
 import (
 	"bytes"
@@ -8,93 +8,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/netdiag/netdiag/internal/testlab"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/rtnl"
 )
-
-func TestWriteIP(t *testing.T) {
-	links := []Link{
-		{Index: 1, Name: "lo", Flags: []string{"LOOPBACK", "UP", "LOWER_UP"}, MTU: 65536, State: "UNKNOWN", Kind: "device", LinkType: "loopback",
-			Addrs: []Addr{{Family: "inet", Local: "127.0.0.1", PrefixLen: 8, Scope: "host"}, {Family: "inet6", Local: "::1", PrefixLen: 128, Scope: "host"}}},
-		{Index: 2, Name: "eth0", Peer: "if7", Flags: []string{"NO-CARRIER", "BROADCAST", "MULTICAST", "UP"}, MTU: 1500, Master: "cbr0", State: "DOWN",
-			Kind: "veth", LinkType: "ether", Address: "02:00:00:00:00:01",
-			Addrs: []Addr{{Family: "inet", Local: "198.18.0.10", PrefixLen: 24, Broadcast: "198.18.0.255", Scope: "global", Label: "eth0:1"}}},
-		{Index: 3, Name: "tun0", Flags: []string{"POINTOPOINT", "NOARP", "UP", "LOWER_UP"}, MTU: 1400, State: "UNKNOWN", Kind: "tun", LinkType: "none"},
-	}
-	var b bytes.Buffer
-	if err := WriteLinks(&b, links); err != nil {
-		t.Fatal(err)
-	}
-	wantLinks := `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 state UNKNOWN
-    link/loopback 00:00:00:00:00:00
-2: eth0@if7: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 master cbr0 state DOWN
-    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff
-3: tun0: <POINTOPOINT,NOARP,UP,LOWER_UP> mtu 1400 state UNKNOWN
-    link/none 00:00:00:00:00:00
-`
-	if d := cmp.Diff(wantLinks, b.String()); d != "" {
-		t.Errorf("WriteLinks (-want +got):\n%s", d)
-	}
-
-	b.Reset()
-	if err := WriteAddrs(&b, links); err != nil {
-		t.Fatal(err)
-	}
-	wantAddrs := `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 state UNKNOWN
-    link/loopback 00:00:00:00:00:00
-    inet 127.0.0.1/8 scope host lo
-    inet6 ::1/128 scope host
-2: eth0@if7: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 master cbr0 state DOWN
-    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff
-    inet 198.18.0.10/24 brd 198.18.0.255 scope global eth0:1
-3: tun0: <POINTOPOINT,NOARP,UP,LOWER_UP> mtu 1400 state UNKNOWN
-    link/none 00:00:00:00:00:00
-`
-	if d := cmp.Diff(wantAddrs, b.String()); d != "" {
-		t.Errorf("WriteAddrs (-want +got):\n%s", d)
-	}
-
-	b.Reset()
-	routes := []Route{
-		{Type: "unicast", Dst: "default", Gateway: "198.18.0.1", Dev: "eth0", Protocol: "boot", Scope: "global", Table: unix.RT_TABLE_MAIN, Family: "inet"},
-		{Type: "unicast", Dst: "198.18.0.0/24", Dev: "eth0", Protocol: "kernel", Scope: "link", Src: "198.18.0.10", Table: unix.RT_TABLE_MAIN, Family: "inet"},
-		{Type: "blackhole", Dst: "198.19.6.0/24", Protocol: "boot", Scope: "global", Metric: 5, Table: unix.RT_TABLE_MAIN, Family: "inet"},
-		{Type: "unicast", Dst: "198.19.5.0/24", Gateway: "198.18.0.1", Dev: "eth0", Protocol: "boot", Scope: "global", Table: 100, Family: "inet"},
-		{Type: "local", Dst: "127.0.0.1", Dev: "lo", Protocol: "kernel", Scope: "host", Src: "127.0.0.1", Table: unix.RT_TABLE_LOCAL, Family: "inet"},
-	}
-	if err := WriteRoutes(&b, routes); err != nil {
-		t.Fatal(err)
-	}
-	wantRoutes := `default via 198.18.0.1 dev eth0
-198.18.0.0/24 dev eth0 proto kernel scope link src 198.18.0.10
-blackhole 198.19.6.0/24 metric 5
-198.19.5.0/24 via 198.18.0.1 dev eth0 table 100
-local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1
-`
-	if d := cmp.Diff(wantRoutes, b.String()); d != "" {
-		t.Errorf("WriteRoutes (-want +got):\n%s", d)
-	}
-
-	b.Reset()
-	neigh := []Neigh{
-		{Dst: "198.18.0.1", Dev: "eth0", LLAddr: "02:00:00:00:00:02", State: []string{"REACHABLE"}, Family: "inet"},
-		{Dst: "fe80::1", Dev: "eth0", LLAddr: "02:00:00:00:00:03", State: []string{"STALE"}, Router: true, Family: "inet6"},
-		{Dst: "198.18.0.7", Dev: "eth0", State: []string{"INCOMPLETE"}, Family: "inet"},
-	}
-	if err := WriteNeighbors(&b, neigh); err != nil {
-		t.Fatal(err)
-	}
-	wantNeigh := `198.18.0.1 dev eth0 lladdr 02:00:00:00:00:02 REACHABLE
-fe80::1 dev eth0 lladdr 02:00:00:00:00:03 router STALE
-198.18.0.7 dev eth0 INCOMPLETE
-`
-	if d := cmp.Diff(wantNeigh, b.String()); d != "" {
-		t.Errorf("WriteNeighbors (-want +got):\n%s", d)
-	}
-}
 
 func TestIPNames(t *testing.T) {
 	for _, tc := range []struct {
@@ -111,19 +30,19 @@ func TestIPNames(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		state int
+		state rtnl.NeighState
 		want  []string
 	}{
-		{netlink.NUD_NONE, []string{"NONE"}},
-		{netlink.NUD_REACHABLE, []string{"REACHABLE"}},
-		{netlink.NUD_STALE | netlink.NUD_PERMANENT, []string{"STALE", "PERMANENT"}},
+		{rtnl.NeighNone, []string{"NONE"}},
+		{rtnl.NeighReachable, []string{"REACHABLE"}},
+		{rtnl.NeighStale | rtnl.NeighPermanent, []string{"STALE", "PERMANENT"}},
 	} {
 		if d := cmp.Diff(tc.want, neighStates(tc.state)); d != "" {
 			t.Errorf("neighStates(%#x) (-want +got):\n%s", tc.state, d)
 		}
 	}
-	for typ, want := range map[int]string{unix.RTN_UNICAST: "unicast", unix.RTN_THROW: "throw", 99: "type99"} {
-		if got := routeType(typ); got != want {
+	for typ, want := range map[rtnl.RouteType]string{unix.RTN_UNICAST: "unicast", unix.RTN_THROW: "throw", 99: "type99"} {
+		if got := typ.String(); got != want {
 			t.Errorf("routeType(%d) = %q, want %q", typ, got, want)
 		}
 	}
@@ -132,7 +51,7 @@ func TestIPNames(t *testing.T) {
 			t.Errorf("tableName(%d) = %q, want %q", table, got, want)
 		}
 	}
-	if got := scopeName(int(netlink.SCOPE_UNIVERSE)); got != "global" {
+	if got := rtnl.ScopeUniverse.String(); got != "global" {
 		t.Errorf("scopeName(universe) = %q, want global", got)
 	}
 }
@@ -177,10 +96,10 @@ func TestReadIPMatchesIproute2(t *testing.T) {
 		opt Options
 		ip  []string
 	}{
-		{Options{Routes: true, Family: netlink.FAMILY_V4}, []string{"-4", "route", "show"}},
-		{Options{Routes: true, Family: netlink.FAMILY_V4, AllTables: true}, []string{"-4", "route", "show", "table", "all"}},
-		{Options{Neighbors: true, Family: netlink.FAMILY_V4}, []string{"-4", "neigh", "show"}},
-		{Options{Neighbors: true, Family: netlink.FAMILY_V4, AllStates: true}, []string{"-4", "neigh", "show", "nud", "all"}},
+		{Options{Routes: true, Family: rtnl.FamilyV4}, []string{"-4", "route", "show"}},
+		{Options{Routes: true, Family: rtnl.FamilyV4, AllTables: true}, []string{"-4", "route", "show", "table", "all"}},
+		{Options{Neighbors: true, Family: rtnl.FamilyV4}, []string{"-4", "neigh", "show"}},
+		{Options{Neighbors: true, Family: rtnl.FamilyV4, AllStates: true}, []string{"-4", "neigh", "show", "nud", "all"}},
 	} {
 		st, err := Read(ns, tc.opt)
 		if err != nil {
@@ -236,7 +155,7 @@ func TestReadIPMatchesIproute2(t *testing.T) {
 		}
 		want = append(want, il)
 	}
-	st, err := Read(ns, Options{Addrs: true, Family: netlink.FAMILY_V4})
+	st, err := Read(ns, Options{Addrs: true, Family: rtnl.FamilyV4})
 	if err != nil {
 		t.Fatal(err)
 	}
