@@ -35,7 +35,7 @@ type NodeDoctor struct {
 	Report   *DoctorReport `json:"report,omitempty"`
 	ExitCode int           `json:"exitCode"`
 	Error    string        `json:"error,omitempty"`
-	Image    string        `json:"image,omitempty"` // the carrier's
+	Carrier  string        `json:"carrier,omitempty"` // its image and why it was chosen
 }
 
 // ParseDoctor decodes doctor's JSON output.
@@ -67,9 +67,10 @@ type Merged struct {
 
 // MergedNode is one row of the table: the worst severity per check.
 type MergedNode struct {
-	Node  string            `json:"node"`
-	Cells map[string]string `json:"checks,omitempty"` // check → ok|info|warn|fail; missing: not run
-	Error string            `json:"error,omitempty"`
+	Node    string            `json:"node"`
+	Cells   map[string]string `json:"checks,omitempty"` // check → ok|info|warn|fail; missing: not run
+	Error   string            `json:"error,omitempty"`
+	Carrier string            `json:"carrier,omitempty"`
 }
 
 // CheckGroup is every finding of one check, with the node of each.
@@ -92,7 +93,7 @@ func Merge(nodes []NodeDoctor) Merged {
 	checks := map[string]bool{}
 	groups := map[string]*CheckGroup{}
 	for _, n := range nodes {
-		row := MergedNode{Node: n.Node, Error: n.Error}
+		row := MergedNode{Node: n.Node, Error: n.Error, Carrier: n.Carrier}
 		if n.Report == nil {
 			if row.Error == "" {
 				row.Error = "no report"

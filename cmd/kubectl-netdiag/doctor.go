@@ -90,7 +90,7 @@ func runDoctor(c *ucli.Context) error {
 		}
 		for i := range nodes {
 			if nodes[i].Name == n.Name {
-				results[i] = fleet.NodeDoctor{Node: n.Name, Report: rep, ExitCode: code, Image: car.Image.Image}
+				results[i] = fleet.NodeDoctor{Node: n.Name, Report: rep, ExitCode: code, Carrier: car.Image.Image + " (" + car.Image.Source + ")"}
 			}
 		}
 		return nil
