@@ -350,3 +350,19 @@ func TestFleetPluginBuilds(t *testing.T) {
 		})
 	}
 }
+
+// TestFleetBundle: every node's bundle in one archive, under its name.
+func TestFleetBundle(t *testing.T) {
+	l, bin := fleetLab(t)
+	file := filepath.Join(t.TempDir(), "case.tar.gz")
+	if _, _, code := runPlugin(t, l, bin, "bundle", "--all-nodes", "-w", file); code != 0 {
+		t.Fatalf("bundle: exit %d", code)
+	}
+	list := testlab.Run(t, "tar", "-tzf", file)
+	for _, want := range []string{"manifest.json\n", "nd-node1/manifest.json\n", "nd-node2/manifest.json\n"} {
+		if !strings.Contains("\n"+list, "\n"+want) {
+			t.Errorf("the archive has no %s; it has:\n%.2000s", strings.TrimSpace(want), list)
+		}
+	}
+	waitNoToolPods(t, l, 90*time.Second)
+}
