@@ -127,6 +127,12 @@ func nodeBinaries(c *ucli.Context) (map[string]string, error) {
 			bins[arch] = p
 		}
 	}
+	// `make plugin` leaves kubectl-netdiag beside `make`'s ./netdiag.
+	if p := filepath.Join(filepath.Dir(self), "netdiag"); len(bins) == 0 {
+		if a, err := elfArch(p); err == nil {
+			bins[a] = p
+		}
+	}
 	if len(bins) == 0 {
 		return nil, fmt.Errorf("no netdiag node binary: put netdiag-linux-amd64 (and -arm64) from `make release` beside %s, or give --node-binary PATH", self)
 	}
