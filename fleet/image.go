@@ -39,19 +39,23 @@ func Candidates(node *corev1.Node, pods []corev1.Pod) []Candidate {
 		}
 		return sorted[i].Namespace+"/"+sorted[i].Name < sorted[j].Namespace+"/"+sorted[j].Name
 	})
-	for _, p := range sorted {
-		if p.Spec.NodeName != node.Name || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
-			continue
-		}
-		if p.Labels[LabelManagedBy] == ManagedBy {
-			continue // our own carriers: their image is already a candidate
-		}
-		list, kind := &other, "pod"
-		if ownedByDaemonSet(&p) {
-			list, kind = &ds, "daemonset"
-		}
-		for _, c := range p.Spec.Containers {
-			add(list, c.Image, kind+" "+p.Namespace+"/"+p.Name)
+	// DaemonSet pods first: an image they share with other pods counts
+	// as theirs.
+	for _, daemon := range []bool{true, false} {
+		for _, p := range sorted {
+			if p.Spec.NodeName != node.Name || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
+				continue
+			}
+			if p.Labels[LabelManagedBy] == ManagedBy || ownedByDaemonSet(&p) != daemon {
+				continue // our own carriers: their image is already a candidate
+			}
+			list, kind := &other, "pod"
+			if daemon {
+				list, kind = &ds, "daemonset"
+			}
+			for _, c := range p.Spec.Containers {
+				add(list, c.Image, kind+" "+p.Namespace+"/"+p.Name)
+			}
 		}
 	}
 	out := append(ds, other...)

@@ -36,6 +36,8 @@ func TestCandidates(t *testing.T) {
 		pod("kube-system", "kube-proxy-other", "n2", corev1.PodRunning, "DaemonSet", "registry.k8s.io/kube-proxy:v1.33.0"),
 		pod("default", "done", "n1", corev1.PodSucceeded, "", "busybox:old"),
 		pod("default", "app", "n1", corev1.PodRunning, "", "busybox:1.36"),
+		// Sorted before the DaemonSet pod that has the same image.
+		pod("aaa", "first", "n1", corev1.PodRunning, "", "quay.io/cilium/cilium:v1.16"),
 	}
 	want := []Candidate{
 		{"registry.k8s.io/kube-proxy:v1.34.4", "daemonset kube-system/kube-proxy-xyz"},

@@ -89,7 +89,7 @@ type NodeFinding struct {
 
 // Merge merges the nodes' doctor reports.
 func Merge(nodes []NodeDoctor) Merged {
-	var m Merged
+	m := Merged{Checks: []string{}, Groups: []CheckGroup{}} // [] in JSON, not null
 	checks := map[string]bool{}
 	groups := map[string]*CheckGroup{}
 	for _, n := range nodes {

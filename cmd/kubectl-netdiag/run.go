@@ -20,6 +20,10 @@ func init() {
 
 func runRun(c *ucli.Context) error {
 	args := c.Args().Slice()
+	// Flag parsing stops at NODE, so the "--" after it is still there.
+	if len(args) > 1 && args[1] == "--" {
+		args = append(args[:1], args[2:]...)
+	}
 	if len(args) < 2 {
 		return usageErrorf("run needs a node and a netdiag command: kubectl netdiag run NODE -- pods")
 	}
