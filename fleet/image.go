@@ -46,8 +46,11 @@ func Candidates(node *corev1.Node, pods []corev1.Pod) []Candidate {
 			if p.Spec.NodeName != node.Name || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
 				continue
 			}
-			if p.Labels[LabelManagedBy] == ManagedBy || ownedByDaemonSet(&p) != daemon {
+			if p.Labels[LabelManagedBy] == ManagedBy {
 				continue // our own carriers: their image is already a candidate
+			}
+			if ownedByDaemonSet(&p) != daemon {
+				continue
 			}
 			list, kind := &other, "pod"
 			if daemon {
