@@ -29,16 +29,17 @@ type HostName struct {
 type Merger struct {
 	Window time.Duration
 
-	mu      sync.Mutex
-	w       *pcapio.PcapngWriter // nil until the first interface
-	out     io.Writer
-	comment string
-	names   []HostName
-	pending packetHeap
-	seq     uint64
-	last    time.Time
-	Late    int
-	Packets int
+	mu         sync.Mutex
+	w          *pcapio.PcapngWriter // nil until the first interface
+	out        io.Writer
+	comment    string
+	names      []HostName
+	pending    packetHeap
+	seq        uint64
+	last       time.Time
+	Late       int
+	Packets    int
+	Interfaces int
 }
 
 // NewMerger returns a merger writing to w; the section header (with
@@ -118,8 +119,8 @@ func (m *Merger) Source(node, label string, off ClockOffset) *Source {
 
 // Copy reads a pcap or pcapng stream into the merger until its end; a
 // stream cut short (a node stopped mid-packet) ends quietly. started is
-// called once, when the stream's first interface is known.
-func (s *Source) Copy(r io.Reader, started func(iface string)) error {
+// called once the stream's header has come: the node captures.
+func (s *Source) Copy(r io.Reader, started func()) error {
 	pr, err := pcapio.NewReader(r)
 	if err != nil {
 		if err == io.EOF {
@@ -127,7 +128,9 @@ func (s *Source) Copy(r io.Reader, started func(iface string)) error {
 		}
 		return fmt.Errorf("node %s: read its capture: %w", s.Node, err)
 	}
-	announced := false
+	if started != nil {
+		started()
+	}
 	for {
 		p, err := pr.Next()
 		if err != nil {
@@ -156,10 +159,6 @@ func (s *Source) Copy(r io.Reader, started func(iface string)) error {
 				return err
 			}
 			s.ifaces[p.InterfaceIndex] = idx
-			if !announced && started != nil {
-				announced = true
-				started(ifc.Name)
-			}
 		}
 		p.InterfaceIndex = idx
 		p.Data = append([]byte(nil), p.Data...)
@@ -190,6 +189,7 @@ func (o ClockOffset) String() string {
 func (m *Merger) addInterface(ifc pcapio.Interface) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.Interfaces++
 	if m.w == nil {
 		return 0, m.start(ifc)
 	}

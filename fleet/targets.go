@@ -29,9 +29,28 @@ type CaptureTarget struct {
 	Pod  string // NAMESPACE/NAME
 }
 
+// CaptureSet is what ResolveCapture found.
+type CaptureSet struct {
+	Targets []CaptureTarget
+	Names   []HostName // every pod's and Service's address, for the file
+	// ServiceAddrs are a Service's cluster IPs and its endpoints' IPs:
+	// what a capture on the clients' nodes (--clients) filters on.
+	ServiceAddrs []netip.Addr
+}
+
 // ResolveCapture finds the pods to capture and the names of every pod and
 // Service of the cluster by address (for the capture's name resolution).
-func ResolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection) ([]CaptureTarget, []HostName, error) {
+func ResolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection) (*CaptureSet, error) {
+	set := &CaptureSet{}
+	targets, names, err := resolveCapture(ctx, cfg, sel, set)
+	if err != nil {
+		return nil, err
+	}
+	set.Targets, set.Names = targets, names
+	return set, nil
+}
+
+func resolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection, set *CaptureSet) ([]CaptureTarget, []HostName, error) {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("make a Kubernetes client: %w", err)
@@ -80,8 +99,14 @@ func ResolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection)
 		if err != nil {
 			return nil, nil, err
 		}
-		if _, err := cs.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{}); err != nil {
+		svc, err := cs.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
 			return nil, nil, fmt.Errorf("get service %s: %w", sel.Service, err)
+		}
+		for _, ip := range svc.Spec.ClusterIPs {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				set.ServiceAddrs = append(set.ServiceAddrs, a)
+			}
 		}
 		slices, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + name})
 		if err != nil {
@@ -90,6 +115,11 @@ func ResolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection)
 		seen := map[string]bool{}
 		for _, s := range slices.Items {
 			for _, ep := range s.Endpoints {
+				for _, ip := range ep.Addresses {
+					if a, err := netip.ParseAddr(ip); err == nil {
+						set.ServiceAddrs = append(set.ServiceAddrs, a)
+					}
+				}
 				if ep.TargetRef == nil || ep.TargetRef.Kind != "Pod" {
 					continue
 				}

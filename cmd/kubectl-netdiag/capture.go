@@ -32,6 +32,7 @@ func init() {
 			&ucli.StringFlag{Name: "pod", Usage: "the pod `NAMESPACE/NAME`"},
 			&ucli.StringFlag{Name: "service", Usage: "the endpoints of Service `NAMESPACE/NAME`"},
 			&ucli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "the pods with these labels in the namespace (-n)"},
+			&ucli.BoolFlag{Name: "clients", Usage: "with --service, also capture on every node's -i any, only the packets to or from the Service's addresses and its endpoints' (a packet shows once per interface it crosses there)"},
 			&ucli.StringFlag{Name: "w", Usage: "write the merged pcapng to `FILE` (- for standard output)"},
 			&ucli.StringFlag{Name: "duration", Usage: "stop after this long (e.g. 30s)"},
 			&ucli.IntFlag{Name: "c", Usage: "stop each interface after `COUNT` packets"},
@@ -70,10 +71,33 @@ func runCapture(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	targets, names, err := fleet.ResolveCapture(c.Context, k.rest, fleet.CaptureSelection{
+	if c.Bool("clients") && c.String("service") == "" {
+		return usageErrorf("--clients needs --service")
+	}
+	set, err := fleet.ResolveCapture(c.Context, k.rest, fleet.CaptureSelection{
 		Pod: c.String("pod"), Service: c.String("service"), Selector: c.String("selector"), Namespace: k.namespace})
 	if err != nil {
 		return err
+	}
+	targets, names := set.Targets, set.Names
+	var clientFilter string
+	if c.Bool("clients") {
+		all, err := fleet.Nodes(c.Context, k.rest, fleet.NodeSelection{All: true})
+		if err != nil {
+			return err
+		}
+		var hosts []string
+		seenAddr := map[string]bool{}
+		for _, a := range set.ServiceAddrs {
+			if !seenAddr[a.String()] {
+				seenAddr[a.String()] = true
+				hosts = append(hosts, "host "+a.String())
+			}
+		}
+		clientFilter = "(" + strings.Join(hosts, " or ") + ")"
+		for _, n := range all {
+			targets = append(targets, fleet.CaptureTarget{Node: n.Name}) // Pod "": the node, -i any
+		}
 	}
 	var nodeNames []string
 	seen := map[string]bool{}
@@ -171,12 +195,16 @@ func runCapture(c *ucli.Context) error {
 		go func() {
 			defer wg.Done()
 			pr, pw := io.Pipe()
-			src := m.Source(t.Node, "pod "+t.Pod+" (host side)", offsets[t.Node])
+			label := "pod " + t.Pod + " (host side)"
+			if t.Pod == "" {
+				label = "the node (-i any), traffic of service " + c.String("service")
+			}
+			src := m.Source(t.Node, label, offsets[t.Node])
 			copied := make(chan error, 1)
 			go func() {
-				err := src.Copy(pr, func(iface string) {
+				err := src.Copy(pr, func() {
 					startedMu.Lock()
-					started = append(started, iface)
+					started = append(started, t.Node+" "+label)
 					if len(started) == len(live) {
 						sort.Strings(started)
 						fmt.Fprintf(c.App.ErrWriter, "kubectl-netdiag: capturing on %s\n", strings.Join(started, ", "))
@@ -186,9 +214,23 @@ func runCapture(c *ucli.Context) error {
 				io.Copy(io.Discard, pr) // the rest, whatever it is
 				copied <- err
 			}()
-			a := append(append(append([]string{}, args[:1]...), "--pod", t.Pod), args[1:]...)
-			a = append(a, filter...)
-			stderr := &prefixWriter{w: c.App.ErrWriter, prefix: "kubectl-netdiag: " + t.Node + " " + t.Pod + ": "}
+			var a []string
+			who := t.Pod
+			if t.Pod == "" {
+				who = "node"
+				a = append(append(append([]string{}, args[:1]...), "-i", "any"), args[1:]...)
+				// args[1:] has "--host-side": not for the node's own capture.
+				a = slicesDelete(a, "--host-side")
+				f := clientFilter
+				if len(filter) > 0 {
+					f = "(" + strings.Join(filter, " ") + ") and " + clientFilter
+				}
+				a = append(a, f)
+			} else {
+				a = append(append(append([]string{}, args[:1]...), "--pod", t.Pod), args[1:]...)
+				a = append(a, filter...)
+			}
+			stderr := &prefixWriter{w: c.App.ErrWriter, prefix: "kubectl-netdiag: " + t.Node + " " + who + ": "}
 			code, err := carriers[t.Node].Run(c.Context, a, fleet.Output{Stdout: pw, Stderr: stderr})
 			pw.Close()
 			cerr := <-copied
@@ -197,7 +239,7 @@ func runCapture(c *ucli.Context) error {
 			case err != nil:
 				runErrs[i] = err
 			case code != 0:
-				runErrs[i] = fmt.Errorf("node %s: netdiag capture of %s exited %d", t.Node, t.Pod, code)
+				runErrs[i] = fmt.Errorf("node %s: netdiag capture of %s exited %d", t.Node, who, code)
 			default:
 				runErrs[i] = cerr
 			}
@@ -225,7 +267,7 @@ loop:
 	if werr != nil {
 		return fmt.Errorf("write %s: %w", out, werr)
 	}
-	fmt.Fprintf(c.App.ErrWriter, "kubectl-netdiag: %d packets from %d interfaces written", m.Packets, len(started))
+	fmt.Fprintf(c.App.ErrWriter, "kubectl-netdiag: %d packets from %d interfaces written", m.Packets, m.Interfaces)
 	if m.Late > 0 {
 		fmt.Fprintf(c.App.ErrWriter, " (%d arrived too late for time order)", m.Late)
 	}
@@ -240,6 +282,16 @@ loop:
 		return &exitErr{code: exitError, err: fmt.Errorf("%d of the captures failed (see above); the file has the others", failed)}
 	}
 	return nil
+}
+
+func slicesDelete(s []string, v string) []string {
+	out := s[:0]
+	for _, x := range s {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func what(c *ucli.Context) string {
