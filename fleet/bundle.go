@@ -78,6 +78,13 @@ func copyBundle(tw *tar.Writer, n *NodeBundle, now time.Time) error {
 		if strings.Contains(h.Name, "..") || h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeDir {
 			continue
 		}
+		// netdiag bundle puts everything under netdiag-bundle-HOST-TIME/:
+		// here NODE/ takes its place.
+		if first, rest, ok := strings.Cut(strings.TrimPrefix(name, "/"), "/"); ok && strings.HasPrefix(first, "netdiag-bundle-") {
+			name = "/" + rest
+		} else if strings.HasPrefix(strings.TrimPrefix(name, "/"), "netdiag-bundle-") {
+			continue // the directory itself
+		}
 		h.Name = n.Node + name
 		if h.Typeflag == tar.TypeDir {
 			h.Name += "/"

@@ -28,7 +28,7 @@ func tgz(t *testing.T, files map[string]string) []byte {
 func TestMergeBundles(t *testing.T) {
 	var out bytes.Buffer
 	err := MergeBundles(&out, []NodeBundle{
-		{Node: "n1", Data: bytes.NewReader(tgz(t, map[string]string{"manifest.json": "{}", "netstate/links.json": "[]"}))},
+		{Node: "n1", Data: bytes.NewReader(tgz(t, map[string]string{"netdiag-bundle-n1-20261203/manifest.json": "{}", "netdiag-bundle-n1-20261203/node/ip-addr.txt": "[]"}))},
 		{Node: "n2", Error: "no carrier pod could run"},
 		{Node: "n3", Data: strings.NewReader("not gzip")},
 	}, "abc")
@@ -54,7 +54,7 @@ func TestMergeBundles(t *testing.T) {
 	}
 	m := got["manifest.json"]
 	delete(got, "manifest.json")
-	if d := cmp.Diff(map[string]string{"n1/manifest.json": "{}", "n1/netstate/links.json": "[]"}, got); d != "" {
+	if d := cmp.Diff(map[string]string{"n1/manifest.json": "{}", "n1/node/ip-addr.txt": "[]"}, got); d != "" {
 		t.Errorf("files (-want +got):\n%s", d)
 	}
 	for _, want := range []string{`"node": "n2"`, "no carrier pod could run", `"node": "n3"`, "not gzip", `"session": "abc"`} {

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
+	"k8s.io/klog/v2"
 )
 
 // Exit codes, as netdiag's.
@@ -61,6 +62,11 @@ func exitCode(err error) int {
 }
 
 func run() error {
+	// client-go logs through klog, e.g. "use of closed network connection"
+	// when an interrupted exec stream closes: errors that matter come back
+	// as errors and are said once, here.
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := newApp(os.Stdin, os.Stdout, os.Stderr).RunContext(ctx, os.Args)
