@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/go-logr/logr"
 	ucli "github.com/urfave/cli/v2"
 	"k8s.io/klog/v2"
 )
@@ -65,8 +66,7 @@ func run() error {
 	// client-go logs through klog, e.g. "use of closed network connection"
 	// when an interrupted exec stream closes: errors that matter come back
 	// as errors and are said once, here.
-	klog.LogToStderr(false)
-	klog.SetOutput(io.Discard)
+	klog.SetLogger(logr.Discard())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := newApp(os.Stdin, os.Stdout, os.Stderr).RunContext(ctx, os.Args)
