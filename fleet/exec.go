@@ -103,14 +103,14 @@ func (s *Session) Carrier(ctx context.Context, node *corev1.Node) (*Carrier, err
 			s.mu.Unlock()
 			return c, nil
 		}
+		if ctx.Err() != nil { // interrupted: not the image's fault
+			se.Err = ctx.Err()
+			break
+		}
 		s.cfg.Logf("node %s: image %s (%s): %s", node.Name, cand.Image, cand.Source, reason)
 		se.Attempts = append(se.Attempts, Attempt{Image: cand, Reason: reason})
 		if fatal != nil {
 			se.Err = fatal
-			break
-		}
-		if ctx.Err() != nil {
-			se.Err = ctx.Err()
 			break
 		}
 	}
