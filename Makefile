@@ -4,19 +4,29 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/netdiag/netdiag/cli.Version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
 OUT     ?= netdiag
+PBUILD  := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X main.Version=$(VERSION)'
 
-.PHONY: all deps lab netdiag release test demo bench fuzz clean cross
+.PHONY: all deps lab netdiag plugin release test demo bench fuzz clean cross
 
 all: netdiag
 
 netdiag:
 	$(BUILD) -o $(OUT) .
 
+# kubectl-netdiag for this machine, beside ./netdiag, which it carries to the nodes.
+plugin: netdiag
+	$(PBUILD) -o kubectl-netdiag ./cmd/kubectl-netdiag
+
+# The node binaries, and kubectl-netdiag for every system an operator uses;
+# dist/ is a kubectl plugin directory: put it on PATH.
+PLUGIN_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 release:
 	rm -rf dist && mkdir -p dist
 	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/netdiag-linux-amd64 .
 	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/netdiag-linux-arm64 .
-	cd dist && sha256sum netdiag-linux-* > SHA256SUMS
+	for t in $(PLUGIN_TARGETS); do os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		GOOS=$$os GOARCH=$$arch $(PBUILD) -o dist/kubectl-netdiag-$$os-$$arch$$ext ./cmd/kubectl-netdiag || exit 1; done
+	cd dist && sha256sum netdiag-linux-* kubectl-netdiag-* > SHA256SUMS
 
 # Every test; as root it also runs the namespace, lab and real-node tests.
 deps:
@@ -52,4 +62,4 @@ cross:
 	GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null $(CROSS_MAINS)
 
 clean:
-	rm -rf netdiag dist
+	rm -rf netdiag kubectl-netdiag dist

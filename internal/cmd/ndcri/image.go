@@ -33,6 +33,7 @@ func cmdImageBuild(args []string) error {
 	out := fs.String("o", "", "output tarball")
 	name := fs.String("name", DefaultImage, "image name (io.containerd.image.name)")
 	busybox := fs.String("busybox", "", "static busybox binary (default: busybox on PATH)")
+	noBusybox := fs.Bool("no-busybox", false, "no busybox and so no shell: only the -add files (an image like distroless)")
 	var extra extraFiles
 	fs.Var(&extra, "add", "SRC:DST: also put file SRC at DST in the image (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +41,9 @@ func cmdImageBuild(args []string) error {
 	}
 	if *out == "" || fs.NArg() != 0 {
 		return fmt.Errorf("image-build needs -o FILE: %w", errUsage)
+	}
+	if *noBusybox {
+		return writeImage(*out, *name, nil, nil, extra)
 	}
 	bin := *busybox
 	if bin == "" {
@@ -56,16 +60,21 @@ func cmdImageBuild(args []string) error {
 	if err != nil {
 		return fmt.Errorf("list busybox applets: %w", err)
 	}
+	return writeImage(*out, *name, b, strings.Fields(string(list)), extra)
+}
+
+func writeImage(out, name string, busybox []byte, applets []string, extra extraFiles) error {
+	var err error
 	for i := range extra {
 		if extra[i].data, err = os.ReadFile(extra[i].src); err != nil {
 			return fmt.Errorf("read -add file: %w", err)
 		}
 	}
-	img, err := buildImage(*name, goruntime.GOARCH, b, strings.Fields(string(list)), extra...)
+	img, err := buildImage(name, goruntime.GOARCH, busybox, applets, extra...)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(*out, img, 0o644)
+	return os.WriteFile(out, img, 0o644)
 }
 
 type descriptor struct {
@@ -203,8 +212,10 @@ func buildLayer(busybox []byte, applets []string, extra []extraFile) ([]byte, er
 			return nil, err
 		}
 	}
-	if err := writeFile(tw, "bin/busybox", 0o755, busybox); err != nil {
-		return nil, err
+	if busybox != nil { // nil: an image without a shell
+		if err := writeFile(tw, "bin/busybox", 0o755, busybox); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range []struct{ name, data string }{
 		{"etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"},

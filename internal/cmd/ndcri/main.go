@@ -29,7 +29,7 @@ Commands that talk to the runtime (-r is required):
   rm-pods                               stop and remove every pod sandbox
 
 Commands that do not:
-  image-build -o FILE [-name REF] [-busybox PATH]
+  image-build -o FILE [-name REF] [-busybox PATH | -no-busybox] [-add SRC:DST]
                                         write a busybox OCI image-layout tarball
 `
 
