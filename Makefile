@@ -14,8 +14,12 @@ netdiag:
 	$(BUILD) -o $(OUT) .
 
 # kubectl-netdiag for this machine, beside ./netdiag, which it carries to the nodes.
+# It is a module of its own (cmd/kubectl-netdiag/go.mod): client-go never
+# reaches netdiag's go.mod or the node binary.
+PLUGIN := cmd/kubectl-netdiag
+
 plugin: netdiag
-	$(PBUILD) -o kubectl-netdiag ./cmd/kubectl-netdiag
+	cd $(PLUGIN) && $(PBUILD) -o ../../kubectl-netdiag .
 
 # The node binaries, and kubectl-netdiag for every system an operator uses;
 # dist/ is a kubectl plugin directory: put it on PATH.
@@ -25,7 +29,7 @@ release:
 	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/netdiag-linux-amd64 .
 	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/netdiag-linux-arm64 .
 	for t in $(PLUGIN_TARGETS); do os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
-		GOOS=$$os GOARCH=$$arch $(PBUILD) -o dist/kubectl-netdiag-$$os-$$arch$$ext ./cmd/kubectl-netdiag || exit 1; done
+		(cd $(PLUGIN) && GOOS=$$os GOARCH=$$arch $(PBUILD) -o ../../dist/kubectl-netdiag-$$os-$$arch$$ext .) || exit 1; done
 	cd dist && sha256sum netdiag-linux-* kubectl-netdiag-* > SHA256SUMS
 
 # Every test; as root it also runs the namespace, lab and real-node tests.
@@ -37,6 +41,7 @@ lab:
 	scripts/k8snode.sh build
 
 test: cross deps lab
+	cd $(PLUGIN) && CGO_ENABLED=0 $(GO) test -count=1 ./...
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 40m ./...
 
 # The main job against a simulated node that is set up and torn down here.
@@ -49,17 +54,16 @@ bench: netdiag
 fuzz:
 	scripts/fuzz.sh
 
-# The whole module vets, and the netdiag command builds, on darwin and
-# windows (issue 13): the kernel readers have _other.go stubs that return
-# ErrNotSupported, and off Linux the commands that need a node say so.
-# ./cmd/... (the kubectl plugin) is built too once it exists.
-CROSS_MAINS := . $(if $(wildcard cmd),./cmd/...)
-
+# Both modules vet, and both commands build, on darwin and windows (issue
+# 13): the kernel readers have _other.go stubs that return ErrNotSupported,
+# and off Linux the netdiag commands that need a node say so.
 cross:
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./...
 	GOOS=windows CGO_ENABLED=0 $(GO) vet ./...
-	GOOS=darwin CGO_ENABLED=0 $(GO) build -o /dev/null $(CROSS_MAINS)
-	GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null $(CROSS_MAINS)
+	GOOS=darwin CGO_ENABLED=0 $(GO) build -o /dev/null .
+	GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null .
+	cd $(PLUGIN) && GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./... && GOOS=windows CGO_ENABLED=0 $(GO) vet ./...
+	cd $(PLUGIN) && GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null . && GOOS=windows CGO_ENABLED=0 $(GO) build -o /dev/null .
 
 clean:
 	rm -rf netdiag kubectl-netdiag dist

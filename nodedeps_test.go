@@ -18,7 +18,7 @@ func TestNodeBinaryHasNoKubernetesClient(t *testing.T) {
 		switch {
 		case strings.HasPrefix(p, "k8s.io/client-go/"), strings.HasPrefix(p, "k8s.io/apimachinery/"), strings.HasPrefix(p, "k8s.io/api/"):
 			t.Errorf("the node binary imports %s", p)
-		case p == "github.com/netdiag/netdiag/fleet":
+		case p == "github.com/netdiag/netdiag/cmd/kubectl-netdiag/fleet":
 			t.Errorf("the node binary imports package fleet (client-go); only fleet/frame is for it")
 		}
 	}

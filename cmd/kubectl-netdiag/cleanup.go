@@ -5,7 +5,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/fleet"
+	"github.com/netdiag/netdiag/cmd/kubectl-netdiag/fleet"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/netdiag/netdiag/fleet"
+	"github.com/netdiag/netdiag/cmd/kubectl-netdiag/fleet"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/netdiag/netdiag/fleet"
+	"github.com/netdiag/netdiag/cmd/kubectl-netdiag/fleet"
 )
 
 // globalFlags are kubectl's connection flags and the fleet's own.

@@ -3,7 +3,7 @@ package main
 import (
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/fleet"
+	"github.com/netdiag/netdiag/cmd/kubectl-netdiag/fleet"
 )
 
 func init() {

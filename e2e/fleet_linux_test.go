@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netdiag/netdiag/fleet"
 	"github.com/netdiag/netdiag/internal/testlab"
 )
 
@@ -67,8 +66,8 @@ func fleetLab(t *testing.T) (*testlab.K8sLab, string) {
 			}
 		}
 		pluginBin = filepath.Join(dir, "kubectl-netdiag")
-		cmd := exec.Command("go", "build", "-o", pluginBin, "./cmd/kubectl-netdiag")
-		cmd.Dir = testlab.ModuleRoot(t)
+		cmd := exec.Command("go", "build", "-o", pluginBin, ".")
+		cmd.Dir = filepath.Join(testlab.ModuleRoot(t), "cmd", "kubectl-netdiag") // a module of its own
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fleetErr = fmt.Errorf("go build kubectl-netdiag: %v\n%s", err, out)
@@ -115,7 +114,7 @@ func runPlugin(t *testing.T, l *testlab.K8sLab, bin string, args ...string) (std
 // toolPods lists the pods and jobs of kubectl-netdiag in every namespace.
 func toolPods(t *testing.T, l *testlab.K8sLab) []string {
 	t.Helper()
-	out := l.Kubectl(t, "get", "pods,jobs", "-A", "-l", fleet.ToolSelector, "-o", "name")
+	out := l.Kubectl(t, "get", "pods,jobs", "-A", "-l", toolSelector, "-o", "name")
 	return strings.Fields(out)
 }
 
@@ -139,16 +138,36 @@ func waitNoToolPods(t *testing.T, l *testlab.K8sLab, limit time.Duration) {
 func waitRunningCarrier(t *testing.T, l *testlab.K8sLab) {
 	t.Helper()
 	testlab.WaitFor(t, "a running carrier pod", 2*time.Minute, func() bool {
-		out := l.Kubectl(t, "-n", fleetNS, "get", "pods", "-l", fleet.ToolSelector,
+		out := l.Kubectl(t, "-n", fleetNS, "get", "pods", "-l", toolSelector,
 			"-o", "jsonpath={.items[*].status.phase}")
 		time.Sleep(200 * time.Millisecond)
 		return strings.Contains(out, "Running")
 	})
 }
 
-func decodeMerged(t *testing.T, out string) fleet.Merged {
+// toolSelector selects every object kubectl-netdiag makes.
+const toolSelector = "app.kubernetes.io/managed-by=kubectl-netdiag"
+
+// merged is what `kubectl netdiag doctor -o json` prints, as a script that
+// reads it sees it.
+type merged struct {
+	Nodes []struct {
+		Node    string            `json:"node"`
+		Cells   map[string]string `json:"checks"`
+		Error   string            `json:"error"`
+		Carrier string            `json:"carrier"`
+	} `json:"nodes"`
+	Groups []checkGroup `json:"findings"`
+}
+
+type checkGroup struct {
+	Check string   `json:"check"`
+	Nodes []string `json:"nodes"`
+}
+
+func decodeMerged(t *testing.T, out string) merged {
 	t.Helper()
-	var m fleet.Merged
+	var m merged
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("decode the merged report: %v\n%s", err, out)
 	}
@@ -196,7 +215,7 @@ func TestFleetDoctor(t *testing.T) {
 	if want := map[string]string{"nd-node1": "fail", "nd-node2": "ok"}; fmt.Sprint(cells) != fmt.Sprint(want) {
 		t.Errorf("ip-forward per node %v, want %v", cells, want)
 	}
-	var group *fleet.CheckGroup
+	var group *checkGroup
 	for i := range m.Groups {
 		if m.Groups[i].Check == "ip-forward" {
 			group = &m.Groups[i]
@@ -341,8 +360,8 @@ func TestFleetPluginBuilds(t *testing.T) {
 	for _, target := range []string{"darwin/arm64", "windows/amd64"} {
 		t.Run(strings.ReplaceAll(target, "/", "-"), func(t *testing.T) {
 			goos, goarch, _ := strings.Cut(target, "/")
-			cmd := exec.Command("go", "build", "-o", filepath.Join(t.TempDir(), "kubectl-netdiag"), "./cmd/kubectl-netdiag")
-			cmd.Dir = testlab.ModuleRoot(t)
+			cmd := exec.Command("go", "build", "-o", filepath.Join(t.TempDir(), "kubectl-netdiag"), ".")
+			cmd.Dir = filepath.Join(testlab.ModuleRoot(t), "cmd", "kubectl-netdiag")
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("GOOS=%s GOARCH=%s go build ./cmd/kubectl-netdiag: %v\n%s", goos, goarch, err, out)
