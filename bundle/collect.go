@@ -307,7 +307,7 @@ func (c *collector) nft(ns *nsutil.NetNS) {
 		return
 	}
 	note := fmt.Sprintf("%d tables", len(rs.Tables))
-	c.a.addText(name, desc, c.share(shareNFT), note, nil, rs.WriteText)
+	c.a.addText(name, desc, c.share(shareNFT), note, nil, func(w io.Writer) error { return show.WriteNFT(w, rs) })
 }
 
 func (c *collector) ipvs(ns *nsutil.NetNS) {
