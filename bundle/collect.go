@@ -325,7 +325,7 @@ func (c *collector) ipvs(ns *nsutil.NetNS) {
 		c.a.missing(name, desc, err.Error())
 		return
 	}
-	c.a.addText(name, desc, c.share(shareIPVS), fmt.Sprintf("%d virtual servers", len(st.Services)), nil, st.WriteText)
+	c.a.addText(name, desc, c.share(shareIPVS), fmt.Sprintf("%d virtual servers", len(st.Services)), nil, func(w io.Writer) error { return show.WriteIPVS(w, st) })
 }
 
 // services writes kube-proxy's services as the snapshot decoded them, with
