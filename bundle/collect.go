@@ -402,7 +402,7 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 			return conntrack.Stop
 		}
 		seen++
-		lines = append(lines, append(e.AppendText(nil), '\n'))
+		lines = append(lines, append(show.AppendConntrack(nil, &e), '\n'))
 		return nil
 	})
 	if err != nil {
