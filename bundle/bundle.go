@@ -13,9 +13,9 @@ import (
 
 	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/internal/hostfile"
-	"github.com/netdiag/netdiag/ipshow"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/show"
 	"github.com/netdiag/netdiag/snapshot"
 	"github.com/netdiag/netdiag/sockdiag"
 )
@@ -358,8 +358,8 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 			note = "partly read: " + strings.Join(ip.Errors, "; ")
 		}
 		c.a.addText(dir+"ip-addr.txt", "interfaces and addresses of "+what+" (ip addr show)", textCap, note, nil, writeAddrText(ip))
-		c.a.addText(dir+"ip-route.txt", "routes of every table of "+what+" (ip route show table all; ip -6 route show table all)", textCap, note, nil, func(w io.Writer) error { return ipshow.WriteRoutes(w, ip.Routes) })
-		c.a.addText(dir+"ip-neigh.txt", "neighbour (ARP/NDP) entries of "+what+" (ip neigh show nud all)", textCap, note, nil, func(w io.Writer) error { return ipshow.WriteNeighbors(w, ip.Neighbors) })
+		c.a.addText(dir+"ip-route.txt", "routes of every table of "+what+" (ip route show table all; ip -6 route show table all)", textCap, note, nil, func(w io.Writer) error { return show.WriteRoutes(w, ip.Routes) })
+		c.a.addText(dir+"ip-neigh.txt", "neighbour (ARP/NDP) entries of "+what+" (ip neigh show nud all)", textCap, note, nil, func(w io.Writer) error { return show.WriteNeighbors(w, ip.Neighbors) })
 		c.a.addJSONList(dir+"ip.json", "links, addresses, routes and neighbours of "+what+" as JSON", jsonCap, note, len(ip.Routes)+len(ip.Neighbors), func(n int) any {
 			// Long route and neighbour tables lose their tail first.
 			out := *ip
@@ -367,7 +367,7 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 			out.Routes = ip.Routes[:nr]
 			out.Neighbors = ip.Neighbors[:n-nr]
 			return struct {
-				*ipshow.State
+				*show.IPState
 				Truncated bool `json:"truncated,omitempty"`
 			}{&out, n < len(ip.Routes)+len(ip.Neighbors)}
 		})

@@ -16,7 +16,6 @@ import (
 	"github.com/netdiag/netdiag/conntrack"
 	"github.com/netdiag/netdiag/counters"
 	"github.com/netdiag/netdiag/internal/hostfile"
-	"github.com/netdiag/netdiag/ipshow"
 	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/ipvs"
 	"github.com/netdiag/netdiag/kmsg"
@@ -24,6 +23,7 @@ import (
 	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
+	"github.com/netdiag/netdiag/show"
 	"github.com/netdiag/netdiag/snapshot"
 	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/sysctl"
@@ -73,7 +73,7 @@ func (c *collector) socketOwners() map[uint32][]sockdiag.Process {
 	return c.owners
 }
 
-func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *ipshow.State) {
+func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *show.IPState) {
 	descText := "TCP and UDP sockets of " + what + " in every state, with owning processes (ss -tunap)"
 	descJSON := "TCP and UDP sockets of " + what + " as JSON (netdiag sockets -a -o json)"
 	socks, err := sockdiag.List(ns, sockdiag.Filter{All: true, NoProcesses: true})
@@ -307,7 +307,7 @@ func (c *collector) nft(ns *nsutil.NetNS) {
 		return
 	}
 	note := fmt.Sprintf("%d tables", len(rs.Tables))
-	c.a.addText(name, desc, c.share(shareNFT), note, nil, rs.WriteText)
+	c.a.addText(name, desc, c.share(shareNFT), note, nil, func(w io.Writer) error { return show.WriteNFT(w, rs) })
 }
 
 func (c *collector) ipvs(ns *nsutil.NetNS) {
@@ -325,7 +325,7 @@ func (c *collector) ipvs(ns *nsutil.NetNS) {
 		c.a.missing(name, desc, err.Error())
 		return
 	}
-	c.a.addText(name, desc, c.share(shareIPVS), fmt.Sprintf("%d virtual servers", len(st.Services)), nil, st.WriteText)
+	c.a.addText(name, desc, c.share(shareIPVS), fmt.Sprintf("%d virtual servers", len(st.Services)), nil, func(w io.Writer) error { return show.WriteIPVS(w, st) })
 }
 
 // services writes kube-proxy's services as the snapshot decoded them, with
@@ -402,7 +402,7 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 			return conntrack.Stop
 		}
 		seen++
-		lines = append(lines, append(e.AppendText(nil), '\n'))
+		lines = append(lines, append(show.AppendConntrack(nil, &e), '\n'))
 		return nil
 	})
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/netdiag/netdiag/bundle"
 	"github.com/netdiag/netdiag/internal/testlab"
-	"github.com/netdiag/netdiag/ipshow"
 	"github.com/netdiag/netdiag/iptables"
+	"github.com/netdiag/netdiag/show"
 )
 
 func TestBundleUsage(t *testing.T) {
@@ -247,7 +247,7 @@ func TestBundleLab(t *testing.T) {
 		if err := json.Unmarshal(files["doctor.json"], &doc); err != nil || len(doc.Checks) == 0 {
 			t.Errorf("doctor.json: %v, %d checks", err, len(doc.Checks))
 		}
-		var ip ipshow.State
+		var ip show.IPState
 		if err := json.Unmarshal(files["node/ip.json"], &ip); err != nil || len(ip.Links) == 0 {
 			t.Errorf("node/ip.json: %v, %d links", err, len(ip.Links))
 		}

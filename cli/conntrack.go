@@ -14,6 +14,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/netdiag/netdiag/conntrack"
+	"github.com/netdiag/netdiag/show"
 )
 
 func init() {
@@ -202,7 +203,7 @@ func runConntrackList(c *ucli.Context) error {
 			return enc.Encode(conntrackJSON(&ent))
 		}
 		n++
-		line = ent.AppendText(line[:0])
+		line = show.AppendConntrack(line[:0], &ent)
 		line = append(line, '\n')
 		_, err := w.Write(line)
 		return err
@@ -260,7 +261,7 @@ func runConntrackEvents(c *ucli.Context) error {
 				return err
 			}
 		} else {
-			line = append(ev.AppendText(line[:0]), '\n')
+			line = append(show.AppendConntrackEvent(line[:0], &ev), '\n')
 			if _, err := e.stdout.Write(line); err != nil {
 				return err
 			}
@@ -361,7 +362,7 @@ func runConntrackDelete(c *ucli.Context) error {
 	}
 	if !c.Bool("yes") {
 		for i := range victims {
-			fmt.Fprintln(e.stderr, victims[i].String())
+			fmt.Fprintf(e.stderr, "%s\n", show.AppendConntrack(nil, &victims[i]))
 		}
 		if err := confirm(c, fmt.Sprintf("delete these %d entries from netns %s?", len(victims), ns.Path()), "no entry deleted"); err != nil {
 			return err
@@ -381,11 +382,11 @@ func runConntrackDelete(c *ucli.Context) error {
 	} else {
 		for i := range res {
 			if res[i].Gone {
-				fmt.Fprintf(e.stdout, "already gone: %s\n", res[i].Entry.String())
+				fmt.Fprintf(e.stdout, "already gone: %s\n", show.AppendConntrack(nil, &res[i].Entry))
 				continue
 			}
 			deleted++
-			fmt.Fprintf(e.stdout, "deleted: %s\n", res[i].Entry.String())
+			fmt.Fprintf(e.stdout, "deleted: %s\n", show.AppendConntrack(nil, &res[i].Entry))
 		}
 		fmt.Fprintf(e.stderr, "netdiag conntrack: %d flow entries have been deleted.\n", deleted)
 	}

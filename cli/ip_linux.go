@@ -6,9 +6,9 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/netdiag/netdiag/ipshow"
 	"github.com/netdiag/netdiag/nsutil"
 	"github.com/netdiag/netdiag/rtnl"
+	"github.com/netdiag/netdiag/show"
 )
 
 func init() {
@@ -32,16 +32,16 @@ func init() {
 		Usage: "show interfaces, addresses, routes and neighbours of the node or a pod (iproute2-like)",
 		Subcommands: []*ucli.Command{
 			sub("addr", "interfaces and their addresses (ip addr show)",
-				ipShow(ipshow.Options{Addrs: true}, "links", ipLinks, ipshow.WriteAddrs), family),
+				ipShow(show.IPOptions{Addrs: true}, "links", ipLinks, show.WriteAddrs), family),
 			sub("link", "interfaces (ip link show)",
-				ipShow(ipshow.Options{}, "links", ipLinks, ipshow.WriteLinks)),
+				ipShow(show.IPOptions{}, "links", ipLinks, show.WriteLinks)),
 			sub("route", "routes of the main table (ip route show; -f inet6 for IPv6, all for both)",
-				ipShow(ipshow.Options{Routes: true}, "routes", func(st *ipshow.State) []ipshow.Route { return st.Routes }, ipshow.WriteRoutes),
+				ipShow(show.IPOptions{Routes: true}, "routes", func(st *show.IPState) []show.Route { return st.Routes }, show.WriteRoutes),
 				&ucli.StringFlag{Name: "family", Aliases: []string{"f"}, Value: "inet", Usage: "address family: inet (4), inet6 (6) or all"}),
 			// Like `ip neigh show`: NOARP and NONE entries come only with `nud all`,
 			// which netdiag does not offer.
 			sub("neigh", "neighbour (ARP/NDP) table (ip neigh show)",
-				ipShow(ipshow.Options{Neighbors: true}, "neighbors", func(st *ipshow.State) []ipshow.Neigh { return st.Neighbors }, ipshow.WriteNeighbors), family),
+				ipShow(show.IPOptions{Neighbors: true}, "neighbors", func(st *show.IPState) []show.Neigh { return st.Neighbors }, show.WriteNeighbors), family),
 		},
 	})
 }
@@ -70,14 +70,14 @@ func familyOf(c *ucli.Context) (int, error) {
 
 // ipShow reads what opt asks for in the --family given and writes one part
 // of it: as text, or in JSON as {"KEY": [...]}.
-func ipShow[T any](opt ipshow.Options, key string, part func(*ipshow.State) []T, text func(io.Writer, []T) error) func(*ucli.Context, *nsutil.NetNS) error {
+func ipShow[T any](opt show.IPOptions, key string, part func(*show.IPState) []T, text func(io.Writer, []T) error) func(*ucli.Context, *nsutil.NetNS) error {
 	return func(c *ucli.Context, ns *nsutil.NetNS) error {
 		fam, err := familyOf(c)
 		if err != nil {
 			return err
 		}
 		opt.Family = fam
-		st, err := ipshow.Read(ns, opt)
+		st, err := show.ReadIP(ns, opt)
 		if err != nil {
 			return err
 		}
@@ -88,4 +88,4 @@ func ipShow[T any](opt ipshow.Options, key string, part func(*ipshow.State) []T,
 	}
 }
 
-func ipLinks(st *ipshow.State) []ipshow.Link { return st.Links }
+func ipLinks(st *show.IPState) []show.Link { return st.Links }

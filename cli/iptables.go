@@ -9,6 +9,7 @@ import (
 
 	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/nftables"
+	"github.com/netdiag/netdiag/show"
 )
 
 func init() {
@@ -135,7 +136,7 @@ func writeIPTables(c *ucli.Context, res iptablesResult) error {
 		fmt.Fprintf(e.stdout, "# netdiag: %s\n", n)
 	}
 	if res.NFTables != nil {
-		return res.NFTables.WriteText(e.stdout)
+		return show.WriteNFT(e.stdout, res.NFTables)
 	}
 	for _, rs := range res.Rulesets {
 		writeSaveHeader(e.stdout, rs)

@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/netdiag/netdiag/ipvs"
+	"github.com/netdiag/netdiag/show"
 )
 
 func init() {
@@ -78,5 +79,5 @@ func runIPVS(c *ucli.Context) error {
 			*ipvs.State
 		}{true, st})
 	}
-	return st.WriteText(e.stdout)
+	return show.WriteIPVS(e.stdout, st)
 }

@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/netdiag/netdiag/nftables"
+	"github.com/netdiag/netdiag/show"
 )
 
 func init() {
@@ -66,5 +67,5 @@ func runNFT(c *ucli.Context) error {
 		}
 		return writeJSON(e.stdout, rs)
 	}
-	return rs.WriteText(e.stdout)
+	return show.WriteNFT(e.stdout, rs)
 }

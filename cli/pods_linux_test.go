@@ -18,8 +18,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netdiag/netdiag/internal/testlab"
-	"github.com/netdiag/netdiag/ipshow"
 	"github.com/netdiag/netdiag/node"
+	"github.com/netdiag/netdiag/show"
 )
 
 func inodeOf(t *testing.T, path string) uint64 {
@@ -135,7 +135,7 @@ func TestPodsLab(t *testing.T) {
 			t.Fatalf("ip addr json: exit %d: %s", code, stderr)
 		}
 		var got struct {
-			Links []ipshow.Link `json:"links"`
+			Links []show.Link `json:"links"`
 		}
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatal(err)
@@ -419,7 +419,7 @@ func checkChurnRun(lab *testlab.Lab, args []string, runErr error, stdout string)
 	}
 	ip := args[len(args)-1]
 	var got struct {
-		Links []ipshow.Link `json:"links"`
+		Links []show.Link `json:"links"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		return fmt.Errorf("decode: %v", err)

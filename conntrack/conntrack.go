@@ -157,115 +157,26 @@ const (
 	conntrackAFInet6 = 10
 )
 
-// AppendText appends the entry as `conntrack -L` prints it (default output
-// format of libnetfilter_conntrack), without a newline.
-func (e *Entry) AppendText(b []byte) []byte {
-	start := len(b)
-	name := ProtoName(e.Proto)
-	b = append(b, name...)
-	for i := len(name); i < 8; i++ {
-		b = append(b, ' ')
-	}
-	b = append(b, ' ')
-	b = strconv.AppendUint(b, uint64(e.Proto), 10)
-	b = append(b, ' ')
-	if e.HasTimeout {
-		b = strconv.AppendUint(b, uint64(e.Timeout), 10)
-		b = append(b, ' ')
-	}
-	if s := e.StateName(); s != "" {
-		b = append(b, s...)
-		b = append(b, ' ')
-	}
-	b = e.Orig.appendText(b, e.Proto, "zone-orig=")
-	if e.HasStatus && e.Status&SeenReply == 0 {
-		b = append(b, "[UNREPLIED] "...)
-	}
-	b = e.Reply.appendText(b, e.Proto, "zone-reply=")
-	if e.HasStatus {
-		switch {
-		case e.Status&Offload != 0:
-			b = append(b, "[OFFLOAD] "...)
-		case e.Status&HWOffload != 0:
-			b = append(b, "[HW_OFFLOAD] "...)
-		case e.Status&Assured != 0:
-			b = append(b, "[ASSURED] "...)
-		}
-	}
-	if e.HasMark {
-		b = append(b, "mark="...)
-		b = strconv.AppendUint(b, uint64(e.Mark), 10)
-		b = append(b, ' ')
-	}
-	if e.HasSecmark {
-		b = append(b, "secmark="...)
-		b = strconv.AppendUint(b, uint64(e.Secmark), 10)
-		b = append(b, ' ')
-	}
-	if e.SecCtx != "" {
-		b = append(b, "secctx="...)
-		b = append(b, e.SecCtx...)
-		b = append(b, ' ')
-	}
-	if e.HasZone {
-		b = append(b, "zone="...)
-		b = strconv.AppendUint(b, uint64(e.Zone), 10)
-		b = append(b, ' ')
-	}
-	if e.Helper != "" {
-		b = append(b, "helper="...)
-		b = append(b, e.Helper...)
-		b = append(b, ' ')
-	}
-	if e.HasUse {
-		b = append(b, "use="...)
-		b = strconv.AppendUint(b, uint64(e.Use), 10)
-		b = append(b, ' ')
-	}
-	if len(b) > start && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
-	}
-	return b
+// String is a short form of the entry for debugging and test messages:
+// "tcp 198.18.1.1:41000->198.18.99.1:80 reply 198.18.1.2:8080->198.18.1.1:41000".
+// show.AppendConntrack prints it as `conntrack -L` does.
+func (e *Entry) String() string {
+	b := append([]byte(ProtoName(e.Proto)), ' ')
+	b = e.Orig.appendAddrs(b)
+	b = append(b, " reply "...)
+	return string(e.Reply.appendAddrs(b))
 }
 
-// String is AppendText as a string.
-func (e *Entry) String() string { return string(e.AppendText(nil)) }
-
-func (t *Tuple) appendText(b []byte, proto uint8, zoneKey string) []byte {
-	b = append(b, "src="...)
+// appendAddrs appends "src->dst", with ports when the tuple has them.
+func (t *Tuple) appendAddrs(b []byte) []byte {
+	if t.HasPorts {
+		b = netip.AddrPortFrom(t.Src, t.SrcPort).AppendTo(b)
+		b = append(b, "->"...)
+		return netip.AddrPortFrom(t.Dst, t.DstPort).AppendTo(b)
+	}
 	b = t.Src.AppendTo(b)
-	b = append(b, " dst="...)
-	b = t.Dst.AppendTo(b)
-	b = append(b, ' ')
-	switch {
-	case t.HasPorts:
-		b = append(b, "sport="...)
-		b = strconv.AppendUint(b, uint64(t.SrcPort), 10)
-		b = append(b, " dport="...)
-		b = strconv.AppendUint(b, uint64(t.DstPort), 10)
-		b = append(b, ' ')
-	case t.HasICMP:
-		b = append(b, "type="...)
-		b = strconv.AppendUint(b, uint64(t.ICMPType), 10)
-		b = append(b, " code="...)
-		b = strconv.AppendUint(b, uint64(t.ICMPCode), 10)
-		b = append(b, " id="...)
-		b = strconv.AppendUint(b, uint64(t.ICMPID), 10)
-		b = append(b, ' ')
-	}
-	if t.HasZone {
-		b = append(b, zoneKey...)
-		b = strconv.AppendUint(b, uint64(t.Zone), 10)
-		b = append(b, ' ')
-	}
-	if t.HasCounters {
-		b = append(b, "packets="...)
-		b = strconv.AppendUint(b, t.Packets, 10)
-		b = append(b, " bytes="...)
-		b = strconv.AppendUint(b, t.Bytes, 10)
-		b = append(b, ' ')
-	}
-	return b
+	b = append(b, "->"...)
+	return t.Dst.AppendTo(b)
 }
 
 // Filter selects entries like conntrack's -L options. Unset fields
@@ -484,17 +395,6 @@ func conntrackSortStats(vs []Stat) {
 type Event struct {
 	Type  string `json:"type"` // NEW, UPDATE or DESTROY
 	Entry Entry  `json:"entry"`
-}
-
-// AppendText appends the event like conntrack -E: "    [NEW] tcp …".
-func (ev *Event) AppendText(b []byte) []byte {
-	tag := "[" + ev.Type + "]"
-	for i := len(tag); i < 9; i++ {
-		b = append(b, ' ')
-	}
-	b = append(b, tag...)
-	b = append(b, ' ')
-	return ev.Entry.AppendText(b)
 }
 
 // Deleted is the outcome of deleting one entry.

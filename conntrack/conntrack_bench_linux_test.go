@@ -12,6 +12,7 @@ import (
 	"time"
 
 	ct "github.com/florianl/go-conntrack"
+
 	"github.com/netdiag/netdiag/internal/testlab"
 	"github.com/netdiag/netdiag/nsutil"
 )

@@ -1,13 +1,15 @@
 package conntrack
 
 import (
-	"github.com/netdiag/netdiag/nsutil"
 	"os"
 	"testing"
 	"time"
 
 	ct "github.com/florianl/go-conntrack"
 	"github.com/mdlayher/netlink"
+
+	"github.com/netdiag/netdiag/internal/testlab/socklab"
+	"github.com/netdiag/netdiag/nsutil"
 )
 
 // TestWriteSeeds records raw kernel replies from the lab into testdata/.
@@ -17,7 +19,7 @@ func TestWriteSeeds(t *testing.T) {
 	if os.Getenv("NETDIAG_WRITE_SEEDS") != "1" {
 		t.Skip("generator; set NETDIAG_WRITE_SEEDS=1")
 	}
-	l := newConntrackLab(t)
+	l := socklab.NewNAT(t)
 	// ctnetlink dump and cpu stats of the client.
 	for _, q := range []struct {
 		name string

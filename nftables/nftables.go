@@ -1,6 +1,7 @@
 package nftables
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -84,6 +85,75 @@ func (e Element) KeyString() string {
 		k += "-" + strings.Join(e.KeyEnd, " . ")
 	}
 	return k
+}
+
+// ElementsPerLine is how many elements `nft list ruleset` prints on one
+// line of the set's "elements = { … }": five 16-bit values, two 32-bit
+// ones, else one (anything longer, a map entry or a concatenation). For a
+// set decoded from JSON, which lacks the key's datatype ids, it is one.
+func (s *Set) ElementsPerLine() int {
+	if !s.Map && len(s.keyTypes) == 1 {
+		switch n := typeLen(s.keyTypes[0]); {
+		case n <= 2:
+			return 5
+		case n <= 4:
+			return 2
+		}
+	}
+	return 1
+}
+
+// typeLen is the storage size of one key part; registers pad parts to 4 bytes.
+func typeLen(t uint32) int {
+	switch t {
+	case 7, 19, 4, 20, 24, 25, 26:
+		return 4
+	case 8:
+		return 16
+	case 12, 2, 14, 15, 31, 36:
+		return 1
+	case 13, 10:
+		return 2
+	case 9:
+		return 6
+	case 41:
+		return 16
+	}
+	return 4
+}
+
+// DurationString prints a duration as nft writes one: 10800s is "3h",
+// 90s "1m30s"; zero is "0s". Rule and set texts use it.
+func DurationString(d time.Duration) string {
+	ms := d.Milliseconds()
+	var b strings.Builder
+	for _, u := range []struct {
+		n  int64
+		sf string
+	}{{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}} {
+		if ms >= u.n {
+			fmt.Fprintf(&b, "%d%s", ms/u.n, u.sf)
+			ms %= u.n
+		}
+	}
+	if b.Len() == 0 {
+		return "0s"
+	}
+	return b.String()
+}
+
+// ElementText is e as nft writes it in this set, inline in a rule or in
+// the set's "elements = { … }": the key, its comment, and ": value" when
+// the set is a map.
+func (s *Set) ElementText(e Element) string {
+	t := e.KeyString()
+	if e.Comment != "" {
+		t += fmt.Sprintf(" comment %q", e.Comment)
+	}
+	if s.Map {
+		t += " : " + e.Value
+	}
+	return t
 }
 
 // Table returns the table with that name in any family ("" when name is "").

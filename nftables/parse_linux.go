@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -17,173 +16,6 @@ import (
 	"github.com/netdiag/netdiag/internal/nfexpr"
 	"github.com/netdiag/netdiag/internal/nfnl"
 )
-
-// WriteText prints the ruleset in the layout of `nft list ruleset`: tables,
-// then sets and maps, then chains. Set elements are printed one per line.
-func (r *Ruleset) WriteText(w io.Writer) error {
-	var b strings.Builder
-	for i, t := range r.Tables {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "table %s %s {\n", t.Family, t.Name)
-		if len(t.Flags) > 0 {
-			fmt.Fprintf(&b, "\tflags %s\n", strings.Join(t.Flags, ","))
-		}
-		if t.Comment != "" {
-			fmt.Fprintf(&b, "\tcomment %q\n", t.Comment)
-		}
-		n := 0
-		for _, s := range t.Sets {
-			if n > 0 {
-				b.WriteString("\n")
-			}
-			n++
-			writeSet(&b, s)
-		}
-		for _, c := range t.Chains {
-			if n > 0 {
-				b.WriteString("\n")
-			}
-			n++
-			fmt.Fprintf(&b, "\tchain %s {\n", c.Name)
-			if c.Comment != "" {
-				fmt.Fprintf(&b, "\t\tcomment %q\n", c.Comment)
-			}
-			if c.Hook != "" {
-				pol := c.Policy
-				if pol == "" {
-					pol = "accept"
-				}
-				prio := int32(0)
-				if c.Priority != nil {
-					prio = *c.Priority
-				}
-				fmt.Fprintf(&b, "\t\ttype %s hook %s priority %s; policy %s;\n", c.Type, c.Hook, PriorityString(t.Family, c.Hook, prio), pol)
-			}
-			for _, r := range c.Rules {
-				fmt.Fprintf(&b, "\t\t%s\n", r.Text)
-			}
-			b.WriteString("\t}\n")
-		}
-		b.WriteString("}\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func writeSet(b *strings.Builder, s Set) {
-	kind := "set"
-	if s.Map {
-		kind = "map"
-	}
-	fmt.Fprintf(b, "\t%s %s {\n", kind, s.Name)
-	typ := strings.Join(s.KeyType, " . ")
-	if s.Map {
-		typ += " : " + s.DataType
-	}
-	fmt.Fprintf(b, "\t\ttype %s\n", typ)
-	if len(s.Flags) > 0 {
-		fmt.Fprintf(b, "\t\tflags %s\n", strings.Join(s.Flags, ","))
-	}
-	if s.Timeout > 0 {
-		fmt.Fprintf(b, "\t\ttimeout %s\n", nftDuration(s.Timeout))
-	}
-	if s.Comment != "" {
-		fmt.Fprintf(b, "\t\tcomment %q\n", s.Comment)
-	}
-	if len(s.Elements) > 0 {
-		// nft puts several short elements on one line: five 16-bit values,
-		// two addresses, one of anything longer, a map entry or a concatenation.
-		perLine := 1
-		if !s.Map && len(s.keyTypes) == 1 {
-			switch n := typeLen(s.keyTypes[0]); {
-			case n <= 2:
-				perLine = 5
-			case n <= 4:
-				perLine = 2
-			}
-		}
-		b.WriteString("\t\telements = { ")
-		for i, e := range s.Elements {
-			if i > 0 {
-				if i%perLine == 0 {
-					b.WriteString(",\n\t\t\t     ")
-				} else {
-					b.WriteString(", ")
-				}
-			}
-			b.WriteString(elementString(e, s.Map))
-		}
-		b.WriteString(" }\n")
-	}
-	b.WriteString("\t}\n")
-}
-
-func elementString(e Element, isMap bool) string {
-	s := e.KeyString()
-	if e.Comment != "" {
-		s += fmt.Sprintf(" comment %q", e.Comment)
-	}
-	if isMap {
-		s += " : " + e.Value
-	}
-	return s
-}
-
-// nftDuration prints a duration like nft: 3h, 10800s becomes 3h.
-func nftDuration(d time.Duration) string {
-	ms := d.Milliseconds()
-	var b strings.Builder
-	for _, u := range []struct {
-		n  int64
-		sf string
-	}{{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}} {
-		if ms >= u.n {
-			fmt.Fprintf(&b, "%d%s", ms/u.n, u.sf)
-			ms %= u.n
-		}
-	}
-	if b.Len() == 0 {
-		return "0s"
-	}
-	return b.String()
-}
-
-// PriorityString prints a base chain priority the way nft 1.0.x does:
-// a standard name (with an offset of at most 10) where the family and hook
-// allow one, else the number.
-func PriorityString(family, hook string, prio int32) string {
-	type std struct {
-		name  string
-		val   int32
-		hooks string // "" = any hook
-	}
-	var stds []std
-	switch family {
-	case "ip", "ip6", "inet":
-		stds = []std{{"raw", -300, ""}, {"mangle", -150, ""}, {"dstnat", -100, "prerouting"}, {"filter", 0, ""}, {"security", 50, ""}, {"srcnat", 100, "postrouting"}}
-	case "bridge":
-		stds = []std{{"dstnat", -300, "prerouting"}, {"filter", -200, ""}, {"out", 100, "output"}, {"srcnat", 300, "postrouting"}}
-	case "arp", "netdev":
-		stds = []std{{"filter", 0, ""}}
-	}
-	for _, s := range stds {
-		if s.hooks != "" && s.hooks != hook {
-			continue
-		}
-		off := prio - s.val
-		switch {
-		case off == 0:
-			return s.name
-		case off > 0 && off <= 10:
-			return fmt.Sprintf("%s + %d", s.name, off)
-		case off < 0 && off >= -10:
-			return fmt.Sprintf("%s - %d", s.name, -off)
-		}
-	}
-	return strconv.Itoa(int(prio))
-}
 
 // Netlink attribute numbers that golang.org/x/sys/unix does not name.
 const (
@@ -463,25 +295,6 @@ func nftTypeName(t uint32) string {
 		return n
 	}
 	return "type" + strconv.Itoa(int(t))
-}
-
-// typeLen is the storage size of one key part; registers pad parts to 4 bytes.
-func typeLen(t uint32) int {
-	switch t {
-	case 7, 19, 4, 20, 24, 25, 26:
-		return 4
-	case 8:
-		return 16
-	case 12, 2, 14, 15, 31, 36:
-		return 1
-	case 13, 10:
-		return 2
-	case 9:
-		return 6
-	case 41:
-		return 16
-	}
-	return 4
 }
 
 // parseNFTElements decodes one NFT_MSG_NEWSETELEM message of set s.

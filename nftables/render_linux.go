@@ -196,7 +196,7 @@ func (r *ruleRenderer) expr(e *nfexpr.Expr) {
 		key := r.concatText(e.SReg, r.sets[e.Set])
 		s := fmt.Sprintf("%s @%s { %s", op, e.Set, key)
 		if e.Timeout > 0 {
-			s += " timeout " + nftDuration(time.Duration(e.Timeout)*time.Millisecond)
+			s += " timeout " + DurationString(time.Duration(e.Timeout)*time.Millisecond)
 		}
 		r.emit(s + " }")
 	case nfexpr.Log:
@@ -609,7 +609,7 @@ func inlineSet(s *Set) string {
 	sort.SliceStable(els, func(i, j int) bool { return lessKey(els[i].Key, els[j].Key) })
 	parts := make([]string, len(els))
 	for i, e := range els {
-		parts[i] = elementString(e, s.Map)
+		parts[i] = s.ElementText(e)
 	}
 	return "{ " + strings.Join(parts, ", ") + " }"
 }

@@ -1,4 +1,4 @@
-package ipshow
+package show
 
 import (
 	"cmp"
@@ -11,9 +11,9 @@ import (
 	"github.com/netdiag/netdiag/rtnl"
 )
 
-// State is what iproute2 shows of one netns: interfaces with their
+// IPState is what iproute2 shows of one netns: interfaces with their
 // addresses, routes and neighbours, in the JSON of netdiag's ip commands.
-type State struct {
+type IPState struct {
 	Links     []Link  `json:"links"`
 	Routes    []Route `json:"routes"`
 	Neighbors []Neigh `json:"neighbors"`
@@ -71,9 +71,9 @@ type Neigh struct {
 	Family string   `json:"family"`
 }
 
-// Options says what Read reads besides the links, which it always reads.
+// IPOptions says what ReadIP reads besides the links, which it always reads.
 // The zero value reads links only.
-type Options struct {
+type IPOptions struct {
 	Addrs     bool // addresses of every link
 	Routes    bool
 	Neighbors bool
@@ -87,7 +87,7 @@ type Options struct {
 	AllStates bool
 }
 
-// Read reads the interfaces of ns, and the addresses, routes and
+// ReadIP reads the interfaces of ns, and the addresses, routes and
 // neighbours opt asks for, ordered like iproute2 orders them. A part that
 // cannot be read is noted in Errors and the rest is still read; the error
 // returned is the first of them. The slices are never nil. The state is nil
@@ -95,13 +95,13 @@ type Options struct {
 //
 // Equivalent to: `ip addr show`, `ip route show [table all]` and
 // `ip neigh show [nud all]`.
-func Read(ns *nsutil.NetNS, opt Options) (*State, error) {
+func ReadIP(ns *nsutil.NetNS, opt IPOptions) (*IPState, error) {
 	c, err := rtnl.Dial(ns)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	st := &State{Links: []Link{}, Routes: []Route{}, Neighbors: []Neigh{}}
+	st := &IPState{Links: []Link{}, Routes: []Route{}, Neighbors: []Neigh{}}
 	var errs []error
 	fail := func(err error) {
 		errs = append(errs, err)

@@ -1,4 +1,4 @@
-package ipshow
+package show
 
 import (
 	"bytes"
@@ -88,20 +88,20 @@ func ipText(t *testing.T, args ...string) string {
 	return out.String()
 }
 
-// TestReadIPMatchesIproute2 compares Read with iproute2 on the same netns:
+// TestReadIPMatchesIproute2 compares ReadIP with iproute2 on the same netns:
 // the text of routes and neighbours, and the JSON of links and addresses.
 func TestReadIPMatchesIproute2(t *testing.T) {
 	ns, name, va := ipLab(t)
 	for _, tc := range []struct {
-		opt Options
+		opt IPOptions
 		ip  []string
 	}{
-		{Options{Routes: true, Family: rtnl.FamilyV4}, []string{"-4", "route", "show"}},
-		{Options{Routes: true, Family: rtnl.FamilyV4, AllTables: true}, []string{"-4", "route", "show", "table", "all"}},
-		{Options{Neighbors: true, Family: rtnl.FamilyV4}, []string{"-4", "neigh", "show"}},
-		{Options{Neighbors: true, Family: rtnl.FamilyV4, AllStates: true}, []string{"-4", "neigh", "show", "nud", "all"}},
+		{IPOptions{Routes: true, Family: rtnl.FamilyV4}, []string{"-4", "route", "show"}},
+		{IPOptions{Routes: true, Family: rtnl.FamilyV4, AllTables: true}, []string{"-4", "route", "show", "table", "all"}},
+		{IPOptions{Neighbors: true, Family: rtnl.FamilyV4}, []string{"-4", "neigh", "show"}},
+		{IPOptions{Neighbors: true, Family: rtnl.FamilyV4, AllStates: true}, []string{"-4", "neigh", "show", "nud", "all"}},
 	} {
-		st, err := Read(ns, tc.opt)
+		st, err := ReadIP(ns, tc.opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestReadIPMatchesIproute2(t *testing.T) {
 		}
 		want = append(want, il)
 	}
-	st, err := Read(ns, Options{Addrs: true, Family: rtnl.FamilyV4})
+	st, err := ReadIP(ns, IPOptions{Addrs: true, Family: rtnl.FamilyV4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestReadIPMatchesIproute2(t *testing.T) {
 
 func TestReadIPEmptyParts(t *testing.T) {
 	ns, _, _ := ipLab(t)
-	st, err := Read(ns, Options{})
+	st, err := ReadIP(ns, IPOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestReadIPEmptyParts(t *testing.T) {
 	}
 	for _, l := range st.Links {
 		if l.Addrs != nil {
-			t.Errorf("%s has addresses without Options.Addrs: %+v", l.Name, l.Addrs)
+			t.Errorf("%s has addresses without IPOptions.Addrs: %+v", l.Name, l.Addrs)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package ipshow
+package show
 
 import (
 	"bytes"
