@@ -113,7 +113,7 @@ func TestFleetCapture(t *testing.T) {
 		}
 	}
 	hosts := tshark(t, "-r", file, "-q", "-z", "hosts")
-	for _, name := range []string{ns + "/client", ns + "/web-", ns + "/web\n"} {
+	for _, name := range []string{"client." + ns, "web-", "web." + ns + ".svc"} {
 		if !strings.Contains(hosts+"\n", name) {
 			t.Errorf("no name %q in the file's name resolution:\n%s", name, hosts)
 		}

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"container/heap"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net/netip"
@@ -56,50 +55,18 @@ func (m *Merger) start(first pcapio.Interface) error {
 	if err != nil {
 		return err
 	}
+	var names []pcapio.Name
+	for _, n := range m.names {
+		names = append(names, pcapio.Name{Addr: n.Addr, Names: []string{n.Name}})
+	}
+	if err := pw.AddNames(names); err != nil {
+		return fmt.Errorf("write pcapng names: %w", err)
+	}
 	if err := pw.Flush(); err != nil {
 		return fmt.Errorf("write pcapng header: %w", err)
 	}
-	if len(m.names) > 0 {
-		if _, err := m.out.Write(nameResolutionBlock(m.names)); err != nil {
-			return fmt.Errorf("write pcapng names: %w", err)
-		}
-	}
 	m.w = pw
 	return nil
-}
-
-// nameResolutionBlock encodes a pcapng NRB (little-endian, as pcapio
-// writes): nrb_record_ipv4 (1) and nrb_record_ipv6 (2) records, each an
-// address and a zero-terminated name, then nrb_record_end.
-func nameResolutionBlock(names []HostName) []byte {
-	le := binary.LittleEndian
-	var body []byte
-	for _, n := range names {
-		var typ uint16
-		a := n.Addr.Unmap()
-		switch {
-		case a.Is4():
-			typ = 1
-		case a.Is6():
-			typ = 2
-		default:
-			continue
-		}
-		v := append(a.AsSlice(), n.Name...)
-		v = append(v, 0)
-		body = le.AppendUint16(body, typ)
-		body = le.AppendUint16(body, uint16(len(v)))
-		body = append(body, v...)
-		for len(body)%4 != 0 {
-			body = append(body, 0)
-		}
-	}
-	body = append(body, 0, 0, 0, 0) // nrb_record_end
-	total := uint32(12 + len(body))
-	b := le.AppendUint32(nil, 4) // block type NRB
-	b = le.AppendUint32(b, total)
-	b = append(b, body...)
-	return le.AppendUint32(b, total)
 }
 
 // Source is one node's stream.

@@ -164,7 +164,7 @@ func resolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection,
 		}
 		for _, ip := range p.Status.PodIPs {
 			if a, err := netip.ParseAddr(ip.IP); err == nil {
-				names = append(names, HostName{a, p.Namespace + "/" + p.Name})
+				names = append(names, HostName{a, p.Name + "." + p.Namespace})
 			}
 		}
 	}
@@ -175,7 +175,7 @@ func resolveCapture(ctx context.Context, cfg *rest.Config, sel CaptureSelection,
 	for _, s := range svcs.Items {
 		for _, ip := range s.Spec.ClusterIPs {
 			if a, err := netip.ParseAddr(ip); err == nil {
-				names = append(names, HostName{a, s.Namespace + "/" + s.Name})
+				names = append(names, HostName{a, s.Name + "." + s.Namespace + ".svc"})
 			}
 		}
 	}
