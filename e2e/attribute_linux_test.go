@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/internal/testlab"
@@ -44,22 +41,8 @@ func TestRealClusterAttribute(t *testing.T) {
 	web := podOn(t, l, "app=web", 1)
 
 	file := filepath.Join(t.TempDir(), "attr.pcapng")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	capture := l.Command(t, ctx, 1, netdiag(t), "--node-netns", l.Node(t, 1).NetNS,
-		"capture", "-i", "any", "--attribute", "--pcapng", "-w", file, "--duration", "15s",
+	wait := startCapture(t, l, 1, "-i", "any", "--attribute", "--pcapng", "-w", file, "--duration", "15s",
 		"host "+duoIP+" or host "+web.IP)
-	stderr, err := capture.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stderr)
-	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on") {
-		t.Fatalf("capture did not start: %q", lines.Text())
-	}
 	client := strconv.Itoa(podPIDByName(t, l, 2, "client"))
 	for _, target := range []string{duoIP + ":7001", duoIP + ":7002", web.IP + ":8080"} {
 		out, err := exec.Command("nsenter", "-t", client, "-n", "busybox", "wget", "-q", "-O", "-", "-T", "3", "http://"+target+"/").CombinedOutput()
@@ -70,9 +53,7 @@ func TestRealClusterAttribute(t *testing.T) {
 	if out, err := exec.Command("nsenter", "-t", client, "-n", "busybox", "sh", "-c", "echo x | busybox nc -u -w 1 "+duoIP+" 9999").CombinedOutput(); err != nil {
 		t.Logf("udp to 9999: %v %s", err, out)
 	}
-	for lines.Scan() {
-	}
-	capture.Wait()
+	wait()
 
 	comments := map[string]string{} // first comment by the server end "IP:PORT"
 	r := openPcapng(t, file)

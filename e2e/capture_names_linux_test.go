@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bufio"
-	"context"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/netdiag/netdiag/internal/testlab"
 )
@@ -35,21 +32,7 @@ func TestRealClusterCaptureNames(t *testing.T) {
 	}
 
 	file := filepath.Join(t.TempDir(), "node2.pcapng")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	capture := l.Command(t, ctx, 2, netdiag(t), "--node-netns", l.Node(t, 2).NetNS,
-		"capture", "-i", "any", "--pcapng", "-w", file, "--duration", "15s", "-c", "60", "tcp port 80 or tcp port 8080")
-	stderr, err := capture.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stderr)
-	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on") {
-		t.Fatalf("capture did not start: %q", lines.Text())
-	}
+	wait := startCapture(t, l, 2, "-i", "any", "--pcapng", "-w", file, "--duration", "15s", "-c", "60", "tcp port 80 or tcp port 8080")
 	pid := strconv.Itoa(podPIDByName(t, l, 2, "client"))
 	for range 4 {
 		out, err := exec.Command("nsenter", "-t", pid, "-n", "busybox", "sh", "-c",
@@ -58,11 +41,7 @@ func TestRealClusterCaptureNames(t *testing.T) {
 			t.Fatalf("fetch from the client pod: %v\n%s", err, out)
 		}
 	}
-	for lines.Scan() {
-	}
-	if err := capture.Wait(); err != nil {
-		t.Fatalf("capture: %v", err)
-	}
+	wait()
 	out, err := exec.Command("tshark", "-r", file, "-N", "n", "-T", "fields",
 		"-e", "ip.src", "-e", "ip.src_host", "-e", "ip.dst", "-e", "ip.dst_host").Output()
 	if err != nil {

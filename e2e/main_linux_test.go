@@ -58,6 +58,10 @@ func cluster(t *testing.T) *testlab.K8sLab {
 	if labErr != nil {
 		t.Fatalf("the Kubernetes lab: %v", labErr)
 	}
+	if lab == nil {
+		// The test that tried to start it stopped (a skip, or a failure).
+		t.Fatal("the Kubernetes lab did not start: see the first test that needed it")
+	}
 	return lab
 }
 

@@ -30,21 +30,7 @@ func TestRealClusterTraffic(t *testing.T) {
 
 	// Capture in the client pod while it fetches the page a few times.
 	file := filepath.Join(t.TempDir(), "client.pcap")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	capture := l.Command(t, ctx, 2, netdiag(t), "--node-netns", l.Node(t, 2).NetNS,
-		"capture", "--pod", ns+"/client", "-w", file, "--duration", "20s", "-c", "30", "tcp port 80")
-	stderr, err := capture.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stderr)
-	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on") {
-		t.Fatalf("capture did not start: %q", lines.Text())
-	}
+	wait := startCapture(t, l, 2, "--pod", ns+"/client", "-w", file, "--duration", "20s", "-c", "30", "tcp port 80")
 	pid := strconv.Itoa(podPIDByName(t, l, 2, "client"))
 	var pages []string
 	for range 6 {
@@ -55,12 +41,7 @@ func TestRealClusterTraffic(t *testing.T) {
 		}
 		pages = append(pages, string(out))
 	}
-	for lines.Scan() {
-		t.Logf("capture: %s", lines.Text())
-	}
-	if err := capture.Wait(); err != nil {
-		t.Fatalf("capture: %v", err)
-	}
+	wait()
 	text := testlab.Run(t, "tcpdump", "-nn", "-r", file)
 	if !strings.Contains(text, " > "+vip+".80: Flags [S]") {
 		t.Errorf("the pod's capture has no SYN to the Service %s:80:\n%s", vip, text)
@@ -117,4 +98,38 @@ func podPIDByName(t *testing.T, l *testlab.K8sLab, i int, name string) int {
 	var p apiPod
 	l.KubectlJSON(t, &p, "-n", ns, "get", "pod", name)
 	return podPID(t, l, i, labPod{Name: name, UID: p.Metadata.UID})
+}
+
+// startCapture starts `netdiag capture ARGS` on node i and waits for its
+// "listening on" line; the function it returns waits for the capture to
+// end, which must be a clean one.
+func startCapture(t *testing.T, l *testlab.K8sLab, i int, args ...string) (wait func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	capture := l.Command(t, ctx, i, netdiag(t), append([]string{"--node-netns", l.Node(t, i).NetNS, "capture"}, args...)...)
+	stderr, err := capture.StderrPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := capture.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on") {
+		cancel()
+		capture.Wait()
+		t.Fatalf("capture did not start: %q", lines.Text())
+	}
+	return func() {
+		t.Helper()
+		defer cancel()
+		for lines.Scan() {
+			t.Logf("capture: %s", lines.Text())
+		}
+		if err := capture.Wait(); err != nil {
+			t.Fatalf("capture: %v", err)
+		}
+	}
 }
