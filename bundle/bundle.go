@@ -374,5 +374,5 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 	}
 	c.sockets(ns, dir, what, cp, ip)
 	c.sysctls(ns, dir, what, cp, pod)
-	c.counters(ns, dir, what, cp, pod != nil)
+	c.counters(ns, dir, what, cp, pod)
 }

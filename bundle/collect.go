@@ -202,16 +202,20 @@ func perInterface(name string) bool {
 	return true
 }
 
-func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, nonZero bool) {
+func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
 	desc := "SNMP and netstat counters of " + what + " since boot (nstat -az)"
 	note := ""
+	nonZero := pod != nil
 	if nonZero {
 		desc = "the non-zero SNMP and netstat counters of " + what + " since the netns was made (nstat -a)"
 	}
-	cs, err := counters.Read(ns)
-	if err != nil {
-		c.a.missing(dir+"counters.txt", desc, err.Error())
-		return
+	cs := c.snapCounters(pod)
+	if cs == nil {
+		var err error
+		if cs, err = counters.Read(ns); err != nil {
+			c.a.missing(dir+"counters.txt", desc, err.Error())
+			return
+		}
 	}
 	c.a.addText(dir+"counters.txt", desc, min(cp.text, c.share(shareCounters)+4096), note, nil, func(w io.Writer) error {
 		for _, ctr := range cs {
@@ -222,6 +226,23 @@ func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, nonZer
 		}
 		return nil
 	})
+}
+
+// snapCounters is the snapshot's second sample of the node's (pod nil) or
+// a pod's counters; nil when the snapshot has none.
+func (c *collector) snapCounters(pod *node.Pod) counters.List {
+	if c.snap == nil {
+		return nil
+	}
+	if pod == nil {
+		return c.snap.Node.Counters[1]
+	}
+	for _, pn := range c.snap.PodNet {
+		if pn.Pod != nil && pn.Pod.UID == pod.UID && pn.Pod.NetNS.Same(pod.NetNS) {
+			return pn.Counters[1]
+		}
+	}
+	return nil
 }
 
 // iptablesCloser ends a table left open by truncation, so the text still
@@ -301,10 +322,16 @@ func (c *collector) iptables(ns *nsutil.NetNS) {
 
 func (c *collector) nft(ns *nsutil.NetNS) {
 	const name, desc = "node/nft.txt", "the nftables ruleset of the node, read over netlink (nft list ruleset)"
-	rs, err := nftables.Dump(ns, "", "")
-	if err != nil {
-		c.a.missing(name, desc, err.Error())
-		return
+	rs := (*nftables.Ruleset)(nil)
+	if c.snap != nil {
+		rs = c.snap.NFT // the doctor's snapshot read it already
+	}
+	if rs == nil {
+		var err error
+		if rs, err = nftables.Dump(ns, "", ""); err != nil {
+			c.a.missing(name, desc, err.Error())
+			return
+		}
 	}
 	note := fmt.Sprintf("%d tables", len(rs.Tables))
 	c.a.addText(name, desc, c.share(shareNFT), note, nil, func(w io.Writer) error { return show.WriteNFT(w, rs) })
