@@ -246,6 +246,13 @@ func NodeLiveness(inv *node.Inventory, podRanges []netip.Prefix, nodeAddrs map[n
 		return l
 	}
 	for _, p := range inv.Pods {
+		if p.HostNetwork {
+			// Its addresses are the node's (NodeAddrs): counted as pods they
+			// would make the node's own network look like a pod network,
+			// and another node's host-network endpoint (the API server)
+			// look dead.
+			continue
+		}
 		for _, s := range p.IPs {
 			if ip, err := netip.ParseAddr(s); err == nil {
 				l.LiveIPs[ip] = true

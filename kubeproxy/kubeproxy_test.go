@@ -8,9 +8,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/netdiag/netdiag/internal/kpgen"
 	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/ipvs"
+	"github.com/netdiag/netdiag/node"
 )
 
 // expected lists the frontends the generator wrote for svcs, with the
@@ -235,5 +237,29 @@ func TestDecodeIPVS(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, addrOpt); diff != "" {
 		t.Errorf("DecodeIPVS (-want +got):\n%s", diff)
+	}
+}
+
+// TestNodeLivenessHostNetworkPods: a host-network pod on this node (a CNI
+// agent's or kube-proxy's DaemonSet) has the node's address; it must not
+// make the node's own network look like a pod network, where another
+// node's host-network endpoint (the API server) would look dead.
+func TestNodeLivenessHostNetworkPods(t *testing.T) {
+	a := netip.MustParseAddr
+	inv := &node.Inventory{Sources: []string{"cri"}, Pods: []node.Pod{
+		{Namespace: "kube-system", Name: "cni-agent", HostNetwork: true, IPs: []string{"198.19.255.3"}},
+		{Namespace: "default", Name: "web", IPs: []string{"198.19.1.5"}},
+	}}
+	svcs := []Service{{Endpoints: []Endpoint{{IP: a("198.19.255.2")}, {IP: a("198.19.1.5")}, {IP: a("198.19.1.6")}}}}
+	NodeLiveness(inv, []netip.Prefix{netip.MustParsePrefix("198.19.1.0/24")},
+		map[netip.Addr]bool{a("198.19.255.3"): true, a("198.19.1.1"): true},
+		[]netip.Prefix{netip.MustParsePrefix("198.19.255.0/24"), netip.MustParsePrefix("198.19.1.0/24")}).Mark(svcs)
+	var got []string
+	for _, e := range svcs[0].Endpoints {
+		got = append(got, fmt.Sprintf("%s live=%v host=%v", e.IP, e.Live, e.HostNetwork))
+	}
+	want := []string{"198.19.255.2 live=true host=true", "198.19.1.5 live=true host=false", "198.19.1.6 live=false host=false"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("liveness (-want +got):\n%s", diff)
 	}
 }
