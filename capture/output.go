@@ -502,16 +502,12 @@ func (o *Output) writeFast(pi *PacketInfo, data []byte) error {
 }
 
 func (o *Output) writeNG(pi *PacketInfo, data []byte) error {
-	p := pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data, InterfaceIndex: pi.Source, Comment: pi.Comment}
-	if o.pcapng != nil {
-		switch pi.PacketType {
-		case 4:
-			p.Flags = pcapio.FlagOutbound
-		default:
-			p.Flags = pcapio.FlagInbound
-		}
+	p := pcapio.Packet{Timestamp: pi.Timestamp, CaptureLen: len(data), OrigLen: pi.Length, Data: data, InterfaceIndex: pi.Source, Comment: pi.Comment,
+		Flags: pcapio.FlagInbound}
+	if pi.PacketType == 4 { // PACKET_OUTGOING
+		p.Flags = pcapio.FlagOutbound
 	}
-	if err := o.w.WritePacket(p); err != nil {
+	if err := o.pcapng.WritePacket(p); err != nil {
 		return err
 	}
 	o.accepted++

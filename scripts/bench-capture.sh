@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # bench-capture.sh: tcpdump -w and netdiag capture -w side by side on the same
-# traffic, in one run. Creates two throwaway netns joined by a veth
-# (198.18.0.0/24), sends N 64-byte frames with ndgen (AF_PACKET) at RATE pps,
-# captures on the receiving end with both tools at once, and prints CPU
-# seconds per million packets, peak RSS (VmHWM) and kernel drops.
+# traffic, RUNS times. Creates two throwaway netns joined by a veth
+# (198.18.0.0/24), sends N 64-byte frames with ndgen (AF_PACKET) at RATE pps
+# (0: as fast as one sender can), captures on the receiving end with both
+# tools at once, and prints per run and then min/median per tool: CPU seconds
+# per million packets, peak RSS (VmHWM) and kernel drops, and the ratio
+# netdiag/tcpdump. NDARGS adds netdiag capture flags (e.g. "--attribute
+# --pcapng"). A run where netdiag's median CPU is above 0.8× tcpdump's, or its
+# RSS above 1.5×, says so on the last line (issue 16's targets).
 #
-# Usage: sudo scripts/bench-capture.sh [PACKETS] [RATE]   (default 3000000 300000)
+# Usage: sudo [RUNS=5] [NDARGS=...] scripts/bench-capture.sh [PACKETS] [RATE]   (default 3000000 300000)
 # Needs: root, go, tcpdump, ip. Touches nothing outside the two netns it makes.
 set -euo pipefail
 
 PACKETS=${1:-3000000}
 RATE=${2:-300000}
+RUNS=${RUNS:-5}
+NDARGS=${NDARGS:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/bench-capture.XXXXXX)
 NSA=ndbencha$$
@@ -44,53 +50,61 @@ ip -n "$NSB" link set lo up
 FILTER="udp dst port 9"
 ip netns exec "$NSB" tcpdump -ddd -i vb "$FILTER" >"$WORK/filter.ddd"
 
-ip netns exec "$NSB" tcpdump -i vb -Z root -w "$WORK/tcpdump.pcap" "$FILTER" 2>"$WORK/tcpdump.err" &
-TCPDUMP=$!
-PIDS+=("$TCPDUMP")
-"$WORK/netdiag" --node-netns "/var/run/netns/$NSB" capture -i vb -w "$WORK/netdiag.pcap" \
-	--bpf-file "$WORK/filter.ddd" --min-free 0 2>"$WORK/netdiag.err" &
-NETDIAG=$!
-PIDS+=("$NETDIAG")
-
-for _ in $(seq 50); do
-	grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && grep -q "listening on" "$WORK/netdiag.err" 2>/dev/null && break
-	sleep 0.1
-done
-
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-cpusplit() { awk '{print "user " $14 " sys " $15}' "/proc/$1/stat"; }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-
-CPU0_T=$(cpu "$TCPDUMP")
-CPU0_N=$(cpu "$NETDIAG")
-GEN=$("$WORK/ndgen" -netns "/var/run/netns/$NSA" -i va -c "$PACKETS" -rate "$RATE" -max 120s)
-sleep 2 # let the last blocks retire (1 s block timeout)
-CPU1_T=$(cpu "$TCPDUMP")
-CPU1_N=$(cpu "$NETDIAG")
-SPLIT_T=$(cpusplit "$TCPDUMP")
-SPLIT_N=$(cpusplit "$NETDIAG")
-HWM_T=$(hwm "$TCPDUMP")
-HWM_N=$(hwm "$NETDIAG")
-kill -INT "$TCPDUMP" "$NETDIAG"
-wait "$TCPDUMP" || true
-wait "$NETDIAG" || true
-PIDS=()
-
-TCK=$(getconf CLK_TCK)
 stat_of() { grep -E "^[0-9]+ packets? $2" "$1" | awk '{print $1}'; }
-row() { # name cpu0 cpu1 hwm errfile
-	local captured dropped cpus
-	captured=$(stat_of "$5" captured)
-	dropped=$(stat_of "$5" "dropped by kernel")
-	cpus=$(awk -v a="$2" -v b="$3" -v t="$TCK" -v n="$captured" 'BEGIN { if (n > 0) printf "%.3f", (b - a) / t / (n / 1e6); else print "n/a" }')
-	printf '| %s | %s | %s | %s | %.1f |\n' "$1" "$captured" "$dropped" "$cpus" "$(awk -v k="$4" 'BEGIN{print k/1024}')"
+TCK=$(getconf CLK_TCK)
+per_million() { awk -v a="$1" -v b="$2" -v t="$TCK" -v n="$3" 'BEGIN { if (n > 0) printf "%.3f", (b - a) / t / (n / 1e6); else print "n/a" }'; }
+
+# one_run prints: tcpdump-cpu netdiag-cpu tcpdump-rss-MiB netdiag-rss-MiB tcpdump-drops netdiag-drops
+one_run() {
+	rm -f "$WORK"/*.pcap* "$WORK"/*.err
+	ip netns exec "$NSB" tcpdump -i vb -Z root -w "$WORK/tcpdump.pcap" "$FILTER" 2>"$WORK/tcpdump.err" &
+	local td=$!
+	# shellcheck disable=SC2086
+	"$WORK/netdiag" --node-netns "/var/run/netns/$NSB" capture -i vb -w "$WORK/netdiag.pcap" $NDARGS \
+		--bpf-file "$WORK/filter.ddd" --min-free 0 2>"$WORK/netdiag.err" &
+	local nd=$!
+	PIDS=("$td" "$nd")
+	for _ in $(seq 50); do
+		grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && grep -q "listening on" "$WORK/netdiag.err" 2>/dev/null && break
+		sleep 0.1
+	done
+	local t0 n0 t1 n1 th nh
+	t0=$(cpu "$td")
+	n0=$(cpu "$nd")
+	GEN=$("$WORK/ndgen" -netns "/var/run/netns/$NSA" -i va -c "$PACKETS" -rate "$RATE" -max 120s)
+	sleep 2 # let the last blocks retire (1 s block timeout)
+	t1=$(cpu "$td")
+	n1=$(cpu "$nd")
+	th=$(hwm "$td")
+	nh=$(hwm "$nd")
+	kill -INT "$td" "$nd"
+	wait "$td" || true
+	wait "$nd" || true
+	PIDS=()
+	echo "$(per_million "$t0" "$t1" "$(stat_of "$WORK/tcpdump.err" captured)") $(per_million "$n0" "$n1" "$(stat_of "$WORK/netdiag.err" captured)")" \
+		"$(awk -v k="$th" 'BEGIN{printf "%.1f", k/1024}') $(awk -v k="$nh" 'BEGIN{printf "%.1f", k/1024}')" \
+		"$(stat_of "$WORK/tcpdump.err" "dropped by kernel") $(stat_of "$WORK/netdiag.err" "dropped by kernel")"
 }
 
-echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r), $(nproc) CPUs; $GEN"
-echo "| tool | packets captured | dropped by kernel | CPU s / million packets | peak RSS MiB |"
-echo "|---|---|---|---|---|"
-row "tcpdump $(tcpdump --version 2>&1 | head -1 | awk '{print $3}')" "$CPU0_T" "$CPU1_T" "$HWM_T" "$WORK/tcpdump.err"
-row "netdiag capture" "$CPU0_N" "$CPU1_N" "$HWM_N" "$WORK/netdiag.err"
-echo
-echo "CPU ticks (1/$TCK s) since start: tcpdump $SPLIT_T; netdiag $SPLIT_N"
-echo "files: tcpdump $(stat -c %s "$WORK/tcpdump.pcap") bytes, netdiag $(stat -c %s "$WORK/netdiag.pcap") bytes"
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -r), $(nproc) CPUs; $PACKETS frames at ${RATE} pps (0: full rate), $RUNS runs; netdiag capture $NDARGS"
+echo "| run | tcpdump CPU s/M | netdiag CPU s/M | ratio | tcpdump RSS MiB | netdiag RSS MiB | drops tcpdump/netdiag |"
+echo "|---|---|---|---|---|---|---|"
+: >"$WORK/runs"
+for i in $(seq "$RUNS"); do
+	one_run >"$WORK/run"
+	read -r tc nc tr nr tdr ndr <"$WORK/run"
+	echo "$tc $nc $tr $nr" >>"$WORK/runs"
+	echo "| $i | $tc | $nc | $(awk -v a="$nc" -v b="$tc" 'BEGIN{printf "%.2f", a/b}') | $tr | $nr | $tdr/$ndr |"
+done
+echo "sender: $GEN"
+# min and median of column c
+stat() { sort -n -k"$1" "$WORK/runs" | awk -v c="$1" '{v[NR]=$c} END {printf "%s %s\n", v[1], v[int((NR+1)/2)]}'; }
+read -r tmin tmed < <(stat 1)
+read -r nmin nmed < <(stat 2)
+read -r trmin trmed < <(stat 3)
+read -r nrmin nrmed < <(stat 4)
+echo "min/median: tcpdump CPU $tmin/$tmed, netdiag CPU $nmin/$nmed s per million packets; RSS tcpdump $trmin/$trmed, netdiag $nrmin/$nrmed MiB"
+awk -v n="$nmed" -v t="$tmed" -v nr="$nrmed" -v tr="$trmed" 'BEGIN {
+	printf "median ratio: CPU %.2fx (target <= 0.8x: %s), RSS %.2fx (target <= 1.5x: %s)\n", n/t, (n/t <= 0.8 ? "met" : "NOT MET"), nr/tr, (nr/tr <= 1.5 ? "met" : "NOT MET") }'
