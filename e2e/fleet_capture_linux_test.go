@@ -25,55 +25,8 @@ func TestFleetCapture(t *testing.T) {
 	l, bin := fleetLab(t)
 	testlab.RequireTool(t, "tshark")
 	file := filepath.Join(t.TempDir(), "web.pcapng")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := plugin(t, ctx, l, bin, "capture", "--service", ns+"/web", "-w", file, "tcp port 8080")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	capturing := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		closed := false
-		for sc.Scan() {
-			log.WriteString(sc.Text() + "\n")
-			if !closed && strings.Contains(sc.Text(), "capturing on") {
-				close(capturing)
-				closed = true
-			}
-		}
-		if !closed {
-			close(capturing)
-		}
-	}()
-	select {
-	case <-capturing:
-	case <-ctx.Done():
-	}
-	var svc struct {
-		Spec struct{ ClusterIP string } `json:"spec"`
-	}
-	l.KubectlJSON(t, &svc, "-n", ns, "get", "service", "web")
 	const requests = 8
-	for i := 0; i < requests; i++ {
-		l.Kubectl(t, "-n", ns, "exec", "client", "--", "wget", "-q", "-O", "/dev/null", "http://"+svc.Spec.ClusterIP+"/")
-	}
-	// The last replies are in the nodes' rings; SIGINT lets every capture
-	// write them out and end its stream.
-	time.Sleep(time.Second)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	werr := cmd.Wait()
-	t.Logf("kubectl-netdiag capture: %v; stderr:\n%s", werr, log.String())
-	if werr != nil {
-		t.Fatalf("capture ended with %v", werr)
-	}
+	fleetCapture(t, l, bin, requests, "capture", "--service", ns+"/web", "-w", file, "tcp port 8080")
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -143,4 +96,88 @@ func podIP(t *testing.T, l *testlab.K8sLab, name string) string {
 		t.Fatal(fmt.Sprintf("pod %s has no IP", name))
 	}
 	return p.Status.PodIP
+}
+
+// fleetCapture runs `kubectl netdiag ARGS` (a capture) while the client
+// pod on node 2 fetches Service web's page n times, then stops it with
+// SIGINT, which must end it cleanly.
+func fleetCapture(t *testing.T, l *testlab.K8sLab, bin string, n int, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := plugin(t, ctx, l, bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	capturing := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		closed := false
+		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
+			if !closed && strings.Contains(sc.Text(), "capturing on") {
+				close(capturing)
+				closed = true
+			}
+		}
+		if !closed {
+			close(capturing)
+		}
+	}()
+	select {
+	case <-capturing:
+	case <-ctx.Done():
+	}
+	vip := serviceIP(t, l, "web")
+	for i := 0; i < n; i++ {
+		l.Kubectl(t, "-n", ns, "exec", "client", "--", "wget", "-q", "-O", "/dev/null", "http://"+vip+"/")
+	}
+	// The last replies are in the nodes' rings; SIGINT lets every capture
+	// write them out and end its stream.
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	werr := cmd.Wait()
+	t.Logf("kubectl-netdiag %s: %v; stderr:\n%s", strings.Join(args, " "), werr, log.String())
+	if werr != nil {
+		t.Fatalf("capture ended with %v", werr)
+	}
+}
+
+func serviceIP(t *testing.T, l *testlab.K8sLab, name string) string {
+	t.Helper()
+	var svc struct {
+		Spec struct{ ClusterIP string } `json:"spec"`
+	}
+	l.KubectlJSON(t, &svc, "-n", ns, "get", "service", name)
+	return svc.Spec.ClusterIP
+}
+
+// TestFleetCaptureClients: with --clients the client's node captures too,
+// so the requests to the Service's VIP, before kube-proxy rewrites them,
+// are in the file on the client node's interfaces.
+func TestFleetCaptureClients(t *testing.T) {
+	l, bin := fleetLab(t)
+	testlab.RequireTool(t, "tshark")
+	file := filepath.Join(t.TempDir(), "clients.pcapng")
+	fleetCapture(t, l, bin, 3, "capture", "--service", ns+"/web", "--clients", "-w", file, "tcp")
+	vip := serviceIP(t, l, "web")
+	out := tshark(t, "-r", file, "-Y", "ip.dst == "+vip+" && tcp.flags.syn == 1 && tcp.flags.ack == 0",
+		"-T", "fields", "-e", "frame.interface_name")
+	onClientNode := 0
+	for _, iface := range strings.Fields(out) {
+		if strings.HasPrefix(iface, l.Node(t, 2).Name+"/") {
+			onClientNode++
+		}
+	}
+	if onClientNode < 3 {
+		t.Errorf("%d SYNs to the VIP %s on the client node's interfaces, want at least 3 (one per request); SYNs to the VIP by interface:\n%s", onClientNode, vip, out)
+	}
+	waitNoToolPods(t, l, 90*time.Second)
 }
