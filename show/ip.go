@@ -177,7 +177,9 @@ func toLink(l rtnl.Link, names map[int]string) Link {
 			out.Master = "if" + strconv.Itoa(l.MasterIndex)
 		}
 	}
-	if l.ParentIndex != 0 && l.ParentIndex != l.Index {
+	// A device that names itself is no peer; a veth whose peer sits in
+	// another netns may have the same index there.
+	if l.ParentIndex != 0 && (l.ParentIndex != l.Index || l.NetNSID >= 0) {
 		if n, ok := names[l.ParentIndex]; ok && l.NetNSID < 0 {
 			out.Peer = n
 		} else {

@@ -89,3 +89,20 @@ fe80::1 dev eth0 lladdr 02:00:00:00:00:03 router STALE
 		t.Errorf("WriteNeighbors (-want +got):\n%s", d)
 	}
 }
+
+// TestToLinkPeerSameIndex: a veth whose peer in another netns has the same
+// index is still shown as NAME@ifN, as ip link does.
+func TestToLinkPeerSameIndex(t *testing.T) {
+	for _, tc := range []struct {
+		l    rtnl.Link
+		want string
+	}{
+		{rtnl.Link{Index: 2, Name: "va", Kind: "veth", ParentIndex: 2, NetNSID: 0}, "if2"},
+		{rtnl.Link{Index: 2, Name: "vb", Kind: "veth", ParentIndex: 3, NetNSID: -1}, "peer"},
+		{rtnl.Link{Index: 4, Name: "self", ParentIndex: 4, NetNSID: -1}, ""},
+	} {
+		if got := toLink(tc.l, map[int]string{2: "va", 3: "peer", 4: "self"}).Peer; got != tc.want {
+			t.Errorf("%s: peer %q, want %q", tc.l.Name, got, tc.want)
+		}
+	}
+}
