@@ -154,6 +154,8 @@ func (a *Attributor) owner(s *scope, proto uint8, end, peer netip.AddrPort) *Own
 	p, ok := a.owners[ino]
 	if !ok && a.now().Sub(a.walked) >= ownersEvery {
 		a.walked = a.now()
+		// A walk sees every socket there is: what it does not list is gone.
+		clear(a.owners)
 		for ino, ps := range sockdiag.Owners(a.procRoot) {
 			a.owners[ino] = ps[0]
 		}
