@@ -189,6 +189,12 @@ func runCapture(c *ucli.Context) error {
 			h.Close()
 		}
 	}()
+	// Names are read before the rings open: reading kube-proxy's rules can
+	// take a second on a large node, and packets would wait in the ring.
+	var names []pcapio.Name
+	if outPath != "" && pcapng {
+		names = captureNames(c, inv)
+	}
 	capture.TrimStartupPages()
 	for _, t := range targets {
 		opts := capture.Options{
@@ -225,9 +231,7 @@ func runCapture(c *ucli.Context) error {
 			Application: "netdiag " + Version, FlushEach: c.Bool("U"), RotateSize: rotateSize,
 			Files: c.Int("W"), RotateEvery: time.Duration(c.Int("G")) * time.Second, MinFree: minFree,
 		}
-		if pcapng {
-			cfg.Names = captureNames(c, inv)
-		}
+		cfg.Names = names
 		if out, err = capture.NewOutput(cfg); err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}
