@@ -138,7 +138,7 @@ func TestCompareTcpdump(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, s := range synthesized {
+	for _, s := range allSynth() {
 		path := filepath.Join(dir, s.name+".pcap")
 		writeSynth(t, path, s)
 		files = append(files, path)

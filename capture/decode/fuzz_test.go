@@ -41,7 +41,7 @@ func FuzzPrint(f *testing.F) {
 		}
 		fh.Close()
 	}
-	for _, s := range synthesized {
+	for _, s := range allSynth() {
 		for _, pkt := range s.pkts {
 			f.Add(byte(s.lt), pkt)
 		}

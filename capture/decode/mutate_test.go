@@ -32,7 +32,7 @@ func mutated(t testing.TB, seed uint64, perPacket int) map[pcapio.LinkType][][]b
 			}
 		}
 	}
-	for _, s := range synthesized {
+	for _, s := range allSynth() {
 		if s.snap != 0 {
 			continue
 		}

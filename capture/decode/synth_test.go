@@ -557,6 +557,19 @@ var synthesized = func() []synthCapture {
 	return all
 }()
 
+// synthFamilies holds the captures of protocol families that have a test
+// file of their own (synth_FAMILY_test.go); each appends from its init.
+var synthFamilies [][]synthCapture
+
+// allSynth is every synthesized capture.
+func allSynth() []synthCapture {
+	all := append([]synthCapture(nil), synthesized...)
+	for _, f := range synthFamilies {
+		all = append(all, f...)
+	}
+	return all
+}
+
 // shortDatagram returns the Ethernet frame pkt with its IPv4 or IPv6
 // payload cut to n bytes and the IP length fields set to match, or nil when
 // pkt is not plain IP over Ethernet or its payload is not longer than n.
