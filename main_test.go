@@ -3,8 +3,10 @@ package main
 import (
 	"debug/buildinfo"
 	"debug/elf"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +55,35 @@ func TestBinaryIsStatic(t *testing.T) {
 	out, err := exec.Command(bin, "version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("netdiag version: %v\n%s", err, out)
+	}
+	t.Run("TrimRunsBeforeHeavyInits", func(t *testing.T) { trimRunsBeforeHeavyInits(t, bin) })
+}
+
+// trimRunsBeforeHeavyInits: internal/trim's init gives start-up pages back
+// before the packages that touch the most of the binary initialise (see
+// internal/trim); an import added to trim could move it after them.
+func trimRunsBeforeHeavyInits(t *testing.T, bin string) {
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("netdiag version: %v\n%s", err, out)
+	}
+	pos := map[string]int{}
+	for i, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "init" {
+			pos[f[1]] = i + 1
+		}
+	}
+	trim := pos["github.com/netdiag/netdiag/internal/trim"]
+	if trim == 0 {
+		t.Fatalf("no init of internal/trim in the init trace:\n%s", out)
+	}
+	for _, heavy := range []string{"google.golang.org/grpc", "github.com/russross/blackfriday/v2", "golang.org/x/net/trace", "github.com/miekg/dns"} {
+		if p := pos[heavy]; p == 0 {
+			t.Errorf("no init of %s in the init trace", heavy)
+		} else if p < trim {
+			t.Errorf("%s initialises before internal/trim", heavy)
+		}
 	}
 }

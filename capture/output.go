@@ -104,6 +104,7 @@ type recordFile struct {
 	dir     string
 	floor   uint64
 	headway int64 // bytes that may be written before free space is read again
+	raw     int   // the regular file's descriptor for writeRaw, or -1
 }
 
 // RecordFile returns a writer to f for writers that hand it whole records
@@ -111,7 +112,7 @@ type recordFile struct {
 // the file ends on a whole record whatever happens, and the error names f
 // once.
 func RecordFile(f *os.File) io.Writer {
-	c := &recordFile{w: f, name: f.Name()}
+	c := &recordFile{w: f, name: f.Name(), raw: -1}
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		c.f = f
 		if off, err := f.Seek(0, io.SeekCurrent); err == nil {
@@ -127,7 +128,13 @@ func (c *recordFile) Write(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n, err := c.w.Write(p)
+	var n int
+	var err error
+	if c.raw >= 0 {
+		n, err = writeRaw(c.raw, c.name, p)
+	} else {
+		n, err = c.w.Write(p)
+	}
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite
 	}
@@ -258,7 +265,7 @@ func (o *Output) makeName(cnt, chars int) (string, error) {
 }
 
 func (o *Output) open(name string) error {
-	o.cw = recordFile{name: name}
+	o.cw = recordFile{name: name, raw: -1}
 	o.accepted = 0
 	start := func(dst io.Writer) error {
 		o.cw.w = dst
@@ -325,6 +332,8 @@ func (o *Output) open(name string) error {
 		o.f = f
 		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 			o.cw.f = nil // a FIFO or /dev/null: nothing to cut back
+		} else {
+			o.cw.raw = rawFd(f)
 		}
 	}
 	o.cur = name

@@ -3,8 +3,10 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -104,4 +106,38 @@ func FreeSpace(dir string) (uint64, error) {
 		return 0, fmt.Errorf("check free space of %s: %w", dir, err)
 	}
 	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// rawFd is f's descriptor for writeRaw.
+func rawFd(f *os.File) int {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if err := rc.Control(func(d uintptr) { fd = int(d) }); err != nil {
+		return -1
+	}
+	return fd
+}
+
+// writeRaw writes p to the regular file fd with raw system calls. A write
+// to a regular file does not wait for a peer, and an ordinary system call
+// wakes the Go runtime's monitor thread each time: at a sender's full rate
+// that wake-up cost more CPU than the write itself.
+func writeRaw(fd int, name string, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[n])), uintptr(len(p)-n))
+		switch {
+		case e == unix.EINTR:
+			continue
+		case e != 0:
+			return n, &os.PathError{Op: "write", Path: name, Err: e}
+		case r == 0:
+			return n, io.ErrShortWrite
+		}
+		n += int(r)
+	}
+	return n, nil
 }

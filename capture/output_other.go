@@ -22,3 +22,9 @@ func createPublished(name string, init func(*os.File) error) (*os.File, error) {
 func FreeSpace(dir string) (uint64, error) {
 	return 0, fmt.Errorf("check free space of %s: %w: statfs is not implemented on %s", dir, ErrNotSupported, runtime.GOOS)
 }
+
+func rawFd(*os.File) int { return -1 }
+
+func writeRaw(fd int, name string, p []byte) (int, error) {
+	return 0, fmt.Errorf("write %s: %w", name, ErrNotSupported)
+}

@@ -19,9 +19,6 @@ func Open(Namespace, Options) (*Handle, error) { return nil, errNotImplemented }
 // errNotImplemented is the error of every stub here.
 var errNotImplemented = fmt.Errorf("%w: AF_PACKET is not implemented on %s", ErrNotSupported, runtime.GOOS)
 
-// TrimStartupPages does nothing outside Linux.
-func TrimStartupPages() {}
-
 func (*Handle) LinkType() pcapio.LinkType { return pcapio.LinkTypeEthernet }
 func (*Handle) Interface() Interface      { return Interface{} }
 func (*Handle) SnapLen() int              { return DefaultSnapLen }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -85,10 +86,7 @@ func (w *waiter) wait(d time.Duration, failed []int) ([]int, error) {
 	n := 0
 	var werr error
 	err := w.rc.Read(func(epfd uintptr) bool {
-		n, werr = unix.EpollWait(int(epfd), w.events, 0)
-		if errors.Is(werr, unix.EINTR) {
-			n, werr = 0, nil
-		}
+		n, werr = epollPoll(int(epfd), w.events)
 		return n > 0 || werr != nil
 	})
 	switch {
@@ -108,3 +106,17 @@ func (w *waiter) wait(d time.Duration, failed []int) ([]int, error) {
 }
 
 func (w *waiter) close() { w.f.Close() }
+
+// epollPoll is epoll_wait with a zero timeout. It never blocks, so it is
+// made as a raw system call: an ordinary one tells the runtime it may block,
+// which wakes the runtime's monitor thread on every wait.
+func epollPoll(epfd int, events []unix.EpollEvent) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if e != 0 {
+		if e == unix.EINTR {
+			return 0, nil
+		}
+		return 0, e
+	}
+	return int(r), nil
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/netdiag/netdiag/capture/filter"
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/cli/internal/startsig"
+	"github.com/netdiag/netdiag/internal/trim"
 	"github.com/netdiag/netdiag/node"
 	"github.com/netdiag/netdiag/nsutil"
 	"github.com/netdiag/netdiag/rtnl"
@@ -90,6 +91,9 @@ type captureTarget struct {
 }
 
 func runCapture(c *ucli.Context) error {
+	// Give back what package initialisation touched, and below what setting
+	// up touched: a capture's peak memory is otherwise its start-up's.
+	trim.Pages()
 	e := envOf(c)
 	if c.String("r") != "" {
 		startsig.Release()
@@ -195,7 +199,7 @@ func runCapture(c *ucli.Context) error {
 	if outPath != "" && pcapng {
 		names = captureNames(c, inv)
 	}
-	capture.TrimStartupPages()
+	trim.Pages()
 	for _, t := range targets {
 		opts := capture.Options{
 			Interface:  t.iface,

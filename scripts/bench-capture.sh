@@ -34,7 +34,7 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench-capture.sh: run as root" >&2; exit 1; }
 command -v tcpdump >/dev/null || { echo "bench-capture.sh: needs tcpdump" >&2; exit 1; }
 
-(cd "$ROOT" && CGO_ENABLED=0 go build -o "$WORK/netdiag" . && CGO_ENABLED=0 go build -o "$WORK/ndgen" ./capture/internal/gen/ndgen)
+(cd "$ROOT" && make -s netdiag OUT="$WORK/netdiag" && CGO_ENABLED=0 go build -o "$WORK/ndgen" ./capture/internal/gen/ndgen)
 
 ip netns add "$NSA"
 ip netns add "$NSB"

@@ -1,4 +1,4 @@
-package capture
+package trim
 
 import (
 	"os"
@@ -26,13 +26,27 @@ func rssFileKiB(t *testing.T) int {
 	return 0
 }
 
-// TestTrimStartupPages: the executable's resident pages go (they fault
+// TestPages: the executable's resident pages go (they fault
 // back in as the test goes on).
-func TestTrimStartupPages(t *testing.T) {
+func TestPages(t *testing.T) {
 	before := rssFileKiB(t)
-	TrimStartupPages()
+	Pages()
 	after := rssFileKiB(t)
 	if after >= before {
 		t.Errorf("RssFile %d kB before, %d kB after: nothing was released", before, after)
+	}
+}
+
+func TestLongRunning(t *testing.T) {
+	for args, want := range map[string]bool{
+		"netdiag capture -i eth0":              true,
+		"netdiag --node-netns /x capture -w f": true,
+		"netdiag doctor":                       false,
+		"capture":                              false, // the program name
+		"":                                     false,
+	} {
+		if got := LongRunning(strings.Fields(args)); got != want {
+			t.Errorf("LongRunning(%q) = %v, want %v", args, got, want)
+		}
 	}
 }

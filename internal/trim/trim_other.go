@@ -1,0 +1,6 @@
+//go:build !linux
+
+package trim
+
+// Pages does nothing outside Linux.
+func Pages() {}
