@@ -61,7 +61,8 @@ func TestBinaryIsStatic(t *testing.T) {
 
 // trimRunsBeforeHeavyInits: internal/trim's init gives start-up pages back
 // before the packages that touch the most of the binary initialise (see
-// internal/trim); an import added to trim could move it after them.
+// internal/trim); an import added to trim could move it after them. And
+// the packages the Makefile's tags leave out stay out.
 func trimRunsBeforeHeavyInits(t *testing.T, bin string) {
 	cmd := exec.Command(bin, "version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
@@ -79,11 +80,17 @@ func trimRunsBeforeHeavyInits(t *testing.T, bin string) {
 	if trim == 0 {
 		t.Fatalf("no init of internal/trim in the init trace:\n%s", out)
 	}
-	for _, heavy := range []string{"google.golang.org/grpc", "github.com/russross/blackfriday/v2", "golang.org/x/net/trace", "github.com/miekg/dns"} {
+	for _, heavy := range []string{"google.golang.org/grpc", "google.golang.org/protobuf/reflect/protoregistry", "k8s.io/cri-api/pkg/apis/runtime/v1", "github.com/miekg/dns", "github.com/urfave/cli/v2"} {
 		if p := pos[heavy]; p == 0 {
 			t.Errorf("no init of %s in the init trace", heavy)
 		} else if p < trim {
 			t.Errorf("%s initialises before internal/trim", heavy)
+		}
+	}
+	// The Makefile's build tags leave these out.
+	for _, gone := range []string{"github.com/russross/blackfriday/v2", "golang.org/x/net/trace", "html/template"} {
+		if pos[gone] != 0 {
+			t.Errorf("%s is in the binary: the Makefile's TAGS should leave it out", gone)
 		}
 	}
 }
