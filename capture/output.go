@@ -460,17 +460,30 @@ func (o *Output) write(pi *PacketInfo, data []byte) error {
 // writeFast appends a pcap record (pcap-savefile(5), little endian) to the
 // buffer.
 func (o *Output) writeFast(pi *PacketInfo, data []byte) error {
+	sec, nsec := pi.sec, pi.nsec
+	if !pi.raw {
+		sec, nsec = uint32(pi.Timestamp.Unix()), uint32(pi.Timestamp.Nanosecond())
+	}
+	return o.appendPcap(sec, nsec, data, pi.Length)
+}
+
+// blockFast reports whether a ring block's records may go straight to
+// appendPcap: a pcap file with no rotation, no flush per packet and no
+// error.
+func (o *Output) blockFast() bool {
+	return o.w != nil && o.err == nil && o.pcapng == nil && o.cfg.RotateEvery == 0 && o.cfg.RotateSize == 0 && !o.cfg.FlushEach
+}
+
+// appendPcap appends the pcap record of a packet seen at sec, nsec with
+// wire length wire.
+func (o *Output) appendPcap(sec, nsec uint32, data []byte, wire int) error {
 	if len(data) > o.fastSnap {
 		data = data[:o.fastSnap]
 	}
-	wire := pi.Length
 	if wire < len(data) {
 		wire = len(data)
 	}
-	sec, frac := pi.sec, pi.nsec
-	if !pi.raw {
-		sec, frac = uint32(pi.Timestamp.Unix()), uint32(pi.Timestamp.Nanosecond())
-	}
+	frac := nsec
 	if !o.cfg.Nano {
 		frac /= 1000
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,6 +35,12 @@ type source struct {
 func Run(ctx context.Context, hs []*Handle, cfg RunConfig, fn Handler) (Result, error) {
 	if len(hs) == 0 {
 		return Result{}, fmt.Errorf("run capture: no handles")
+	}
+	if fn == nil && cfg.Output != nil {
+		fn = cfg.Output.Write
+	}
+	if fn == nil {
+		return Result{}, fmt.Errorf("run capture: no handler and no output")
 	}
 	l := &loop{cfg: cfg, fn: fn, srcs: make([]source, len(hs)), waitOn: make([]bool, len(hs))}
 	for i, h := range hs {
@@ -76,6 +83,7 @@ type loop struct {
 	cancelled atomic.Bool
 	captured  uint64
 	deadline  time.Time
+	deadNs    int64 // deadline in Unix nanoseconds, 0 for none
 	nextWatch time.Time
 	// waiting: a packet is held back until the handles marked in waitOn
 	// retire their open blocks; poll then watches only those.
@@ -91,6 +99,7 @@ func (l *loop) run() error {
 	start := time.Now()
 	if l.cfg.Duration > 0 {
 		l.deadline = start.Add(l.cfg.Duration)
+		l.deadNs = l.deadline.UnixNano()
 	}
 	every := l.cfg.WatchEvery
 	if every <= 0 {
@@ -218,6 +227,9 @@ func (l *loop) drain(final bool) error {
 func (l *loop) drainOne(final bool) error {
 	s := &l.srcs[0]
 	h := s.h
+	if o := l.cfg.Output; o != nil && o.blockFast() && h.user == nil && !h.cooked {
+		return l.drainBlocks(final, h, &s.pi, o)
+	}
 	var n uint32
 	for {
 		if !final && l.cancelled.Load() {
@@ -231,6 +243,76 @@ func (l *loop) drainOne(final bool) error {
 			return err
 		}
 		if n++; n&1023 == 0 && !final {
+			if err := l.checkClock(time.Now(), l.every()); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// drainBlocks is drainOne for a pcap Output: it walks each ring block and
+// appends the records to the output's buffer in one loop, with no call per
+// packet but the append. A frame with a VLAN tag to put back takes the
+// general path. The records are copies, so a block goes back to the
+// kernel as soon as it is walked.
+func (l *loop) drainBlocks(final bool, h *Handle, pi *PacketInfo, o *Output) error {
+	minMac := tpacketAlign(tpacket3HdrLen) + sockaddrLLLen
+	for {
+		if !final && l.cancelled.Load() {
+			return nil
+		}
+		if !h.inBlk {
+			if atomic.LoadUint32(h.blockStatus(h.cur))&unix.TP_STATUS_USER == 0 {
+				return nil
+			}
+			base := h.cur * h.bsize
+			h.left = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockNumPktsOff])))
+			h.off = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockFirstPktOff])))
+			h.inBlk = true
+		}
+		end := (h.cur + 1) * h.bsize
+		for h.left > 0 {
+			base := h.cur*h.bsize + h.off
+			if base+tpacket3HdrLen > end {
+				break // a corrupt offset: skip the rest of the block
+			}
+			th := (*unix.Tpacket3Hdr)(unsafe.Pointer(&h.ring[base]))
+			h.left--
+			h.off += int(th.Next_offset)
+			if th.Next_offset == 0 {
+				h.left = 0
+			}
+			if l.deadNs != 0 && int64(th.Sec)*1e9+int64(th.Nsec) >= l.deadNs {
+				continue // after the end of the capture window
+			}
+			var err error
+			if th.Status&unix.TP_STATUS_VLAN_VALID != 0 {
+				d, ok := h.frame(base, th, pi)
+				if !ok {
+					continue
+				}
+				err = o.Write(pi, d)
+			} else {
+				mac, n := base+int(th.Mac), min(int(th.Snaplen), h.snaplen)
+				if int(th.Mac) < minMac || mac+int(th.Snaplen) > len(h.ring) {
+					continue
+				}
+				err = o.fail(o.appendPcap(th.Sec, th.Nsec, h.ring[mac:mac+n], int(th.Len)))
+			}
+			if err != nil {
+				return errHandler{err}
+			}
+			l.captured++
+			if l.cfg.Count > 0 && l.captured >= l.cfg.Count {
+				return ErrCountReached
+			}
+		}
+		atomic.StoreUint32(h.blockStatus(h.cur), unix.TP_STATUS_KERNEL)
+		h.inBlk, h.left = false, 0
+		if h.cur++; h.cur == h.nblock {
+			h.cur = 0
+		}
+		if !final {
 			if err := l.checkClock(time.Now(), l.every()); err != nil {
 				return err
 			}

@@ -310,6 +310,9 @@ func runCapture(c *ucli.Context) error {
 	}
 	start := time.Now()
 	rc := capture.RunConfig{Count: uint64(c.Int("c")), Duration: dur}
+	if out != nil && attr == nil {
+		rc.Output, handler = out, nil // whole ring blocks at a time
+	}
 	if pod != nil {
 		rc.Watch = pod.Watch()
 	}
