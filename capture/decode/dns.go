@@ -504,7 +504,15 @@ func (p *Printer) qprint(m []byte, cp int, mdns bool) int {
 	return r + 4
 }
 
-var ednsOpts = map[uint16]string{1: "LLQ", 2: "UL", 3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "ECS", 9: "EXPIRE", 10: "COOKIE", 11: "KEEPALIVE", 12: "PADDING", 13: "CHAIN", 14: "KEY-TAG", 15: "EDE", 16: "CLIENT-TAG", 17: "SERVER-TAG"}
+var ednsOpts = map[uint16]string{1: "LLQ", 2: "UL", 3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "ECS", 9: "EXPIRE", 10: "COOKIE", 11: "KEEPALIVE", 12: "PADDING", 13: "CHAIN", 14: "KEY-TAG", 16: "CLIENT-TAG", 17: "SERVER-TAG"}
+
+// DNSSEC algorithm, DS digest and NSEC3 hash names of the DAU, DHU and
+// N3U options (RFC 6975), as tcpdump spells them.
+var (
+	dnsSecAlgs = map[byte]string{1: "RSAMD5", 2: "DH", 3: "DSA", 4: "ECC", 5: "RSASHA1", 6: "DSA-NSEC3-SHA1", 7: "RSASHA1-NSEC3-SHA1", 8: "RSASHA256", 10: "RSASHA512", 12: "ECC-GOST", 13: "ECDSAP256SHA256", 14: "ECDSAP384SHA384", 15: "ED25519", 16: "ED448", 252: "INDIRECT", 253: "PRIVATEDNS", 254: "PRIVATEOID"}
+	dnsDSDigests = map[byte]string{1: "SHA-1", 2: "SHA-256", 3: "GOST_R_34.11-94", 4: "SHA-384"}
+	dnsNSEC3Hash = map[byte]string{1: "SHA-1"}
+)
 
 func (p *Printer) rprint(m []byte, cp int, mdns bool) int {
 	end := len(m)
@@ -671,43 +679,114 @@ func (p *Printer) eopt(m []byte, cp int) int {
 		return -1
 	}
 	data := m[cp : cp+l]
-	switch code {
-	case 10: // COOKIE
-		p.c(' ')
-		for _, c := range data {
-			p.hexw(uint64(c), 2)
-		}
-	case 12: // PADDING
-		if l > 0 {
-			p.s(" ")
-			p.i(l)
-		}
-	case 8: // ECS
-		if l >= 4 {
-			fam := binary.BigEndian.Uint16(data)
-			src, scope := data[2], data[3]
-			var a [16]byte
-			copy(a[:], data[4:])
-			p.c(' ')
-			if fam == 1 {
-				p.ip4(a[:4])
-			} else {
-				p.addr6(a[:])
+	if l == 0 {
+		return cp
+	}
+	p.c(' ')
+	invalid := func() { p.s(" (invalid)") }
+	names := func(tab map[byte]string) {
+		for i, c := range data {
+			if i > 0 {
+				p.c(' ')
 			}
-			p.c('/')
-			p.u(uint64(src))
-			p.c('/')
-			p.u(uint64(scope))
-		}
-	default:
-		if l > 0 {
-			p.c(' ')
-			for _, c := range data {
-				p.hexw(uint64(c), 2)
+			if n, ok := tab[c]; ok {
+				p.s(n)
+			} else {
+				p.s("Alg_")
+				p.u(uint64(c))
 			}
 		}
 	}
+	switch code {
+	case 8: // ECS
+		p.ecs(data)
+	case 10: // COOKIE: the client's 8 bytes, then the server's
+		if l < 8 || (l > 8 && l < 16) || l > 40 {
+			invalid()
+			break
+		}
+		for i, c := range data {
+			if i == 8 {
+				p.c(' ')
+			}
+			p.hexw(uint64(c), 2)
+		}
+	case 11: // KEEPALIVE, in units of 100 ms
+		if l != 2 {
+			invalid()
+			break
+		}
+		v := binary.BigEndian.Uint16(data)
+		p.u(uint64(v / 10))
+		p.c('.')
+		p.u(uint64(v % 10))
+		p.s(" sec")
+	case 9: // EXPIRE
+		if l != 4 {
+			invalid()
+			break
+		}
+		p.u(uint64(binary.BigEndian.Uint32(data)))
+		p.s(" sec")
+	case 12: // PADDING: its length only
+		p.c('(')
+		p.i(l)
+		p.c(')')
+	case 14: // KEY-TAG
+		if l%2 != 0 {
+			invalid()
+			break
+		}
+		for i := 0; i < l; i += 2 {
+			if i > 0 {
+				p.c(' ')
+			}
+			p.u(uint64(binary.BigEndian.Uint16(data[i:])))
+		}
+	case 5: // DAU
+		names(dnsSecAlgs)
+	case 6: // DHU
+		names(dnsDSDigests)
+	case 7: // N3U
+		names(dnsNSEC3Hash)
+	default: // NSID and the rest: the bytes in hex
+		for _, c := range data {
+			p.hexw(uint64(c), 2)
+		}
+	}
 	return cp + l
+}
+
+// ecs prints an EDNS client subnet: family, source and scope prefix
+// lengths and the address cut to the source length (RFC 7871).
+func (p *Printer) ecs(d []byte) {
+	if len(d) < 4 {
+		p.s(" (invalid)")
+		return
+	}
+	fam, src, scope := binary.BigEndian.Uint16(d), int(d[2]), int(d[3])
+	bits := 0
+	switch fam {
+	case 1:
+		bits = 32
+	case 2:
+		bits = 128
+	}
+	if bits == 0 || len(d)-4 > bits/8 || src > bits || scope > bits || (src+7)/8 != len(d)-4 {
+		p.s(" (invalid)")
+		return
+	}
+	var a [16]byte
+	copy(a[:], d[4:])
+	if fam == 1 {
+		p.ip4(a[:4])
+	} else {
+		p.addr6(a[:])
+	}
+	p.c('/')
+	p.i(src)
+	p.c('/')
+	p.i(scope)
 }
 
 // bitLabel is blabel_print: an RFC 2673 bit-string label as \[xHEX/BITS].
