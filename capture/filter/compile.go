@@ -276,6 +276,8 @@ func (g *gen) other(n *nOther) cond {
 		return b
 	case "geneve", "vxlan":
 		return g.encapsulation(n)
+	case "llc":
+		return g.llc(t, n.pq, n.nTok)
 	}
 	g.fail(t, "syntax error")
 	return cond{}
@@ -302,7 +304,13 @@ func (g *gen) constOf(a arith) (uint32, bool) {
 	case *aBin:
 		l, ok1 := g.constOf(a.l)
 		r, ok2 := g.constOf(a.r)
-		if !ok1 || !ok2 {
+		// libpcap's optimizer turns `and #0` and `mul #0` into the
+		// constant 0 and drops the load before them.
+		switch {
+		case ok1 && ok2:
+		case ok2 && r == 0 && (a.op == "&" || a.op == "*"):
+			return 0, true
+		default:
 			return 0, false
 		}
 		return g.fold(a, l, r), true
@@ -370,14 +378,12 @@ func (g *gen) checks(a arith) *cond {
 		if r, ok := a.r.(*aNum); ok {
 			g.fold(a, 0, r.v)
 		}
-		// libpcap 1.10's gen_arth keeps the right operand's checks only
-		// when the left operand has none.
+		// libpcap 1.10's gen_arth keeps the left operand's checks only:
+		// `1 + tcp[0]` and `len + tcp[0]` test no protocol. The right
+		// operand's are still built, for the errors they raise.
 		l := g.checks(a.l)
-		r := g.checks(a.r)
-		if l != nil {
-			return l
-		}
-		return r
+		g.checks(a.r)
+		return l
 	case *aLoad:
 		idx := g.checks(a.idx)
 		switch {
@@ -492,7 +498,9 @@ func (g *gen) relation(n *nRel) cond {
 	}
 	if k, ok := g.constOf(r); ok {
 		if b, isBin := l.(*aBin); isBin && b.op == "&" && op == "=" && k == 0 {
-			if m, ok := g.constOf(b.r); ok {
+			// With a zero mask the value is the constant 0, which the
+			// optimizer folds (dropping the load) as libpcap's does.
+			if m, ok := g.constOf(b.r); ok && m != 0 {
 				test = not(newTest(e.value(b.l, g.nextReg), jJSET, m))
 			}
 		}
