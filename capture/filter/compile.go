@@ -183,10 +183,20 @@ func (g *gen) other(n *nOther) cond {
 			return cmpOp(g.linkHdr(int(n.num)), 1, jJGT, n.num2)
 		case "|":
 			// libpcap 1.10 emits the operation without loading the byte, so
-			// it tests A=0: true exactly when the value is non-zero.
-			return not(newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0), ins(opALU|aluOR|srcK, n.num2)}, jJEQ, 0))
+			// it works on A as the program finds it: 0 at the start, else
+			// the last value loaded on the way. Without a load here the
+			// optimizer cannot fold it either, and `byte 0 & 0xf0`
+			// compiles, to libpcap's program, instead of being refused as
+			// rejecting all packets. A | m with m != 0 is never 0.
+			if n.num2 != 0 {
+				return gtrue()
+			}
+			return not(newTest(nil, jJEQ, 0))
 		default:
-			return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0)}, jJSET, n.num2)
+			if n.num2 == 0 {
+				return gfalse()
+			}
+			return newTest(nil, jJSET, n.num2)
 		}
 	case "inbound", "outbound":
 		if g.savefile && g.lt != LINUX_SLL && g.lt != LINUX_SLL2 {
