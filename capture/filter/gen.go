@@ -333,11 +333,7 @@ func (g *gen) host(addr, mask uint32, q qual, t token) cond {
 	case "atalk":
 		g.fail(t, "AppleTalk host filtering not implemented")
 	case "lat", "sca", "moprc", "mopdl", "iso", "ipx", "aarp":
-		name := strings.ToUpper(q.proto)
-		if q.proto == "iso" {
-			name = "ISO"
-		}
-		g.fail(t, "%s host filtering not implemented", name)
+		g.fail(t, "%s host filtering not implemented", strings.ToUpper(q.proto))
 	}
 	g.fail(t, "'%s' modifier applied to %s", q.proto, typestr(q.addr))
 	return cond{}
