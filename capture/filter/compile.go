@@ -183,10 +183,20 @@ func (g *gen) other(n *nOther) cond {
 			return cmpOp(g.linkHdr(int(n.num)), 1, jJGT, n.num2)
 		case "|":
 			// libpcap 1.10 emits the operation without loading the byte, so
-			// it tests A=0: true exactly when the value is non-zero.
-			return not(newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0), ins(opALU|aluOR|srcK, n.num2)}, jJEQ, 0))
+			// it works on A as the program finds it: 0 at the start, else
+			// the last value loaded on the way. Without a load here the
+			// optimizer cannot fold it either, and `byte 0 & 0xf0`
+			// compiles, to libpcap's program, instead of being refused as
+			// rejecting all packets. A | m with m != 0 is never 0.
+			if n.num2 != 0 {
+				return gtrue()
+			}
+			return not(newTest(nil, jJEQ, 0))
 		default:
-			return newTest([]bpf.RawInstruction{ins(opLD|mIMM, 0)}, jJSET, n.num2)
+			if n.num2 == 0 {
+				return gfalse()
+			}
+			return newTest(nil, jJSET, n.num2)
 		}
 	case "inbound", "outbound":
 		if g.savefile && g.lt != LINUX_SLL && g.lt != LINUX_SLL2 {
@@ -276,6 +286,8 @@ func (g *gen) other(n *nOther) cond {
 		return b
 	case "geneve", "vxlan":
 		return g.encapsulation(n)
+	case "llc":
+		return g.llc(t, n.pq, n.nTok)
 	}
 	g.fail(t, "syntax error")
 	return cond{}
@@ -302,7 +314,13 @@ func (g *gen) constOf(a arith) (uint32, bool) {
 	case *aBin:
 		l, ok1 := g.constOf(a.l)
 		r, ok2 := g.constOf(a.r)
-		if !ok1 || !ok2 {
+		// libpcap's optimizer turns `and #0` and `mul #0` into the
+		// constant 0 and drops the load before them.
+		switch {
+		case ok1 && ok2:
+		case ok2 && r == 0 && (a.op == "&" || a.op == "*"):
+			return 0, true
+		default:
 			return 0, false
 		}
 		return g.fold(a, l, r), true
@@ -370,14 +388,12 @@ func (g *gen) checks(a arith) *cond {
 		if r, ok := a.r.(*aNum); ok {
 			g.fold(a, 0, r.v)
 		}
-		// libpcap 1.10's gen_arth keeps the right operand's checks only
-		// when the left operand has none.
+		// libpcap 1.10's gen_arth keeps the left operand's checks only:
+		// `1 + tcp[0]` and `len + tcp[0]` test no protocol. The right
+		// operand's are still built, for the errors they raise.
 		l := g.checks(a.l)
-		r := g.checks(a.r)
-		if l != nil {
-			return l
-		}
-		return r
+		g.checks(a.r)
+		return l
 	case *aLoad:
 		idx := g.checks(a.idx)
 		switch {
@@ -492,7 +508,9 @@ func (g *gen) relation(n *nRel) cond {
 	}
 	if k, ok := g.constOf(r); ok {
 		if b, isBin := l.(*aBin); isBin && b.op == "&" && op == "=" && k == 0 {
-			if m, ok := g.constOf(b.r); ok {
+			// With a zero mask the value is the constant 0, which the
+			// optimizer folds (dropping the load) as libpcap's does.
+			if m, ok := g.constOf(b.r); ok && m != 0 {
 				test = not(newTest(e.value(b.l, g.nextReg), jJSET, m))
 			}
 		}

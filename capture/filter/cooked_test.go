@@ -66,10 +66,11 @@ func TestForCookedSocket(t *testing.T) {
 			kprog, ok := ForCookedSocket(prog, lt)
 			if !ok {
 				// Only link-layer bytes beyond the protocol, packet type
-				// and interface index, and the offsets geneve keeps in
+				// and interface index (`byte N` reads from the start of
+				// the cooked header), and the offsets geneve keeps in
 				// scratch words, keep a program out of the kernel.
 				expected := false
-				for _, w := range []string{"ether", "link", "pppoes", "geneve"} {
+				for _, w := range []string{"ether", "link", "pppoes", "geneve", "byte "} {
 					expected = expected || strings.Contains(e, w)
 				}
 				if !expected {

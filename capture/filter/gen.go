@@ -57,9 +57,10 @@ func newGen(lt LinkType, snaplen uint32, r *resolver) *gen {
 	case EN10MB:
 		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(12), abs(14), 0, 3
 	case LINUX_SLL:
-		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(14), abs(16), 0, 3
+		// libpcap assumes no SNAP header on cooked captures.
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(14), abs(16), 0, 0
 	case LINUX_SLL2:
-		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(0), abs(20), 0, 3
+		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(0), abs(20), 0, 0
 	default:
 		g.offLinkType, g.offLinkPL, g.offNL, g.offNLNoSnap = abs(0), abs(0), 0, 0
 		g.hasLinkType = false
@@ -84,6 +85,7 @@ func ldAbs(size uint32, off int) bpf.RawInstruction {
 }
 
 func (g *gen) linkPL(off int) loc   { return g.offLinkPL.add(g.offNL + off) }
+func (g *gen) nosnap(off int) loc   { return g.offLinkPL.add(g.offNLNoSnap + off) }
 func (g *gen) linkType(off int) loc { return g.offLinkType.add(off) }
 func (g *gen) linkHdr(off int) loc  { return g.offLinkHdr.add(off) }
 
@@ -167,8 +169,13 @@ func (g *gen) linktype(t token, p uint32) cond {
 		switch {
 		case p == 0xfe || p == 0x06 || p == 0xf0:
 			return and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), cmp(g.offLinkPL, 2, p<<8|p))
-		case p == 0xe0 || p == 0x809b || p == 0x80f3:
-			g.fail(t, "IPX and AppleTalk encapsulations are not supported")
+		case p == 0xe0:
+			// IPX in Ethernet II, 802.2 SNAP, 802.2 (SAP 0xe0) or raw 802.3.
+			llc := or(g.snap(0, 0x8137), or(cmp(g.offLinkPL, 1, 0xe0), cmp(g.offLinkPL, 2, 0xffff)))
+			return or(cmp(g.linkType(0), 2, 0x8137), and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), llc))
+		case p == 0x809b || p == 0x80f3:
+			// AppleTalk (phase 2 in SNAP) and AARP, in Ethernet II or 802.2.
+			return or(cmp(g.linkType(0), 2, p), and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), g.atalkSNAP(p)))
 		case p <= 1500:
 			return and(not(cmpOp(g.linkType(0), 2, jJGT, 1500)), cmp(g.linkType(2), 1, p))
 		}
@@ -180,8 +187,12 @@ func (g *gen) linktype(t token, p uint32) cond {
 		switch {
 		case p == 0xfe || p == 0x06 || p == 0xf0:
 			return and(cmp(g.linkType(0), 2, 4), cmp(g.offLinkPL, 2, p<<8|p))
-		case p == 0xe0 || p == 0x809b || p == 0x80f3:
-			g.fail(t, "IPX and AppleTalk encapsulations are not supported")
+		case p == 0xe0:
+			// Ethernet II, then 802.3 (protocol 1), then 802.2 and SNAP (4).
+			llc := and(cmp(g.linkType(0), 2, 4), or(cmp(g.offLinkPL, 1, 0xe0), g.snap(0, 0x8137)))
+			return or(cmp(g.linkType(0), 2, 0x8137), or(cmp(g.linkType(0), 2, 1), llc))
+		case p == 0x809b || p == 0x80f3:
+			return or(cmp(g.linkType(0), 2, p), and(cmp(g.linkType(0), 2, 4), g.atalkSNAP(p)))
 		case p <= 1500:
 			return and(cmp(g.linkType(0), 2, 4), cmp(g.offLinkPL, 1, p))
 		}
@@ -211,11 +222,19 @@ func (g *gen) linktype(t token, p uint32) cond {
 	return cond{}
 }
 
+// atalkSNAP matches the SNAP header of AppleTalk phase 2 or of AARP.
+func (g *gen) atalkSNAP(p uint32) cond {
+	if p == 0x809b {
+		return g.snap(0x080007, p)
+	}
+	return g.snap(0, p)
+}
+
 // ---- protocols ----
 
 var ipProtoOf = map[string]uint32{"sctp": 132, "tcp": 6, "udp": 17, "icmp": 1, "igmp": 2, "igrp": 9, "pim": 103, "vrrp": 112, "carp": 112, "icmp6": 58, "ah": 51, "esp": 50}
 
-var ethertypeOf = map[string]uint32{"ip": 0x0800, "arp": 0x0806, "rarp": 0x8035, "ip6": 0x86dd, "decnet": 0x6003, "lat": 0x6004, "sca": 0x6007, "moprc": 0x6002, "mopdl": 0x6001, "iso": 0xfe, "stp": 0x42, "netbeui": 0xf0}
+var ethertypeOf = map[string]uint32{"ip": 0x0800, "arp": 0x0806, "rarp": 0x8035, "ip6": 0x86dd, "decnet": 0x6003, "lat": 0x6004, "sca": 0x6007, "moprc": 0x6002, "mopdl": 0x6001, "iso": 0xfe, "stp": 0x42, "netbeui": 0xf0, "atalk": 0x809b, "aarp": 0x80f3, "ipx": 0xe0}
 
 func (g *gen) abbrev(t token, p string) cond {
 	switch p {
@@ -227,6 +246,9 @@ func (g *gen) abbrev(t token, p string) cond {
 		return g.proto(t, 58, "ip6")
 	case "link":
 		g.fail(t, "link layer applied in wrong context")
+	}
+	if c, ok := g.osiAbbrev(t, p); ok {
+		return c
 	}
 	if et, ok := ethertypeOf[p]; ok {
 		return g.linktype(t, et)
@@ -254,6 +276,15 @@ func (g *gen) proto(t token, v uint32, p string) cond {
 		g.fail(t, "%s does not encapsulate another protocol", name)
 	case "decnet":
 		g.fail(t, "DECNET encapsulation is not specifiable")
+	case "atalk":
+		g.fail(t, "AppleTalk encapsulation is not specifiable")
+	case "iso":
+		return and(g.linktype(t, 0xfe), cmp(g.nosnap(0), 1, v))
+	case "isis":
+		// v is the IS-IS PDU type, 4 bytes into the IS-IS header.
+		return and(g.proto(t, nlpidISIS, "iso"), cmp(g.nosnap(4), 1, v))
+	case "clnp":
+		g.fail(t, "'clnp proto' is not supported")
 	}
 	g.fail(t, "'%s proto' is bogus", p)
 	return cond{}
@@ -298,7 +329,11 @@ func (g *gen) host(addr, mask uint32, q qual, t token) cond {
 	case "rarp":
 		return g.hostop(addr, mask, q.dir, 0x8035, 14, 24, t)
 	case "decnet":
-		g.fail(t, "'decnet' modifier applied to ip %s", typestr(q.addr))
+		return g.dnhost(addr, q.dir, t)
+	case "atalk":
+		g.fail(t, "AppleTalk host filtering not implemented")
+	case "lat", "sca", "moprc", "mopdl", "iso", "ipx", "aarp":
+		g.fail(t, "%s host filtering not implemented", strings.ToUpper(q.proto))
 	}
 	g.fail(t, "'%s' modifier applied to %s", q.proto, typestr(q.addr))
 	return cond{}
@@ -339,16 +374,22 @@ func (g *gen) host6(a, m [16]byte, q qual, t token) cond {
 }
 
 // atoin parses a dotted IPv4 prefix as libpcap's __pcap_atoin: it returns the
-// value in the low bits and the number of bits given.
+// value in the low bits and the number of bits given. Each part is decimal,
+// even with a leading 0 (010.0.0.1 is 10.0.0.1); hex parts are invalid.
 func atoin(s string) (uint32, int, bool) {
 	var v uint32
 	n := 0
 	for _, part := range strings.Split(s, ".") {
-		x, err := parseNum(part)
-		if err != nil || x > 255 {
-			return 0, 0, false
+		x := 0
+		for _, c := range []byte(part) {
+			if c < '0' || c > '9' {
+				return 0, 0, false
+			}
+			if x = x*10 + int(c-'0'); x > 255 {
+				return 0, 0, false
+			}
 		}
-		v = v<<8 | x
+		v = v<<8 | uint32(x)
 		n += 8
 	}
 	return v, n, true
@@ -443,6 +484,13 @@ func (g *gen) id(n *nID) cond {
 	case tNUM:
 		return g.ncode(q, t, t.num, 32, false)
 	case tHID:
+		if q.proto == "decnet" && n.maskLen < 0 && n.maskTok == nil {
+			v, ok := atodn(t.text)
+			if !ok {
+				g.fail(t, "malformed decnet address '%s'", t.text)
+			}
+			return g.ncode(q, t, v, 32, true)
+		}
 		v, bits, ok := atoin(t.text)
 		if !ok {
 			g.fail(t, "invalid IPv4 address %s", t.text)
@@ -537,16 +585,15 @@ func (g *gen) ncode(q qual, t token, v uint32, bits int, dotted bool) cond {
 
 func (g *gen) mcode(n *nID, v uint32, bits int) cond {
 	t := n.tok
-	if bits != 32 {
-		g.fail(t, "invalid IPv4 address %s: netmask syntax needs all four bytes", t.text)
-	}
+	// A short address or mask is left-aligned: 10.0/16 is 10.0.0.0/16.
+	v <<= uint(32 - bits)
 	var m uint32
 	if n.maskTok != nil {
 		mv, mb, ok := atoin(n.maskTok.text)
-		if !ok || mb != 32 {
-			g.fail(*n.maskTok, "invalid netmask %s", n.maskTok.text)
+		if !ok {
+			g.fail(*n.maskTok, "invalid IPv4 address '%s'", n.maskTok.text)
 		}
-		m = mv
+		m = mv << uint(32-mb)
 	} else {
 		if n.maskLen > 32 {
 			g.fail(n.lenTok, "mask length must be <= 32")
@@ -667,6 +714,9 @@ func (g *gen) scode(q qual, t token) cond {
 		if q.proto == "link" {
 			g.fail(t, "unknown ether host '%s'", name)
 		}
+		if q.proto == "decnet" {
+			g.fail(t, "decnet name support not included, '%s' cannot be translated", name)
+		}
 		addrs, err := g.names.lookupHost(name)
 		if err != nil {
 			g.fail(t, "resolve host '%s': %v", name, err)
@@ -741,16 +791,29 @@ func (g *gen) scode(q qual, t token) cond {
 	case "proto":
 		v, ok := lookupProto(name, q.proto)
 		if !ok {
-			g.fail(t, "unknown %s protocol '%s'", map[bool]string{true: "ether", false: "ip"}[q.proto == "link"], name)
+			g.unknownProto(t, q.proto, name)
 		}
 		return g.proto(t, v, q.proto)
 	case "protochain":
 		v, ok := lookupProto(name, q.proto)
 		if !ok {
-			g.fail(t, "unknown %s protocol '%s'", map[bool]string{true: "ether", false: "ip"}[q.proto == "link"], name)
+			g.unknownProto(t, q.proto, name)
 		}
 		return g.protochain(t, v, q.proto)
 	}
 	g.fail(t, "syntax error")
 	return cond{}
+}
+
+// unknownProto fails on a NAME that `PQ proto NAME` cannot resolve.
+func (g *gen) unknownProto(t token, pq, name string) {
+	switch pq {
+	case "", "ip", "ip6":
+		g.fail(t, "unknown ip protocol '%s'", name)
+	case "link":
+		g.fail(t, "unknown ether protocol '%s'", name)
+	case "iso":
+		g.fail(t, "unknown osi protocol '%s'", name)
+	}
+	g.fail(t, "unknown protocol: %s", name)
 }

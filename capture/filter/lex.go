@@ -38,6 +38,8 @@ func (t token) String() string {
 }
 
 // keywords maps libpcap's reserved words to the canonical name the parser uses.
+// rnr and rulenum keep a name of their own: after llc, libpcap reads them as
+// the LLC frame type RNR.
 var keywords = map[string]string{
 	"dst": "dst", "src": "src",
 	"link": "link", "ether": "link", "ppp": "link", "slip": "link", "fddi": "link", "tr": "link", "wlan": "link",
@@ -57,8 +59,8 @@ var keywords = map[string]string{
 	"pppoed": "pppoed", "pppoes": "pppoes", "geneve": "geneve", "vxlan": "vxlan", "lane": "lane", "llc": "llc",
 	"metac": "atm", "bcc": "atm", "oam": "atm", "oamf4": "atm", "oamf4ec": "atm", "oamf4sc": "atm", "sc": "atm",
 	"ilmic": "atm", "vpi": "atm", "vci": "atm", "connectmsg": "atm", "metaconnect": "atm",
-	"on": "pf", "ifname": "pf", "rset": "pf", "ruleset": "pf", "rnr": "pf", "rulenum": "pf", "srnr": "pf",
-	"subrulenum": "pf", "reason": "pf", "action": "pf", "fisu": "ss7", "lssu": "ss7", "msu": "ss7",
+	"on": "pf", "ifname": "pf", "rset": "pf", "ruleset": "pf", "rnr": "pfrnr", "rulenum": "pfrnr", "srnr": "pf",
+	"subrulenum": "pf", "reason": "pf", "action": "pf", "fisu": "ss7", "lssu": "ss7", "lsu": "ss7", "msu": "ss7",
 	"hfisu": "ss7", "hlssu": "ss7", "hmsu": "ss7", "sio": "ss7", "opc": "ss7", "dpc": "ss7", "sls": "ss7",
 	"hsio": "ss7", "hopc": "ss7", "hdpc": "ss7", "hsls": "ss7",
 }

@@ -130,7 +130,21 @@ func lookupPortRange(s string) (lo, hi, proto uint32, ok bool) {
 	return lo, hi, proto, true
 }
 
+// osiProtos are libpcap's names for `iso proto \NAME`.
+var osiProtos = map[string]uint32{"clnp": nlpidCLNP, "esis": nlpidESIS, "isis": nlpidISIS}
+
+// lookupProto resolves `PQ proto NAME`; libpcap has names only for ip,
+// ip6, link and iso, so NAME is unknown after any other qualifier.
 func lookupProto(name, pq string) (uint32, bool) {
+	switch pq {
+	case "", "ip", "ip6", "link", "iso":
+	default:
+		return 0, false
+	}
+	if pq == "iso" {
+		v, ok := osiProtos[name]
+		return v, ok
+	}
 	if pq == "link" {
 		v, ok := etherProtos[name]
 		return v, ok

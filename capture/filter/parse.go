@@ -469,8 +469,24 @@ func (p *parser) other() (node, error) {
 		}
 		n.num, n.op, n.num2 = v.num, op.text, w.num
 		return n, nil
-	case "atm", "pf", "ss7", "lane", "llc", "type", "subtype", "dir":
-		return nil, p.errAt(t, "\""+t.text+"\" is not supported on the link types netdiag captures")
+	case "llc":
+		// libpcap's pllc: `llc`, `llc NAME`, and `llc rnr`, where rnr is
+		// a pf keyword to its scanner.
+		switch c := p.peek(); {
+		case c.kind == tID:
+			p.next()
+			n.pq, n.nTok = c.text, c
+		case p.isKw(c, "pfrnr"):
+			p.next()
+			n.pq, n.nTok = "rnr", c
+		}
+		return n, nil
+	case "atm", "pf", "pfrnr", "ss7", "lane", "type", "subtype", "dir":
+		name := t.text
+		if name == "pfrnr" {
+			name = "pf"
+		}
+		return nil, p.errAt(t, "\""+name+"\" is not supported on the link types netdiag captures")
 	}
 	return nil, p.errAt(t, "syntax error: unexpected \""+t.text+"\"")
 }
