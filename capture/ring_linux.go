@@ -7,10 +7,11 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/netdiag/netdiag/capture/filter"
-	"github.com/netdiag/netdiag/capture/pcapio"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/netdiag/netdiag/capture/filter"
+	"github.com/netdiag/netdiag/capture/pcapio"
 )
 
 // Sizes from linux/if_packet.h.
@@ -384,25 +385,35 @@ func (h *Handle) pendingInOpenBlock() bool {
 // false when the ring holds none. data points into the ring and stays valid
 // until the following call. The user-space filter, VLAN re-insertion and
 // cooked headers are applied here.
+// openBlock takes the current block if the kernel has handed it over.
+func (h *Handle) openBlock() bool {
+	if atomic.LoadUint32(h.blockStatus(h.cur))&unix.TP_STATUS_USER == 0 {
+		return false
+	}
+	base := h.cur * h.bsize
+	h.left = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockNumPktsOff])))
+	h.off = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockFirstPktOff])))
+	h.inBlk = true
+	return true
+}
+
+// releaseBlock hands the current block back to the kernel and moves on.
+func (h *Handle) releaseBlock() {
+	atomic.StoreUint32(h.blockStatus(h.cur), unix.TP_STATUS_KERNEL)
+	h.inBlk, h.left = false, 0
+	if h.cur++; h.cur == h.nblock {
+		h.cur = 0
+	}
+}
+
 func (h *Handle) next(pi *PacketInfo) (data []byte, ok bool) {
 	for {
-		if !h.inBlk {
-			if atomic.LoadUint32(h.blockStatus(h.cur))&unix.TP_STATUS_USER == 0 {
-				return nil, false
-			}
-			base := h.cur * h.bsize
-			h.left = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockNumPktsOff])))
-			h.off = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockFirstPktOff])))
-			h.inBlk = true
+		if !h.inBlk && !h.openBlock() {
+			return nil, false
 		}
 		if h.left == 0 {
 			// Hand the block back only now: the previous packet's data lived in it.
-			atomic.StoreUint32(h.blockStatus(h.cur), unix.TP_STATUS_KERNEL)
-			h.inBlk = false
-			h.cur++
-			if h.cur == h.nblock {
-				h.cur = 0
-			}
+			h.releaseBlock()
 			continue
 		}
 		base := h.cur*h.bsize + h.off

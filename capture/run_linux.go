@@ -261,14 +261,8 @@ func (l *loop) drainBlocks(final bool, h *Handle, pi *PacketInfo, o *Output) err
 		if !final && l.cancelled.Load() {
 			return nil
 		}
-		if !h.inBlk {
-			if atomic.LoadUint32(h.blockStatus(h.cur))&unix.TP_STATUS_USER == 0 {
-				return nil
-			}
-			base := h.cur * h.bsize
-			h.left = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockNumPktsOff])))
-			h.off = int(*(*uint32)(unsafe.Pointer(&h.ring[base+blockFirstPktOff])))
-			h.inBlk = true
+		if !h.inBlk && !h.openBlock() {
+			return nil
 		}
 		end := (h.cur + 1) * h.bsize
 		for h.left > 0 {
@@ -307,11 +301,7 @@ func (l *loop) drainBlocks(final bool, h *Handle, pi *PacketInfo, o *Output) err
 				return ErrCountReached
 			}
 		}
-		atomic.StoreUint32(h.blockStatus(h.cur), unix.TP_STATUS_KERNEL)
-		h.inBlk, h.left = false, 0
-		if h.cur++; h.cur == h.nblock {
-			h.cur = 0
-		}
+		h.releaseBlock()
 		if !final {
 			if err := l.checkClock(time.Now(), l.every()); err != nil {
 				return err
