@@ -184,7 +184,7 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		// For md5 the option printer needs to know whether the payload was
 		// captured.
 		p.tcpPayloadCaptured = len(b) >= hlen+length
-		if !p.tcpOptions(b[20:min(len(b), hlen)], hlen-20, rev, thseq, thack) {
+		if !p.tcpOptions(b[20:min(len(b), hlen)], hlen-20, flags, rev, thseq, thack) {
 			return
 		}
 	}
@@ -222,7 +222,7 @@ var tcpOptNames = map[uint8]string{
 
 // tcpOptions prints ", options [...]"; false means tcpdump stopped the line
 // (a truncation already printed).
-func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32) bool {
+func (p *Printer) tcpOptions(cp []byte, hlen int, flags byte, rev bool, thseq, thack uint32) bool {
 	p.s(", options [")
 	var ch byte
 	bad := func() bool {
@@ -256,7 +256,10 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 				return false
 			}
 			if len(cp) < l {
-				p.s(" [|tcp]")
+				// An MPTCP option before renamed the protocol.
+				p.s(" [|")
+				p.s(p.proto)
+				p.c(']')
 				if ch != 0 {
 					p.c('>')
 				}
@@ -412,6 +415,11 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 				for _, c := range tfo {
 					p.hexw(uint64(c), 2)
 				}
+			}
+		case 30:
+			datalen = olen - 2
+			if !lencheck(datalen) || !p.mptcp(cp[:datalen], olen, flags) {
+				return bad()
 			}
 		case 28:
 			datalen = 2
