@@ -188,7 +188,184 @@ func tcpAppCaptures() []synthCapture {
 		jumbo6(tcpv(ip6A, ip6B, small)),
 	}
 	add(withSnaps(synthCapture{name: "tcpapp-bigtcp", lt: pcapio.LinkTypeEthernet, pkts: bigPkts}, 54, 66, 74, 94, 200)...)
+	add(withSnaps(synthCapture{name: "tcpapp-bgp", lt: pcapio.LinkTypeEthernet, pkts: bgpPkts()}, 60, 70, 73, 80, 100, 120, 150)...)
 	return all
+}
+
+// bgpMsg is a BGP message: marker, length, type and body.
+func bgpMsg(typ byte, body ...[]byte) []byte {
+	b := cat(body...)
+	return cat(repeatByte(0xff, 16), be16(19+len(b)), []byte{typ}, b)
+}
+
+func repeatByte(c byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c
+	}
+	return b
+}
+
+// bgpAttr is a path attribute; flag 0x10 makes its length two bytes.
+func bgpAttr(flags, typ byte, val ...[]byte) []byte {
+	v := cat(val...)
+	if flags&0x10 != 0 {
+		return cat([]byte{flags, typ}, be16(len(v)), v)
+	}
+	return cat([]byte{flags, typ, byte(len(v))}, v)
+}
+
+func bgpUpdate(withdrawn, attrs, nlri []byte) []byte {
+	return bgpMsg(2, be16(len(withdrawn)), withdrawn, be16(len(attrs)), attrs, nlri)
+}
+
+func bgpOpen(optParams ...[]byte) []byte {
+	o := cat(optParams...)
+	return bgpMsg(1, []byte{4}, be16(64512), be16(90), ipR.AsSlice(), []byte{byte(len(o))}, o)
+}
+
+func bgpCaps(caps ...[]byte) []byte {
+	c := cat(caps...)
+	return cat([]byte{2, byte(len(c))}, c)
+}
+
+func bgpNotify(major, minor byte, data ...byte) []byte {
+	return bgpMsg(3, []byte{major, minor}, data)
+}
+
+func bgpPkts() [][]byte {
+	seq := uint32(1000)
+	seg := func(fromPeer bool, msgs ...[]byte) []byte {
+		d := cat(msgs...)
+		s := tcpSeg{sport: 40500, dport: 179, seq: seq, ack: 1, flags: thACK | thPSH, data: d}
+		src, dst := ipA, ipB
+		if fromPeer {
+			s.sport, s.dport = 179, 40500
+			src, dst = ipB, ipA
+		}
+		seq += uint32(len(d))
+		return tcp4(src, dst, s)
+	}
+	keep := bgpMsg(4)
+	cap := func(code byte, data ...byte) []byte { return cat([]byte{code, byte(len(data))}, data) }
+	v4, v6 := ipA.AsSlice(), netipSlice(ip6A)
+	ip6G := []byte{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}
+	mpReach := func(af uint16, safi byte, nh []byte, nlri ...byte) []byte {
+		return bgpAttr(0x90, 14, be16(int(af)), []byte{safi, byte(len(nh))}, nh, []byte{0}, nlri)
+	}
+	mpUnreach := func(af uint16, safi byte, nlri ...byte) []byte {
+		return bgpAttr(0x90, 15, be16(int(af)), []byte{safi}, nlri)
+	}
+	attrs := cat(
+		bgpAttr(0x40, 1, []byte{0}),
+		bgpAttr(0x40, 2, []byte{2, 3}, be16(64512), be16(65000), be16(3), []byte{1, 2}, be16(7), be16(8)),
+		bgpAttr(0x40, 3, v4),
+		bgpAttr(0x80, 4, be32(100)),
+		bgpAttr(0x40, 5, be32(200)),
+		bgpAttr(0x40, 6),
+		bgpAttr(0xc0, 7, be16(64512), v4),
+		bgpAttr(0xc0, 8, be32(64512<<16|100), be32(0xffffff01), be32(0xffffff02), be32(0xffffff03), be32(1<<16|2)),
+		bgpAttr(0x80, 9, v4),
+		bgpAttr(0x80, 10, v4, ipR.AsSlice()),
+	)
+	extComms := bgpAttr(0xc0, 16,
+		[]byte{0, 2}, be16(64512), be32(0x0a000001),
+		[]byte{1, 2}, v4, be16(7),
+		[]byte{2, 2}, be32(4200000000), be16(9),
+		[]byte{0x40, 4}, be16(64512), be32(0x4b3ebc20),
+		[]byte{0, 5}, v4, be16(0),
+		[]byte{3, 6}, v4, []byte{5, 1},
+		[]byte{3, 6}, v4, []byte{9, 0},
+		[]byte{0, 9}, be16(65000), be32(0),
+		[]byte{3, 0x0c}, be32(0), be16(8),
+		[]byte{0xc3, 0x99}, []byte{1, 2, 3, 4, 5, 6},
+		[]byte{0x80, 0x00}, v4, []byte{7, 0},
+	)
+	large := bgpAttr(0xc0, 32, be32(4200000000), be32(1), be32(2), be32(64512), be32(0), be32(4294967295))
+	as4 := cat(
+		bgpAttr(0x40, 2, []byte{2, 2}, be32(4200000000), be32(64512), []byte{1, 1}, be32(70000)),
+		bgpAttr(0xc0, 17, []byte{2, 1}, be32(4200000001), []byte{3, 1}, be32(5), []byte{4, 2}, be32(6), be32(7)),
+		bgpAttr(0xc0, 18, be32(4200000000), v4),
+		bgpAttr(0xc0, 7, be32(4200000000), v4),
+	)
+	return [][]byte{
+		seg(false, bgpOpen(bgpCaps(
+			cap(1, 0, 1, 0, 1), cap(1, 0, 2, 0, 1), cap(2), cap(128), cap(65, 0xfa, 0x56, 0xea, 0),
+			cap(64, 0x80, 120, 0, 1, 1, 0x80, 0, 2, 1, 0), cap(69, 0, 1, 1, 3, 0, 2, 1, 1, 0, 1, 4, 9),
+			cap(70), cap(71), cap(8, 0, 1, 4, 2), cap(5, 0, 1, 0, 1, 0, 2), cap(99, 1, 2, 3),
+		))),
+		seg(true, bgpOpen(bgpCaps(cap(1, 0, 1)), bgpCaps(cap(65, 1)), bgpCaps(cap(64, 1)), bgpCaps(cap(69)),
+			bgpCaps(cap(69, 0, 1, 1, 3, 9)), []byte{1, 2, 0xaa, 0xbb}, []byte{7, 0}, []byte{2, 9, 1})),
+		seg(true, bgpOpen(bgpCaps(cap(1, 0, 1, 0, 1)), bgpCaps(cap(2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))),
+		seg(false, bgpMsg(1, []byte{4, 1, 2})),
+		seg(true, keep, keep, bgpMsg(5, be16(1), []byte{0, 1})),
+		seg(true, bgpUpdate([]byte{8, 10, 24, 198, 18, 7, 32, 198, 18, 0, 9, 0}, attrs, []byte{24, 198, 18, 5, 16, 172, 16, 0})),
+		seg(false, bgpUpdate(nil, cat(extComms, large), []byte{22, 100, 64, 4})),
+		seg(false, bgpUpdate(nil, as4, []byte{32, 1, 2, 3, 4})),
+		seg(false, bgpUpdate(nil, nil, nil), bgpUpdate(nil, mpUnreach(2, 1), nil), bgpUpdate(nil, mpUnreach(1, 1), nil)),
+		seg(true, bgpUpdate(nil, cat(bgpAttr(0x40, 1, []byte{2}), bgpAttr(0x40, 2),
+			mpReach(2, 1, cat(ip6G, v6), 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 48, 0xfd, 0, 0, 0, 0, 1, 128, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xa)), nil)),
+		seg(true, bgpUpdate(nil, mpUnreach(2, 1, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0), nil)),
+		seg(true, bgpUpdate(nil, cat(mpReach(1, 4, v4, 48, 0, 0x3e, 0x81, 10, 1, 56, 0, 0x3e, 0x80, 10, 2, 3)), nil)),
+		seg(true, bgpUpdate(nil, cat(mpReach(1, 128, cat(repeatByte(0, 8), v4),
+			112, 0, 0x01, 0x41, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 10, 9, 8,
+			112, 0, 0x01, 0x41, 0, 1, 198, 18, 0, 1, 0, 5, 10, 9, 8,
+			112, 0, 0x01, 0x41, 0, 2, 0, 1, 0, 2, 0, 7, 10, 9, 8,
+			112, 0, 0x01, 0x41, 0, 7, 0, 1, 0, 2, 0, 7, 10, 9, 8,
+		)), nil)),
+		seg(true, bgpUpdate(nil, cat(mpReach(2, 128, cat(repeatByte(0, 8), ip6G), 120, 0, 0x01, 0x41, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 0x20, 0x01, 0x0d, 0xb8)), nil)),
+		seg(true, bgpUpdate(nil, cat(mpReach(1, 1, v4, 16, 10, 1), mpReach(2, 2, ip6G, 8, 0xff), mpReach(1, 1, v4[:3], 8, 10), mpReach(2, 1, v4, 8, 10)), nil)),
+		seg(true, bgpUpdate(nil, cat(mpReach(3, 1, []byte{0x49, 0, 1}), mpReach(1, 77, v4, 1, 2), mpReach(9, 1, nil), mpUnreach(1, 200, 1)), nil)),
+		seg(true, bgpUpdate(nil, cat(
+			mpReach(3, 1, []byte{0x47, 0, 6, 1, 10, 0, 0, 1}, 40, 0x49, 0, 1, 0x19, 0x21, 0, 0x49, 0, 0, 0, 0),
+			mpReach(3, 128, cat(repeatByte(0, 8), []byte{0x47, 0, 6, 1}, v4), 112, 0, 0x01, 0x41, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 0x49, 0, 1),
+			mpReach(3, 128, cat(repeatByte(0, 8), []byte{0x35, 0, 0}, ip6G), 95, 0, 0, 0),
+			mpReach(3, 129, []byte{1, 2, 3})), nil)),
+		seg(true, bgpUpdate(nil, cat(
+			mpReach(1, 132, v4, 0, 96, 0, 0, 0xfd, 0xe8, 0, 2, 0xfd, 0xe8, 0, 0, 0, 100,
+				64, 0, 0, 0xfd, 0xe8, 1, 2, 198, 18, 0, 1, 0, 7, 72, 0, 0, 0, 1, 2, 2, 0xfa, 0x56, 0xea, 0,
+				40, 0, 0, 0, 1, 0, 44, 0, 0, 0, 1, 0x99, 0x99, 31, 1, 2, 3),
+			mpReach(1, 66, v4, 128, 0, 0, 0, 1, 0, 0, 0, 9, 10, 0, 0, 1, 239, 1, 1, 1, 120),
+			mpReach(1, 5, v4,
+				1, 12, 0, 0, 0, 1, 0, 0, 0, 2, 198, 18, 0, 1,
+				1, 24, 0, 0, 0, 1, 0, 0, 0, 2, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+				2, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0xfd, 0xe8,
+				3, 22, 0, 0, 0, 1, 0, 0, 0, 2, 32, 10, 0, 0, 1, 32, 239, 1, 1, 1, 198, 18, 0, 1,
+				4, 3, 1, 2, 3,
+				5, 18, 0, 0, 0, 1, 0, 0, 0, 2, 32, 10, 0, 0, 1, 32, 239, 1, 1, 1,
+				6, 22, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0xfd, 0xe8, 32, 10, 0, 0, 1, 32, 239, 1, 1, 1,
+				7, 14, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0xfd, 0xe8, 0, 0,
+				9, 0)), nil)),
+		seg(true, bgpUpdate(nil, cat(
+			mpReach(25, 65, v4, 0, 12, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 198, 18, 0, 1,
+				0, 21, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 0, 5, 0, 0, 0, 8, 0, 0x10, 1, 0, 12, 0xab, 0xcd,
+				0, 24, 0, 1, 198, 18, 0, 1, 0, 7, 0, 5, 0, 0, 0, 8, 0, 0x10, 7, 0, 9, 1, 2, 1, 0, 2, 0xff,
+				0, 14, 1, 2, 3),
+			mpReach(196, 128, v4, 0, 19, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 0, 5, 0, 0, 0, 8, 0, 0x10, 1, 1, 0),
+			bgpAttr(0xc0, 16, []byte{0x80, 0x0a, 4, 3}, be16(1500), be16(0), []byte{0x80, 0x0a, 99, 0}, be16(9000), be16(0))), nil)),
+		seg(true, bgpUpdate(nil, cat(bgpAttr(0x50, 1, []byte{1}), bgpAttr(0, 1, []byte{3}), bgpAttr(0x4f, 99, []byte{1, 2, 3}),
+			bgpAttr(0x40, 1, []byte{1, 2}), bgpAttr(0x40, 2, []byte{2}), bgpAttr(0x40, 2, []byte{5, 1, 0, 1}), bgpAttr(0x40, 3, v4[:3]),
+			bgpAttr(0x80, 4, be16(1)), bgpAttr(0x40, 6, []byte{1}), bgpAttr(0xc0, 7, v4), bgpAttr(0xc0, 8, v4[:3]),
+			bgpAttr(0x80, 9, v4[:2]), bgpAttr(0x80, 10, v4[:2]), bgpAttr(0xc0, 16, v4), bgpAttr(0xc0, 32, v4), bgpAttr(0xc0, 32),
+			bgpAttr(0xc0, 18, v4), bgpAttr(0xe0, 26, []byte{1, 0, 11}, be64(12345), []byte{2, 0, 4, 1}),
+			bgpAttr(0xc0, 22, []byte{1, 6, 0, 0, 0x10}, v4, v4), bgpAttr(0xc0, 22, []byte{0, 3, 0, 0, 0x10}, v4, v4),
+			bgpAttr(0xc0, 22, []byte{0, 9, 0, 0, 0x10}, v4),
+			bgpAttr(0xc0, 128, be32(64512), bgpAttr(0x40, 1, []byte{0}), bgpAttr(0x40, 2, []byte{2, 1}, be16(1)), []byte{0x40})),
+			[]byte{33, 1, 2, 3, 4, 5})),
+		seg(true, bgpUpdate(nil, cat(bgpAttr(0x40, 1, []byte{0}), []byte{0x40}), nil)),
+		seg(true, bgpUpdate(nil, bgpAttr(0x40, 1, []byte{0}), []byte{24, 10, 0})),
+		seg(true, bgpUpdate([]byte{0, 0, 0, 1, 8, 10, 0, 0, 0, 2, 8, 11}, nil, []byte{0, 0, 0, 1, 24, 10, 1, 2, 0, 0, 0, 2, 0})),
+		seg(true, bgpUpdate([]byte{40}, nil, nil), bgpUpdate([]byte{1}, nil, nil)),
+		seg(true, bgpMsg(2, be16(50))),
+		seg(true, bgpNotify(1, 2, 0, 10), bgpNotify(2, 2), bgpNotify(2, 9), bgpNotify(3, 11), bgpNotify(4, 0), bgpNotify(5, 2), bgpNotify(7, 4)),
+		seg(true, bgpNotify(6, 1, 0, 1, 1, 0, 0, 3, 0xe8), bgpNotify(6, 1), bgpNotify(6, 2, 11, 'm', 'a', 'i', 'n', 't', 0xc3, 0xa9, 'n', 'a', 'n', 'c')),
+		seg(true, bgpNotify(6, 2, 0), bgpNotify(6, 4, 3, 'a', 'b', 'c', 1, 2, 3), bgpNotify(6, 4, 9, 'a'), bgpNotify(6, 3), bgpNotify(6, 8), bgpNotify(9, 1, 1, 2)),
+		seg(true, bgpNotify(6, 2, cat([]byte{255}, repeatByte('z', 255), []byte{1, 2})...)),
+		seg(true, bgpMsg(5, be16(2), []byte{0, 1}), bgpMsg(5, be16(1), []byte{0, 128}, []byte{9}), bgpMsg(5, be16(1)), bgpMsg(9, []byte{1, 2, 3})),
+		seg(true, []byte("junk"), keep, cat(repeatByte(0xff, 16), be16(10), []byte{4})),
+		seg(true, keep, cat(repeatByte(0xff, 16), be16(60), []byte{2, 0, 0})),
+		seg(true, []byte{0xff, 0xff, 1}, keep, []byte{0xff}),
+	}
 }
 
 func netipSlice(a interface{ AsSlice() []byte }) []byte { return a.AsSlice() }

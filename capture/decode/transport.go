@@ -206,7 +206,10 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		p.rstData(data, length)
 		return
 	}
+	// tcpdump's order: the first port that matches picks the printer.
 	switch {
+	case sport == 179 || dport == 179:
+		p.bgp(data)
 	case sport == 80 || dport == 80 || sport == 8080 || dport == 8080:
 		p.http(data, length)
 	case sport == 53 || dport == 53:
