@@ -189,7 +189,71 @@ func tcpAppCaptures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "tcpapp-bigtcp", lt: pcapio.LinkTypeEthernet, pkts: bigPkts}, 54, 66, 74, 94, 200)...)
 	add(withSnaps(synthCapture{name: "tcpapp-bgp", lt: pcapio.LinkTypeEthernet, pkts: bgpPkts()}, 60, 70, 73, 80, 100, 120, 150)...)
+	add(withSnaps(synthCapture{name: "tcpapp-ssh", lt: pcapio.LinkTypeEthernet, pkts: sshPkts()}, 56, 58, 60, 66, 80)...)
+	add(withSnaps(synthCapture{name: "tcpapp-resp", lt: pcapio.LinkTypeEthernet, pkts: respPkts()}, 55, 56, 58, 60, 62, 66, 70, 80, 100)...)
 	return all
+}
+
+func appSeg(sport, dport int, data string) []byte {
+	return tcp4(ipA, ipB, tcpSeg{sport: sport, dport: dport, seq: 1, ack: 1, flags: thACK | thPSH, data: []byte(data)})
+}
+
+func sshPkts() [][]byte {
+	c := func(s string) []byte { return appSeg(40600, 22, s) }
+	d := func(s string) []byte { return appSeg(22, 40600, s) }
+	return [][]byte{
+		d("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"),
+		c("SSH-2.0-Go\r\n"),
+		c("SSH-1.99-old\n"),
+		c("SSH-2.0-cr only\rx\n"),
+		c("SSH-2.0-no end"),
+		c("SSH-2.0-ends with cr\r"),
+		c("SSH-2.0-bin\x01ary\r\n"),
+		c("SSH-2.0-high\xc3\xa9\r\n"),
+		c("SSH-\r\n"),
+		c("SSH"),
+		c("SSX-2.0\r\n"),
+		c("\x00\x00\x05\xdc\x07\x14binary packet"),
+		d("SSH-2.0-srv\r\n\x00\x00\x01\x0c\x0a\x14kexinit"),
+		appSeg(22, 22, "SSH-2.0-both\r\n"),
+	}
+}
+
+func respPkts() [][]byte {
+	c := func(s string) []byte { return appSeg(40700, 6379, s) }
+	d := func(s string) []byte { return appSeg(6379, 40700, s) }
+	return [][]byte{
+		c("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n"),
+		d("+OK\r\n"),
+		c("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n*2\r\n$4\r\nINCR\r\n$1\r\nz\r\n"),
+		d("$5\r\nvalue\r\n:42\r\n-ERR unknown command 'FOO'\r\n"),
+		d("$-1\r\n*-1\r\n*0\r\n$0\r\n\r\n"),
+		d("$-2\r\n"),
+		d("*-5\r\n"),
+		d("$99999999999\r\n"),
+		d("*2147483648\r\n"),
+		d("$2147483647\r\nabc"),
+		d("$-99999999999\r\n"),
+		d("$x\r\n+OK\r\n"),
+		d("$3x\r\nabc\r\n"),
+		d("$3\rx\r\nabc\r\n"),
+		d("$3\r\nabcdef\r\n"),
+		d("$3\r\nab"),
+		d("$3\r"),
+		d("$"),
+		d("*"),
+		d("+no crlf"),
+		d(":12\r"),
+		c("PING\r\nPING\nPING\r\r\n"),
+		c("\r\n\nINFO server\r\n"),
+		c("\r\n"),
+		c("PING"),
+		c("*2\r\n$4\r\nECHO\r\n$4\r\n\x01\x7f\xff\xe9\r\n"),
+		c("*3\r\n$1\r\na\r\n"),
+		c("*1\r\n*1\r\n*1\r\n:1\r\n"),
+		appSeg(179, 6379, "+OK\r\n"),
+		appSeg(6379, 22, "+OK\r\n"),
+	}
 }
 
 // bgpMsg is a BGP message: marker, length, type and body.

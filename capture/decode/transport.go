@@ -210,6 +210,10 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	switch {
 	case sport == 179 || dport == 179:
 		p.bgp(data)
+	case sport == 6379 || dport == 6379:
+		p.resp(data, length)
+	case sport == 22 || dport == 22:
+		p.ssh(data, length)
 	case sport == 80 || dport == 80 || sport == 8080 || dport == 8080:
 		p.http(data, length)
 	case sport == 53 || dport == 53:
