@@ -1066,6 +1066,12 @@ func (p *Printer) bgpExtComm(c []byte) {
 		if c[6] == 5 || c[6] == 7 {
 			p.s("E1")
 		}
+	case 0x800a:
+		p.s(tok8(l2vpnEncaps, c[2], "unknown encaps"))
+		p.s(" Control Flags [0x")
+		p.hexw(uint64(c[3]), 2)
+		p.s("]:MTU ")
+		p.u(uint64(binary.BigEndian.Uint16(c[4:])))
 	case 0x0009:
 		p.s("AS ")
 		p.u(uint64(binary.BigEndian.Uint16(c[2:])))

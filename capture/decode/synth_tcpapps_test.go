@@ -191,6 +191,23 @@ func tcpAppCaptures() []synthCapture {
 	add(withSnaps(synthCapture{name: "tcpapp-bgp", lt: pcapio.LinkTypeEthernet, pkts: bgpPkts()}, 60, 70, 73, 80, 100, 120, 150)...)
 	add(withSnaps(synthCapture{name: "tcpapp-ssh", lt: pcapio.LinkTypeEthernet, pkts: sshPkts()}, 56, 58, 60, 66, 80)...)
 	add(withSnaps(synthCapture{name: "tcpapp-resp", lt: pcapio.LinkTypeEthernet, pkts: respPkts()}, 55, 56, 58, 60, 62, 66, 70, 80, 100)...)
+
+	// The same segments cut short with the IP length saying so: the TCP
+	// length, not the capture, ends them.
+	var short [][]byte
+	for _, c := range all {
+		if c.snap != 0 || c.name == "tcpapp-bigtcp" {
+			continue
+		}
+		for _, pkt := range c.pkts {
+			for _, n := range []int{21, 22, 24, 26, 28, 30, 34, 40, 44, 52, 60} {
+				if s := shortDatagram(pkt, n); s != nil {
+					short = append(short, s)
+				}
+			}
+		}
+	}
+	add(synthCapture{name: "tcpapp-short", lt: pcapio.LinkTypeEthernet, pkts: short})
 	return all
 }
 
@@ -407,6 +424,12 @@ func bgpPkts() [][]byte {
 				0, 14, 1, 2, 3),
 			mpReach(196, 128, v4, 0, 19, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 0, 5, 0, 0, 0, 8, 0, 0x10, 1, 1, 0),
 			bgpAttr(0xc0, 16, []byte{0x80, 0x0a, 4, 3}, be16(1500), be16(0), []byte{0x80, 0x0a, 99, 0}, be16(9000), be16(0))), nil)),
+		seg(true, bgpUpdate(nil, cat(
+			mpReach(196, 128, v4, 0, 12, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 198, 18, 0, 1,
+				0, 25, 0, 0, 0xfd, 0xe8, 0, 0, 0, 1, 0, 5, 0, 0, 0, 0x80, 1, 1, 0, 12, 0xab, 0xcd, 2, 0, 9, 0x77, 0x88),
+			bgpAttr(0xc0, 16, []byte{0x80, 0x0a, 4, 3}, be16(1500), be16(0), []byte{0x80, 0x0a, 99, 0}, be16(9000), be16(0)),
+			bgpAttr(0xc0, 16, []byte{0x80, 0x0a, 5, 0}, be16(1500), be16(0), []byte{0x00, 0x0a}, be16(1), be32(2), []byte{0xf1, 0x0a}, v4, be16(3)),
+			mpReach(196, 128, v4, 0, 15)), nil)),
 		seg(true, bgpUpdate(nil, cat(bgpAttr(0x50, 1, []byte{1}), bgpAttr(0, 1, []byte{3}), bgpAttr(0x4f, 99, []byte{1, 2, 3}),
 			bgpAttr(0x40, 1, []byte{1, 2}), bgpAttr(0x40, 2, []byte{2}), bgpAttr(0x40, 2, []byte{5, 1, 0, 1}), bgpAttr(0x40, 3, v4[:3]),
 			bgpAttr(0x80, 4, be16(1)), bgpAttr(0x40, 6, []byte{1}), bgpAttr(0xc0, 7, v4), bgpAttr(0xc0, 8, v4[:3]),
