@@ -189,6 +189,22 @@ func tcpAppCaptures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "tcpapp-bigtcp", lt: pcapio.LinkTypeEthernet, pkts: bigPkts}, 54, 66, 74, 94, 200)...)
 	add(withSnaps(synthCapture{name: "tcpapp-bgp", lt: pcapio.LinkTypeEthernet, pkts: bgpPkts()}, 60, 70, 73, 80, 100, 120, 150)...)
+
+	// Over IPv6, with MD5 signatures and MPTCP options, several messages a
+	// segment, as a node's BGP daemon talks to a route reflector.
+	v6seg := func(sport, dport int, opts []byte, data ...[]byte) []byte {
+		return eth(0x86dd, ipv6(ip6A, ip6B, 6, tcpv(ip6A, ip6B, tcpSeg{sport: sport, dport: dport, seq: 10, ack: 20,
+			flags: thACK | thPSH, opts: opts, data: cat(data...)})))
+	}
+	md5 := cat([]byte{19, 18}, repeat(0x30, 16), []byte{1, 1})
+	mpdss := padOpts(mpOpt(2, 0, cat([]byte{0x05}, be32(7), be32(100), be32(1), be16(2))...))
+	add(withSnaps(synthCapture{name: "tcpapp-v6", lt: pcapio.LinkTypeEthernet, pkts: [][]byte{
+		v6seg(40800, 179, md5, bgpMsg(4), bgpOpen(bgpCaps([]byte{1, 4, 0, 2, 0, 1}, []byte{65, 4, 0, 0, 0xfd, 0xe8}))),
+		v6seg(179, 40800, md5, bgpUpdate(nil, bgpAttr(0x90, 15, be16(2), []byte{1}), nil), bgpMsg(4)),
+		v6seg(40801, 6379, mpdss, []byte("*1\r\n$4\r\nPING\r\n")),
+		v6seg(22, 40802, mpdss, []byte("SSH-2.0-dropbear\r\n")),
+		v6seg(40803, 179, nil, []byte{0xff, 0xff, 0xff}),
+	}}, 74, 94, 100, 110, 120, 140)...)
 	add(withSnaps(synthCapture{name: "tcpapp-ssh", lt: pcapio.LinkTypeEthernet, pkts: sshPkts()}, 56, 58, 60, 66, 80)...)
 	add(withSnaps(synthCapture{name: "tcpapp-resp", lt: pcapio.LinkTypeEthernet, pkts: respPkts()}, 55, 56, 58, 60, 62, 66, 70, 80, 100)...)
 
