@@ -184,7 +184,9 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		// For md5 the option printer needs to know whether the payload was
 		// captured.
 		p.tcpPayloadCaptured = len(b) >= hlen+length
-		if !p.tcpOptions(b[20:min(len(b), hlen)], hlen-20, flags, rev, thseq, thack) {
+		// The options get all the captured bytes: tcpdump reads a last
+		// option's length from the payload when the header ends first.
+		if !p.tcpOptions(b[20:], hlen-20, flags, rev, thseq, thack) {
 			return
 		}
 	}
