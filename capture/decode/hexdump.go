@@ -24,7 +24,7 @@ func (p *Printer) hexOnly(indent string, b []byte) {
 		if i%16 == 0 {
 			p.s(indent)
 			p.s("0x")
-			p.hexw(uint64(i), 4)
+			p.hex04(uint64(i))
 			p.s(": ")
 		}
 		p.c(' ')
@@ -41,7 +41,7 @@ func (p *Printer) hexASCII(indent string, b []byte, offset int) {
 		line := b[i:min(i+16, len(b))]
 		p.s(indent)
 		p.s("0x")
-		p.hexw(uint64(offset+i), 4)
+		p.hex04(uint64(offset + i))
 		p.s(": ")
 		w := 0
 		for j := 0; j < len(line); j += 2 {
@@ -65,4 +65,13 @@ func (p *Printer) hexASCII(indent string, b []byte, offset int) {
 			}
 		}
 	}
+}
+
+// hex04 is printf's %04x: offsets past 0xffff (big TCP) take more digits.
+func (p *Printer) hex04(v uint64) {
+	if v > 0xffff {
+		p.hex(v)
+		return
+	}
+	p.hexw(v, 4)
 }

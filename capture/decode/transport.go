@@ -184,7 +184,9 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		// For md5 the option printer needs to know whether the payload was
 		// captured.
 		p.tcpPayloadCaptured = len(b) >= hlen+length
-		if !p.tcpOptions(b[20:min(len(b), hlen)], hlen-20, rev, thseq, thack) {
+		// The options get all the captured bytes: tcpdump reads a last
+		// option's length from the payload when the header ends first.
+		if !p.tcpOptions(b[20:], hlen-20, flags, rev, thseq, thack) {
 			return
 		}
 	}
@@ -206,7 +208,14 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		p.rstData(data, length)
 		return
 	}
+	// tcpdump's order: the first port that matches picks the printer.
 	switch {
+	case sport == 179 || dport == 179:
+		p.bgp(data)
+	case sport == 6379 || dport == 6379:
+		p.resp(data, length)
+	case sport == 22 || dport == 22:
+		p.ssh(data, length)
 	case sport == 80 || dport == 80 || sport == 8080 || dport == 8080:
 		p.http(data, length)
 	case sport == 53 || dport == 53:
@@ -222,7 +231,7 @@ var tcpOptNames = map[uint8]string{
 
 // tcpOptions prints ", options [...]"; false means tcpdump stopped the line
 // (a truncation already printed).
-func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32) bool {
+func (p *Printer) tcpOptions(cp []byte, hlen int, flags byte, rev bool, thseq, thack uint32) bool {
 	p.s(", options [")
 	var ch byte
 	bad := func() bool {
@@ -256,7 +265,10 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 				return false
 			}
 			if len(cp) < l {
-				p.s(" [|tcp]")
+				// An MPTCP option before renamed the protocol.
+				p.s(" [|")
+				p.s(p.proto)
+				p.c(']')
 				if ch != 0 {
 					p.c('>')
 				}
@@ -412,6 +424,11 @@ func (p *Printer) tcpOptions(cp []byte, hlen int, rev bool, thseq, thack uint32)
 				for _, c := range tfo {
 					p.hexw(uint64(c), 2)
 				}
+			}
+		case 30:
+			datalen = olen - 2
+			if !lencheck(datalen) || !p.mptcp(cp[:datalen], olen, flags) {
+				return bad()
 			}
 		case 28:
 			datalen = 2
