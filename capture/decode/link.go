@@ -497,6 +497,8 @@ func (p *Printer) etherType(t uint16, b []byte, length int) bool {
 		p.ip6(b, length)
 	case etherTypeARP, etherTypeRARP:
 		p.arp(b, length)
+	case 0x8847, 0x8848:
+		p.mpls(b, length)
 	default:
 		return false
 	}
