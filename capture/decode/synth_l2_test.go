@@ -66,6 +66,60 @@ func l2Captures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "l2-mpls", lt: pcapio.LinkTypeEthernet, pkts: mpls}, 16, 18, 20, 22, 30, 40)...)
 
-	_ = netip.Addr{}
+	// VRRP v2 with each authentication type, v3 over IPv4 and IPv6, bad
+	// checksums, odd TTLs, unknown versions and types.
+	vrrpAddr := netip.MustParseAddr("224.0.0.18")
+	vrrp6Addr := netip.MustParseAddr("ff02::12")
+	vip1, vip2 := netip.MustParseAddr("198.18.0.100"), netip.MustParseAddr("198.18.0.101")
+	vrrp2 := func(vrid, prio, auth, intvl int, addrs []netip.Addr, authData []byte, bad bool) []byte {
+		m := []byte{0x21, byte(vrid), byte(prio), byte(len(addrs)), byte(auth), byte(intvl), 0, 0}
+		for _, a := range addrs {
+			m = append(m, addrBytes(a)...)
+		}
+		m = append(m, authData...)
+		sum := checksum(0, m)
+		if bad {
+			sum ^= 0x0f0f
+		}
+		copy(m[6:], be16(int(sum)))
+		return m
+	}
+	vrrp3 := func(src, dst netip.Addr, vrid, prio, intvl int, addrs []netip.Addr, bad bool) []byte {
+		m := cat([]byte{0x31, byte(vrid), byte(prio), byte(len(addrs))}, be16(intvl), be16(0))
+		for _, a := range addrs {
+			m = append(m, addrBytes(a)...)
+		}
+		m = l4sum(src, dst, 112, m, 6)
+		if bad {
+			m[7] ^= 0x33
+		}
+		return m
+	}
+	vrrp4 := func(ttl int, m []byte) []byte {
+		return eth(0x0800, ipv4(ipA, vrrpAddr, 112, m, ip4opt{ttl: ttl, tos: 0xc0}))
+	}
+	vrrp6 := func(m []byte) []byte { return eth(0x86dd, ipv6(ip6A, vrrp6Addr, 112, m)) }
+	one, two := []netip.Addr{vip1}, []netip.Addr{vip1, vip2}
+	vrrpPkts := [][]byte{
+		vrrp4(255, vrrp2(7, 100, 0, 1, one, make([]byte, 8), false)),
+		vrrp4(255, vrrp2(7, 254, 1, 3, two, []byte("secret\x00\x00"), false)),
+		vrrp4(255, vrrp2(7, 254, 1, 3, one, []byte("12345678"), false)),
+		vrrp4(255, vrrp2(7, 254, 1, 3, one, []byte("a\x01b\xffcdef"), false)),
+		vrrp4(255, vrrp2(8, 0, 2, 1, one, make([]byte, 8), false)),
+		vrrp4(255, vrrp2(9, 1, 5, 1, one, make([]byte, 8), true)),
+		vrrp4(64, vrrp2(9, 1, 0, 1, nil, nil, false)),
+		vrrp4(255, vrrp3(ipA, vrrpAddr, 10, 100, 100, two, false)),
+		vrrp4(255, vrrp3(ipA, vrrpAddr, 10, 100, 0xf123, one, true)),
+		vrrp6(vrrp3(ip6A, vrrp6Addr, 11, 200, 100, []netip.Addr{netip.MustParseAddr("fe80::1"), netip.MustParseAddr("2001:db8::1")}, false)),
+		vrrp6(vrrp3(ip6A, vrrp6Addr, 11, 200, 100, []netip.Addr{netip.MustParseAddr("fe80::1")}, true)),
+		vrrp4(255, []byte{0x22, 1, 2, 3, 0, 1, 0, 0}),
+		vrrp4(255, []byte{0x11, 1, 2, 3, 0, 1, 0, 0}),
+		vrrp4(255, []byte{0x41, 1, 2, 3, 0, 1, 0, 0}),
+		vrrp4(255, []byte{0x21, 1}),
+		vrrp4(255, []byte{0x21, 1, 2, 3}),
+		vrrp4(255, []byte{0x21, 1, 2, 3, 1, 1, 0, 0}),
+	}
+	add(withSnaps(synthCapture{name: "l2-vrrp", lt: pcapio.LinkTypeEthernet, pkts: vrrpPkts}, 35, 37, 40, 42, 46, 50, 54, 58, 62, 66, 80)...)
+
 	return all
 }
