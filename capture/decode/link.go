@@ -499,6 +499,8 @@ func (p *Printer) etherType(t uint16, b []byte, length int) bool {
 		p.arp(b, length)
 	case 0x8847, 0x8848:
 		p.mpls(b, length)
+	case 0x88cc:
+		p.lldp(b, length)
 	default:
 		return false
 	}

@@ -23,6 +23,23 @@ func mplsLabel(label uint32, exp, bottom, ttl int) []byte {
 	return be32(v)
 }
 
+// lldpTLV is one LLDP TLV: 7 bits of type, 9 of length.
+func lldpTLV(typ int, body ...[]byte) []byte {
+	b := cat(body...)
+	return cat(be16(typ<<9|len(b)), b)
+}
+
+// lldpOrg is an organization-specific TLV.
+func lldpOrg(oui uint32, sub int, body ...[]byte) []byte {
+	return lldpTLV(127, be32(oui<<8|uint32(sub)), cat(body...))
+}
+
+var lldpDst = []byte{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e}
+
+func lldpFrame(tlvs ...[]byte) []byte {
+	return cat(lldpDst, macA, be16(0x88cc), cat(tlvs...))
+}
+
 func l2Captures() []synthCapture {
 	var all []synthCapture
 	add := func(cs ...synthCapture) { all = append(all, cs...) }
@@ -120,6 +137,106 @@ func l2Captures() []synthCapture {
 		vrrp4(255, []byte{0x21, 1, 2, 3, 1, 1, 0, 0}),
 	}
 	add(withSnaps(synthCapture{name: "l2-vrrp", lt: pcapio.LinkTypeEthernet, pkts: vrrpPkts}, 35, 37, 40, 42, 46, 50, 54, 58, 62, 66, 80)...)
+
+	// LLDP: every TLV and organization-specific subtype tcpdump decodes,
+	// and short or malformed ones.
+	chassisMAC := lldpTLV(1, []byte{4}, macA)
+	portName := lldpTLV(2, []byte{5}, []byte("eth0"))
+	ttl := lldpTLV(3, be16(120))
+	end := lldpTLV(0)
+	str := func(s string) []byte { return []byte(s) }
+	ets := cat([]byte{0x83, 0x01, 0x23, 0x45, 0x67}, []byte{10, 20, 30, 40, 0, 0, 0, 0}, []byte{0, 1, 2, 255, 0, 0, 0, 0})
+	dcbx := func(typ int, body []byte) []byte { return cat(be16(typ<<9|len(body)), body) }
+	lldpPkts := [][]byte{
+		lldpFrame(chassisMAC, portName, ttl, lldpTLV(4, str("uplink to node-1")), lldpTLV(5, str("switch-1.lab")),
+			lldpTLV(6, str("Linux 6.1 \x01 amd64")), lldpTLV(7, be16(0x0014), be16(0x0010)),
+			lldpTLV(8, []byte{5, 1}, addrBytes(ipA), []byte{2}, be32(3), []byte{0}), end),
+		lldpFrame(lldpTLV(1, []byte{1}, str("chassis-comp")), lldpTLV(2, []byte{1}, str("alias")), ttl,
+			lldpTLV(1, []byte{2}, str("ifalias\x00junk")), lldpTLV(1, []byte{3}, str("portcomp")),
+			lldpTLV(1, []byte{5, 1}, addrBytes(ipB)), lldpTLV(1, []byte{5, 2}, addrBytes(ip6A)),
+			lldpTLV(1, []byte{5, 6}, macB), lldpTLV(1, []byte{5, 12, 1, 2}), lldpTLV(1, []byte{6}, str("eth1")),
+			lldpTLV(1, []byte{7}, str("local")), lldpTLV(1, []byte{9, 1, 2}), end),
+		lldpFrame(chassisMAC, lldpTLV(2, []byte{2}, str("pc")), lldpTLV(2, []byte{3}, macB),
+			lldpTLV(2, []byte{4, 1}, addrBytes(ipA)), lldpTLV(2, []byte{6}, str("circuit")),
+			lldpTLV(2, []byte{7}, str("7")), lldpTLV(2, []byte{0}, str("zero")), ttl,
+			lldpTLV(7, be16(0x00ff), be16(0)), lldpTLV(7, be16(0xff00), be16(0x0100)),
+			lldpTLV(8, []byte{17, 2}, addrBytes(ip6B), []byte{3}, be32(7), []byte{4}, str("oid\x01")),
+			lldpTLV(8, []byte{7, 6}, macA, []byte{9}, be32(1)),
+			lldpTLV(8, []byte{3, 9, 1, 2}, []byte{2}, be32(1)),
+			lldpTLV(9, str("unknown tlv")), end),
+		lldpFrame(chassisMAC, portName, ttl,
+			lldpOrg(0x0080c2, 1, be16(100)), lldpOrg(0x0080c2, 2, []byte{6}, be16(200)),
+			lldpOrg(0x0080c2, 2, []byte{0}, be16(201)), lldpOrg(0x0080c2, 3, be16(300), []byte{5}, str("vlan3")),
+			lldpOrg(0x0080c2, 4, []byte{4}, []byte{0x88, 0x8e, 0x01, 0x02}),
+			lldpOrg(0x0080c2, 8, []byte{0xa5, 0x0f}), lldpOrg(0x0080c2, 9, ets),
+			lldpOrg(0x0080c2, 10, ets), lldpOrg(0x0080c2, 11, []byte{0xd8, 0x28}),
+			lldpOrg(0x0080c2, 12, []byte{0}, []byte{0xa9}, be16(3260), []byte{0x61}, be16(80)),
+			lldpOrg(0x0080c2, 13, []byte{0xff, 0xff, 0xab, 0xcd, 0xef}),
+			lldpOrg(0x0080c2, 14, []byte{0xf8, 0}, be16(0xf123), []byte{0x00, 0x10, 0x05, 0x00, 0x20, 0x06}),
+			lldpOrg(0x0080c2, 99, []byte{1, 2, 3}), end),
+		lldpFrame(chassisMAC, portName, ttl,
+			lldpOrg(0x0080c2, 1, []byte{1}), lldpOrg(0x0080c2, 2, be16(1)), lldpOrg(0x0080c2, 3, be16(5)),
+			lldpOrg(0x0080c2, 3, be16(5), []byte{9}, str("ab")), lldpOrg(0x0080c2, 4, []byte{9}),
+			lldpOrg(0x0080c2, 8, []byte{1}), lldpOrg(0x0080c2, 9, ets[:5]), lldpOrg(0x0080c2, 10, ets[:5]),
+			lldpOrg(0x0080c2, 11, []byte{1}), lldpOrg(0x0080c2, 12), lldpOrg(0x0080c2, 12, []byte{0}),
+			lldpOrg(0x0080c2, 12, []byte{0, 1, 2}), lldpOrg(0x0080c2, 13, []byte{1}),
+			lldpOrg(0x0080c2, 14, []byte{1, 2, 3, 4}), lldpOrg(0x0080c2, 14, []byte{1, 2, 3, 4, 5}),
+			lldpTLV(127, []byte{0x00, 0x80, 0xc2}), lldpTLV(127, []byte{0x00, 0x80}), end),
+		lldpFrame(chassisMAC, portName, ttl,
+			lldpOrg(0x00120f, 1, []byte{3}, be16(0x6c03), be16(30)), lldpOrg(0x00120f, 1, []byte{0}, be16(0x8000), be16(99)),
+			lldpOrg(0x00120f, 2, []byte{0x0f, 1, 3}), lldpOrg(0x00120f, 2, []byte{0, 7, 9}),
+			lldpOrg(0x00120f, 3, []byte{3}, be32(17)), lldpOrg(0x00120f, 4, be16(9000)),
+			lldpOrg(0x00120f, 1, []byte{3}), lldpOrg(0x00120f, 4, []byte{1}), lldpOrg(0x00120f, 7, []byte{1, 2}),
+			lldpOrg(0x00005e, 1, str("https://mud.example/x")), lldpOrg(0x00005e, 2, str("xxxx")),
+			lldpOrg(0x00005e, 1, str("a")), lldpOrg(0x00000c, 1, str("cisco")), end),
+		lldpFrame(chassisMAC, portName, ttl,
+			lldpOrg(0x0012bb, 1, be16(0x003f), []byte{3}), lldpOrg(0x0012bb, 1, be16(0), []byte{7}),
+			lldpOrg(0x0012bb, 2, []byte{1, 0x40, 0xc9, 0x6e}), lldpOrg(0x0012bb, 2, []byte{9, 0xa0, 0, 0}),
+			lldpOrg(0x0012bb, 3, []byte{1, 0x51, 0x2d, 0x11, 0x22, 0x33, 0x52, 0x01, 0x44, 0x55, 0x66, 0x10, 0x40, 0x00, 0x01, 0x23, 2}),
+			lldpOrg(0x0012bb, 3, []byte{2, 12, 1}, str("US"), []byte{1, 2}, str("CA"), []byte{3, 3}, str("SJC"), []byte{0}),
+			lldpOrg(0x0012bb, 3, []byte{2, 9, 2}, str("D\x00"), []byte{9, 1}, str("x\x00"), []byte{0, 0}),
+			lldpOrg(0x0012bb, 3, []byte{2, 7, 2}, str("DE"), []byte{0, 2}, str("xx"), []byte{0}),
+			lldpOrg(0x0012bb, 3, []byte{2, 7, 2}, str("DE"), []byte{6, 3}, str("xx"), []byte{0}),
+			lldpOrg(0x0012bb, 3, []byte{2, 6, 2}, str("DE"), []byte{6}, []byte{0}),
+			lldpOrg(0x0012bb, 3, []byte{2, 2, 2}, str("DE")),
+			lldpOrg(0x0012bb, 3, []byte{3}, str("5551234")), lldpOrg(0x0012bb, 3, []byte{9, 1, 2, 3}),
+			lldpOrg(0x0012bb, 4, []byte{0x51}, be16(130)), lldpOrg(0x0012bb, 4, []byte{0x40}, be16(1024)),
+			lldpOrg(0x0012bb, 4, []byte{0x80}, be16(155)), lldpOrg(0x0012bb, 4, []byte{0x72}, be16(3)),
+			lldpOrg(0x0012bb, 5, str("rev A")), lldpOrg(0x0012bb, 6, str("fw 1.2")), lldpOrg(0x0012bb, 7, str("sw")),
+			lldpOrg(0x0012bb, 8, str("SN123")), lldpOrg(0x0012bb, 9, str("ACME")), lldpOrg(0x0012bb, 10, str("M1")),
+			lldpOrg(0x0012bb, 11, str("asset")), lldpOrg(0x0012bb, 12, str("?")), lldpOrg(0x0012bb, 1, []byte{1}), end),
+		lldpFrame(chassisMAC, portName, ttl,
+			lldpOrg(0x001b21, 2,
+				dcbx(1, cat([]byte{0, 0}, be32(7), be32(8))),
+				dcbx(2, cat([]byte{0, 0, 0xe0, 0}, be32(0x01234567), []byte{10, 20, 30, 40, 0, 0, 0, 0, 8})),
+				dcbx(3, []byte{0, 0, 0x80, 0, 0x09, 8}),
+				dcbx(4, cat([]byte{0, 0, 0x40, 0}, be16(0x8906), []byte{0x00, 0x1b, 0x21, 0x08}, be16(3260), []byte{0x40, 0x1b, 0x21, 0x10})),
+				dcbx(9, []byte{1, 2})),
+			lldpOrg(0x001b21, 1, []byte{1, 2, 3}),
+			lldpOrg(0x001b21, 2, dcbx(1, []byte{1, 2, 3})),
+			lldpOrg(0x001b21, 2, dcbx(2, []byte{1, 2, 3})),
+			lldpOrg(0x001b21, 2, dcbx(3, []byte{1, 2, 3}), dcbx(4, []byte{1, 2, 3, 4, 5})),
+			lldpOrg(0x001b21, 2, dcbx(9, []byte{1}), dcbx(0, nil), dcbx(4, []byte{1, 2, 3, 4})),
+			lldpOrg(0x001b21, 2, be16(4<<9|20), []byte{1, 2}),
+			lldpOrg(0x001b21, 2, dcbx(9, []byte{1}), []byte{7}), end),
+		lldpFrame(chassisMAC, lldpTLV(1, []byte{4}, macA[:3]), lldpTLV(1, []byte{5, 1, 1}), lldpTLV(1, []byte{5})),
+		lldpFrame(chassisMAC, lldpTLV(1, []byte{4})),
+		lldpFrame(lldpTLV(2, []byte{3}, macA[:2])),
+		lldpFrame(lldpTLV(3, []byte{1})),
+		lldpFrame(lldpTLV(7, be16(1))),
+		lldpFrame(lldpTLV(8, []byte{9, 1})),
+		lldpFrame(lldpTLV(8, []byte{4, 1, 1, 2, 3})),
+		lldpFrame(lldpTLV(8, []byte{5, 1, 1, 2, 3, 4}, []byte{2, 0, 0})),
+		lldpFrame(lldpTLV(8, []byte{5, 1, 1, 2, 3, 4}, []byte{2}, be32(5), []byte{5, 1})),
+		lldpFrame(lldpTLV(8, []byte{0})),
+		lldpFrame(lldpTLV(127, []byte{0, 0x12, 0x0f, 4})),
+		lldpFrame(lldpTLV(5, str("host")), be16(5<<9|30), str("short")),
+		lldpFrame(lldpTLV(5, str("host")), []byte{0x0a}),
+		lldpFrame(lldpTLV(5, str("host")), lldpTLV(0, []byte{1, 2}), lldpTLV(5, str("after end"))),
+		lldpFrame(lldpTLV(5, str("host")), lldpTLV(4)),
+		lldpFrame(),
+	}
+	add(withSnaps(synthCapture{name: "l2-lldp", lt: pcapio.LinkTypeEthernet, pkts: lldpPkts}, 15, 16, 17, 20, 24, 30, 40, 50, 64, 100)...)
 
 	return all
 }
