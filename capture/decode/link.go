@@ -403,6 +403,10 @@ func (p *Printer) llc(b []byte, length int, src, dst []byte) int {
 	}
 	rest := b[hdrlen:]
 	length -= hdrlen
+	if ssap == 0x42 && dsap == 0x42 && control == 0x03 {
+		p.sub(func() { p.stp(rest, length) })
+		return hdrlen
+	}
 	if ssap == 0x06 && dsap == 0x06 && control == 0x03 {
 		p.sub(func() { p.ip(rest, length) })
 		return hdrlen

@@ -57,7 +57,7 @@ func l2Captures() []synthCapture {
 		cat(macB, macA, vlanTag(0x9200, 0x0007), be16(0x0800), udpIn),
 		cat(macB, macA, vlanTag(0x8100, 0x0001), vlanTag(0x8100, 0x0002), vlanTag(0x8100, 0x0003), be16(0x0800), udpIn),
 		cat(macB, macA, vlanTag(0x88a8, 0x1fff), vlanTag(0x8100, 0xe000), be16(0x1234), []byte("unknown inner type")),
-		// STP: added with stp.go
+		cat(macB, macA, vlanTag(0x88a8, 0x0010), vlanTag(0x8100, 0x0020), be16(38), []byte{0x42, 0x42, 0x03}, make([]byte, 35)),
 		cat(macB, macA, vlanTag(0x88a8, 0x0010), be16(0x8100), []byte{0}),
 		cat(macB, macA, vlanTag(0x88a8, 0x0010), vlanTag(0x8100, 0x0020), be16(0x8847), mplsLabel(100, 0, 1, 64), udpIn),
 	}
@@ -237,6 +237,60 @@ func l2Captures() []synthCapture {
 		lldpFrame(),
 	}
 	add(withSnaps(synthCapture{name: "l2-lldp", lt: pcapio.LinkTypeEthernet, pkts: lldpPkts}, 15, 16, 17, 20, 24, 30, 40, 50, 64, 100)...)
+
+	// Spanning tree BPDUs over LLC: 802.1D config and TCN, RSTP, MSTP with
+	// MSTIs, SPB, and short or odd ones.
+	stpDst := []byte{0x01, 0x80, 0xc2, 0x00, 0x00, 0x00}
+	llc := func(dst []byte, bpdu []byte) []byte {
+		return cat(dst, macA, be16(3+len(bpdu)), []byte{0x42, 0x42, 0x03}, bpdu)
+	}
+	bridge := func(prio int, mac []byte) []byte { return cat(be16(prio), mac) }
+	cfg := func(version, typ, flags int) []byte {
+		return cat(be16(0), []byte{byte(version), byte(typ), byte(flags)}, bridge(0x8000, macB), be32(4),
+			bridge(0x8001, macA), be16(0x8002), be16(1*256+128), be16(20*256), be16(2*256), be16(15*256+32))
+	}
+	mstiRec := func(flags, id int, cost uint32) []byte {
+		return cat([]byte{byte(flags)}, bridge(0x8000|id, macB), be32(cost), []byte{0x80, 0x90, 19})
+	}
+	mstp := func(version int, mstis ...[]byte) []byte {
+		m := cat(mstis...)
+		name := make([]byte, 32)
+		copy(name, "region-1")
+		return cat(cfg(version, 2, 0x7c), []byte{0}, be16(64+len(m)), []byte{0}, name, be16(3),
+			be32(0x01020304), be32(0x05060708), be32(0x090a0b0c), be32(0x0d0e0f10), be32(200000),
+			bridge(0x9000, macA), []byte{20}, m)
+	}
+	spbExt := func() []byte {
+		name := make([]byte, 32)
+		copy(name, "aux\x01")
+		return cat(be16(85), []byte{1}, name, be16(9), make([]byte, 16), []byte{0xfc, 0, 0x12, 0x34}, be16(7), make([]byte, 8), be32(0xdeadbeef), make([]byte, 16))
+	}
+	stpPkts := [][]byte{
+		llc(stpDst, cfg(0, 0, 0)),
+		llc(stpDst, cfg(0, 0, 0x81)),
+		llc(stpDst, cat(be16(0), []byte{0, 0x80})),
+		llc(stpDst, cat(cfg(2, 2, 0x3e), []byte{0})),
+		llc(stpDst, cat(cfg(2, 2, 0x78), []byte{0})),
+		llc(stpDst, cfg(2, 2, 0x04)),
+		llc(stpDst, cat(cfg(2, 2, 0x0c), []byte{0})),
+		llc(stpDst, mstp(3)),
+		llc(stpDst, mstp(3, mstiRec(0x7c, 1, 2000), mstiRec(0x01, 4095, 0), []byte{1, 2, 3})),
+		llc(stpDst, cat(mstp(4, mstiRec(0x48, 2, 20)), spbExt())),
+		llc(stpDst, cat(mstp(4), spbExt()[:40])),
+		llc(stpDst, mstp(3)[:101]),
+		llc(stpDst, cat(mstp(3)[:35], []byte{1}, mstp(3)[36:])),
+		llc(stpDst, cat(mstp(3)[:36], be16(200), mstp(3)[38:])),
+		llc(stpDst, cfg(0, 0, 0)[:34]),
+		llc(stpDst, cfg(2, 2, 0)[:35]),
+		llc(stpDst, cfg(1, 0, 0)),
+		llc(stpDst, cfg(3, 0, 0x01)),
+		llc(stpDst, cfg(2, 7, 0)),
+		llc(stpDst, cfg(0, 2, 0)),
+		llc(stpDst, cat(be16(1), make([]byte, 33))),
+		llc(stpDst, []byte{0, 0, 0}),
+		llc(stpDst, []byte{0, 0, 0, 0}),
+	}
+	add(withSnaps(synthCapture{name: "l2-stp", lt: pcapio.LinkTypeEthernet, pkts: stpPkts}, 18, 20, 22, 30, 40, 50, 60, 80, 100, 120, 130)...)
 
 	return all
 }
