@@ -505,6 +505,8 @@ func (p *Printer) etherType(t uint16, b []byte, length int) bool {
 		p.mpls(b, length)
 	case 0x88cc:
 		p.lldp(b, length)
+	case 0x8809:
+		p.slow(b, length)
 	default:
 		return false
 	}

@@ -292,5 +292,52 @@ func l2Captures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "l2-stp", lt: pcapio.LinkTypeEthernet, pkts: stpPkts}, 18, 20, 22, 30, 40, 50, 60, 80, 100, 120, 130)...)
 
+	// Slow protocols: LACP, Marker and OAM PDUs with good, short and
+	// unknown TLVs.
+	slowDst := []byte{0x01, 0x80, 0xc2, 0x00, 0x00, 0x02}
+	slowFrame := func(pdu ...[]byte) []byte { return cat(slowDst, macA, be16(0x8809), cat(pdu...)) }
+	actor := func(typ, state int) []byte {
+		return cat([]byte{byte(typ), 20}, be16(32768), macA, be16(15), be16(255), be16(3), []byte{byte(state), 0, 0, 0})
+	}
+	lacpPDU := func(tlvs ...[]byte) []byte { return cat([]byte{1, 1}, cat(tlvs...)) }
+	collector := cat([]byte{3, 16}, be16(50), make([]byte, 12))
+	term := []byte{0, 0}
+	oamInfo := func(typ, ilen int) []byte {
+		return cat([]byte{byte(typ), byte(ilen), 1}, be16(2), []byte{0x05, 0x1f}, be16(0x05ee), []byte{0x00, 0x12, 0x0f}, be32(0xabcdef01))
+	}
+	event := func(typ, elen int) []byte {
+		return cat([]byte{byte(typ), byte(elen)}, be16(10), be32(0), be32(1000), be32(0), be32(1), be32(0), be32(5), be32(0), be32(99), be32(3))
+	}
+	slowPkts := [][]byte{
+		slowFrame(lacpPDU(actor(1, 0x3d), actor(2, 0xc2), collector, term, make([]byte, 50))),
+		slowFrame(lacpPDU(actor(1, 0), []byte{2, 18}, make([]byte, 16), []byte{3, 10}, make([]byte, 8), []byte{9, 4, 1, 2}, term)),
+		slowFrame(lacpPDU([]byte{1, 1})),
+		slowFrame(lacpPDU([]byte{1, 40}, make([]byte, 10))),
+		slowFrame(lacpPDU(actor(1, 1), []byte{1})),
+		slowFrame([]byte{1, 2, 1, 20}),
+		slowFrame([]byte{1}),
+		slowFrame([]byte{2, 1}, []byte{1, 16}, be16(7), macB, be32(0xdeadbeef), []byte{0, 0}, term),
+		slowFrame([]byte{2, 1}, []byte{1, 12}, make([]byte, 10), []byte{5, 3, 1}, term),
+		slowFrame([]byte{2, 3}),
+		slowFrame([]byte{3}, be16(0x0050), []byte{0}, oamInfo(1, 16), oamInfo(2, 16), []byte{0xfe, 5, 0, 0x12, 0x0f}, []byte{7, 3, 1}, term),
+		slowFrame([]byte{3}, be16(0x007f), []byte{0}, oamInfo(1, 16)[:12], []byte{1, 1}),
+		slowFrame([]byte{3}, be16(0), []byte{0}, []byte{1, 5, 16, 1, 2}),
+		slowFrame([]byte{3}, be16(0x0001), []byte{1}, be16(77), event(1, 40), event(2, 40), event(3, 40), event(4, 40), cat(event(1, 30)[:30]), []byte{0xfe, 4, 1, 2}, []byte{9, 2}, term),
+		slowFrame([]byte{3}, be16(0), []byte{1}, be16(78), []byte{1, 1}),
+		slowFrame([]byte{3}, be16(0), []byte{1}, []byte{0}),
+		slowFrame([]byte{3}, be16(0), []byte{4}, []byte{1}),
+		slowFrame([]byte{3}, be16(0), []byte{4}, []byte{2}),
+		slowFrame([]byte{3}, be16(0), []byte{4}, []byte{9}),
+		slowFrame([]byte{3}, be16(0), []byte{4}),
+		slowFrame([]byte{3}, be16(0), []byte{2}, []byte{7, 0, 1, 2}),
+		slowFrame([]byte{3}, be16(0), []byte{3}, []byte{7, 0, 1, 2, 4}),
+		slowFrame([]byte{3}, be16(0), []byte{0xfe}, []byte{0, 0x12, 0x0f, 1}),
+		slowFrame([]byte{3}, be16(0), []byte{0x33}),
+		slowFrame([]byte{3, 0}),
+		slowFrame([]byte{9, 1, 2, 3}),
+		slowFrame(),
+	}
+	add(withSnaps(synthCapture{name: "l2-slow", lt: pcapio.LinkTypeEthernet, pkts: slowPkts}, 15, 16, 17, 18, 20, 30, 40, 50, 60, 80)...)
+
 	return all
 }
