@@ -208,6 +208,13 @@ func (p *Printer) ether(b []byte, length int) int {
 	rest := b[14:]
 	length -= 14
 	printedLength := false
+	if t == 0x88e5 {
+		var ok bool
+		if rest, length, hdrlen, t, ok = p.macsec(b, rest, length, origLength, hdrlen); !ok {
+			return hdrlen
+		}
+		printedLength = p.opts.LinkHeader
+	}
 	for t == etherType8021Q || t == etherTypeQinQ || t == etherType9100 || t == 0x9200 {
 		if len(rest) < 4 {
 			p.s(" [|vlan]")

@@ -339,5 +339,35 @@ func l2Captures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "l2-slow", lt: pcapio.LinkTypeEthernet, pkts: slowPkts}, 15, 16, 17, 18, 20, 30, 40, 50, 60, 80)...)
 
+	// MACsec SecTAGs: integrity only (the payload is decoded), encrypted,
+	// with and without SCI and short length, and broken ones.
+	icv := []byte("0123456789abcdef")
+	sectag := func(tci, sl int, pn uint32, sci []byte) []byte {
+		return cat([]byte{byte(tci), byte(sl)}, be32(pn), sci)
+	}
+	sci := cat(macA, be16(1))
+	ms := func(parts ...[]byte) []byte { return cat(macB, macA, be16(0x88e5), cat(parts...)) }
+	shortUDP := ipv4(ipA, ipB, 17, udpv(ipA, ipB, 7, 8, []byte("x")), ip4opt{id: 1})
+	macsecPkts := [][]byte{
+		ms(sectag(0x20, 0, 1, sci), be16(0x0800), udpIn, icv),
+		ms(sectag(0x01, 0, 2, nil), be16(0x86dd), udp6In, icv),
+		ms(sectag(0x2c, 0, 3, sci), []byte("encrypted payload bytes..."), icv),
+		ms(sectag(0x4b, 0, 0xffffffff, nil), []byte("encrypted"), icv),
+		ms(sectag(0x06, 0, 4, nil), []byte("changed"), icv),
+		ms(sectag(0x30, len(shortUDP)+2, 5, sci), be16(0x0800), shortUDP, []byte{0, 0}, icv),
+		ms(sectag(0x00, 0, 6, nil), vlanTag(0x8100, 0x0005), be16(0x0800), udpIn, icv),
+		ms(sectag(0x00, 0, 7, nil), be16(0x1234), []byte("opaque"), icv),
+		ms(sectag(0x00, 0, 8, nil), be16(40), []byte{0x42, 0x42, 0x03}, cfg(0, 0, 0)[:37], icv),
+		ms(sectag(0x80, 0, 9, nil), be16(0x0800), udpIn, icv),
+		ms(sectag(0x00, 0x40, 9, nil), be16(0x0800), udpIn, icv),
+		ms(sectag(0x00, 60, 10, nil), be16(0x0800), shortUDP, icv),
+		ms(sectag(0x00, 0, 11, nil), []byte{8}),
+		ms(sectag(0x00, 0, 11, nil), icv[:10]),
+		ms(sectag(0x20, 0, 12, sci[:4])),
+		ms([]byte{0x00, 0, 0}),
+		ms(sectag(0x00, 0, 13, nil), icv),
+	}
+	add(withSnaps(synthCapture{name: "l2-macsec", lt: pcapio.LinkTypeEthernet, pkts: macsecPkts}, 16, 18, 20, 24, 30, 40, 50, 60, 80)...)
+
 	return all
 }
