@@ -418,6 +418,9 @@ func (p *Printer) llc(b []byte, length int, src, dst []byte) int {
 		p.sub(func() { p.ip(rest, length) })
 		return hdrlen
 	}
+	if ssap == 0xaa && dsap == 0xaa && control == 0x03 {
+		return p.snapLLC(rest, length, hdrlen, src, dst)
+	}
 	if !p.opts.LinkHeader {
 		if ssap == dsap {
 			if src != nil {

@@ -369,5 +369,51 @@ func l2Captures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "l2-macsec", lt: pcapio.LinkTypeEthernet, pkts: macsecPkts}, 16, 18, 20, 24, 30, 40, 50, 60, 80)...)
 
+	// CDP over SNAP, other SNAP payloads, and broken TLVs.
+	cdpDst := []byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc}
+	snapFrame := func(oui uint32, pid int, payload ...[]byte) []byte {
+		body := cat([]byte{0xaa, 0xaa, 0x03}, be32(oui)[1:], be16(pid), cat(payload...))
+		return cat(cdpDst, macA, be16(len(body)), body)
+	}
+	cdpTLV := func(typ int, v ...[]byte) []byte {
+		b := cat(v...)
+		return cat(be16(typ), be16(4+len(b)), b)
+	}
+	cdpPDU := func(tlvs ...[]byte) []byte { return cat([]byte{2, 180}, be16(0xbeef), cat(tlvs...)) }
+	addrs := cat(be32(3), []byte{1, 1, 0xcc}, be16(4), addrBytes(ipA),
+		[]byte{2, 8}, []byte{0xaa, 0xaa, 0x03, 0, 0, 0, 0x86, 0xdd}, be16(16), addrBytes(ip6A),
+		[]byte{9, 2, 0xab, 0xcd}, be16(3), []byte{1, 2, 3})
+	cdpPkts := [][]byte{
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(1, str("switch-1.lab")), cdpTLV(2, addrs), cdpTLV(3, str("Gi0/1")),
+			cdpTLV(4, be32(0x29)), cdpTLV(5, str("Cisco IOS\nVersion 15.2\x01\n")), cdpTLV(6, str("cisco WS-C2960")),
+			cdpTLV(7, addrBytes(ipB), []byte{24}, addrBytes(ipA), []byte{32}), cdpTLV(8, []byte{0, 0, 0x0c, 1, 18}),
+			cdpTLV(9, str("vtp")), cdpTLV(0x0a, be16(100)), cdpTLV(0x0b, []byte{1}), cdpTLV(0x0b, []byte{0}),
+			cdpTLV(0x0e, []byte{1}, be16(200)), cdpTLV(0x0f, []byte{0x20, 0}), cdpTLV(0x10, be16(15400)),
+			cdpTLV(0x10, []byte{1, 2, 3}), cdpTLV(0x11, be32(1500)), cdpTLV(0x12, []byte{0xff}), cdpTLV(0x13, []byte{5}),
+			cdpTLV(0x14, str("sysname")), cdpTLV(0x15, []byte{6, 5, 1}), cdpTLV(0x16, be32(1), []byte{1, 1, 0xcc}, be16(4), addrBytes(ipB)),
+			cdpTLV(0x17, []byte{1}, str("rack 7")), cdpTLV(0x17, []byte{2}), cdpTLV(0x30, []byte{1, 2, 3}), cdpTLV(1))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(1, str("dev")), cat(be16(3), be16(2)), cdpTLV(1, str("after")))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(4, be16(1)))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(7, []byte{1, 2, 3}))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(2, be32(1), []byte{1, 1, 0xcc}, be16(4), []byte{1, 2}))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(2, []byte{0, 0}))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(2, be32(0), []byte{1, 2}), cdpTLV(2, be32(2), []byte{1}), cdpTLV(2, be32(1), []byte{1, 4, 0xcc}))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(0x0a, []byte{1}), cdpTLV(0x0b), cdpTLV(0x0e, be16(1)), cdpTLV(0x11, be16(1)), cdpTLV(0x12), cdpTLV(0x17))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(1, str("dev")), be16(1), be16(40), str("short"))),
+		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(1, str("dev")), []byte{0, 1})),
+		snapFrame(0x00000c, 0x2000, []byte{2, 180}),
+		snapFrame(0x00000c, 0x010b, cfg(0, 0, 0)),
+		snapFrame(0x000000, 0x0800, shortUDP),
+		snapFrame(0x000000, 0x1234, []byte{1, 2, 3, 4}),
+		snapFrame(0x0080c2, 0x0007, []byte{1, 2, 3, 4}),
+		snapFrame(0x0080c2, 0x0001, []byte{0, 0}, eth(0x0800, shortUDP)),
+		snapFrame(0x0080c2, 0x000e, cfg(0, 0, 1)),
+		snapFrame(0x0080c2, 0x0008, []byte{1, 2, 3, 4}),
+		snapFrame(0x0000f8, 0x86dd, udp6In),
+		snapFrame(0x123456, 0x0001, []byte{1, 2, 3, 4}),
+		cat(cdpDst, macA, be16(5), []byte{0xaa, 0xaa, 0x03, 0, 0}),
+	}
+	add(withSnaps(synthCapture{name: "l2-cdp", lt: pcapio.LinkTypeEthernet, pkts: cdpPkts}, 18, 20, 22, 24, 26, 30, 40, 60, 100)...)
+
 	return all
 }
