@@ -415,5 +415,25 @@ func l2Captures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "l2-cdp", lt: pcapio.LinkTypeEthernet, pkts: cdpPkts}, 18, 20, 22, 24, 26, 30, 40, 60, 100)...)
 
+	// The same protocols in cooked captures (SLL and SLL2), as a capture on
+	// "any" records them: LLC frames carry protocol 4.
+	cooked := func(v2 bool, frame []byte) []byte {
+		proto := int(frame[12])<<8 | int(frame[13])
+		if proto <= 1500 {
+			proto = 4
+		}
+		if v2 {
+			return cat(be16(proto), be16(0), be32(1), be16(1), []byte{0, 6}, frame[6:12], []byte{0, 0}, frame[14:])
+		}
+		return cat(be16(0), be16(1), be16(6), frame[6:12], []byte{0, 0}, be16(proto), frame[14:])
+	}
+	var sllPkts, sll2Pkts [][]byte
+	for _, f := range [][]byte{mpls[1], lldpPkts[0], stpPkts[0], stpPkts[7], slowPkts[0], slowPkts[13], macsecPkts[0], macsecPkts[2], cdpPkts[0], cdpPkts[len(cdpPkts)-5], qinq[0]} {
+		sllPkts = append(sllPkts, cooked(false, f))
+		sll2Pkts = append(sll2Pkts, cooked(true, f))
+	}
+	add(withSnaps(synthCapture{name: "l2-sll", lt: pcapio.LinkTypeLinuxSLL, pkts: sllPkts}, 20, 30, 40, 60)...)
+	add(withSnaps(synthCapture{name: "l2-sll2", lt: pcapio.LinkTypeLinuxSLL2, pkts: sll2Pkts}, 24, 34, 44, 64)...)
+
 	return all
 }
