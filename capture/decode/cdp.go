@@ -13,7 +13,7 @@ var (
 		3: "Token Ring + FCS", 9: "Token Ring w/o FCS", 4: "FDDI + FCS", 10: "FDDI w/o FCS",
 		5: "802.6 + FCS", 11: "802.6 w/o FCS", 14: "BPDU",
 	}
-	cdpCaps = []bitName{
+	cdpCaps = []bitTok{
 		{0x01, "Router"}, {0x02, "Transparent Bridge"}, {0x04, "Source Route Bridge"}, {0x08, "L2 Switch"},
 		{0x10, "L3 capable"}, {0x20, "IGMP snooping"}, {0x40, "L1 capable"},
 	}
@@ -24,11 +24,11 @@ var (
 func snapPID(oui uint32, et uint16) string {
 	switch oui {
 	case 0, 0xf8:
-		return name(etherTypeNames, et, "Unknown")
+		return tokStr(etherTypeNames, et, "Unknown")
 	case 0x00000c:
-		return name(ciscoPIDs, et, "Unknown")
+		return tokStr(ciscoPIDs, et, "Unknown")
 	case 0x0080c2:
-		return name(bridgedPIDs, et, "Unknown")
+		return tokStr(bridgedPIDs, et, "Unknown")
 	}
 	return "Unknown"
 }
@@ -50,7 +50,7 @@ func (p *Printer) snap(b []byte, length int, src, dst []byte) bool {
 		kind = "ethertype"
 	}
 	if p.opts.LinkHeader {
-		p.s(fmt.Sprintf("oui %s (0x%06x), %s %s (0x%04x), length %d: ", name(ouiNames, oui, "Unknown"), oui, kind, snapPID(oui, et), et, length-5))
+		p.s(fmt.Sprintf("oui %s (0x%06x), %s %s (0x%04x), length %d: ", tokStr(ouiNames, oui, "Unknown"), oui, kind, snapPID(oui, et), et, length-5))
 	}
 	rest, rlen := b[5:], length-5
 	switch {
@@ -80,7 +80,7 @@ func (p *Printer) snap(b []byte, length int, src, dst []byte) bool {
 		if oui == 0 {
 			p.s(fmt.Sprintf("SNAP, ethertype %s (0x%04x), length %d: ", snapPID(oui, et), et, rlen))
 		} else {
-			p.s(fmt.Sprintf("SNAP, oui %s (0x%06x), pid %s (0x%04x), length %d: ", name(ouiNames, oui, "Unknown"), oui, snapPID(oui, et), et, rlen))
+			p.s(fmt.Sprintf("SNAP, oui %s (0x%06x), pid %s (0x%04x), length %d: ", tokStr(ouiNames, oui, "Unknown"), oui, snapPID(oui, et), et, rlen))
 		}
 	}
 	return false
@@ -158,7 +158,7 @@ func (p *Printer) cdp(b []byte, length int) {
 		}
 		if tlen < 4 {
 			if v > 0 {
-				p.s(fmt.Sprintf("\n\t%s (0x%02x), TLV length: %d byte%s (too short)", tname, typ, tlen, plural(tlen)))
+				p.s(fmt.Sprintf("\n\t%s (0x%02x), TLV length: %d byte%s (too short)", tname, typ, tlen, pluralSuffix(tlen)))
 			} else {
 				p.s(fmt.Sprintf(", %s TLV length %d too short", tname, tlen))
 			}
@@ -176,7 +176,7 @@ func (p *Printer) cdp(b []byte, length int) {
 		if v == 0 && typ == 1 {
 			p.s(", Device-ID ")
 		} else if v > 0 {
-			p.s(fmt.Sprintf("\n\t%s (0x%02x), value length: %d byte%s: ", tname, typ, tlen, plural(tlen)))
+			p.s(fmt.Sprintf("\n\t%s (0x%02x), value length: %d byte%s: ", tname, typ, tlen, pluralSuffix(tlen)))
 		}
 		covered := false
 		if known {
@@ -212,7 +212,7 @@ func (p *Printer) cdpValue(typ uint16, b []byte, n int) {
 		p.cdpAddr(b, n)
 	case 0x04:
 		c := p.be32(b, 0)
-		p.s(fmt.Sprintf("(0x%08x): %s", c, bitList(cdpCaps, c, "none")))
+		p.s(fmt.Sprintf("(0x%08x): %s", c, bitTokStr(cdpCaps, c, "none")))
 	case 0x05:
 		p.s("\n\t  ")
 		for i := 0; i < n; i++ {
@@ -276,7 +276,7 @@ func (p *Printer) cdpValue(typ uint16, b []byte, n int) {
 	}
 }
 
-func plural(n int) string {
+func pluralSuffix(n int) string {
 	if n == 1 {
 		return ""
 	}

@@ -5,15 +5,15 @@ import (
 	"strings"
 )
 
-// bitName names one flag bit for bitList.
-type bitName struct {
+// bitTok names one flag bit for bitTokStr.
+type bitTok struct {
 	bit  uint32
 	name string
 }
 
-// bitList is tcpdump's bittok2str: the names of the set bits in table
+// bitTokStr is tcpdump's bittok2str: the names of the set bits in table
 // order, joined by ", ", or none when no bit of the table is set.
-func bitList(names []bitName, v uint32, none string) string {
+func bitTokStr(names []bitTok, v uint32, none string) string {
 	var out []string
 	for _, n := range names {
 		if v&n.bit != 0 {
@@ -26,8 +26,8 @@ func bitList(names []bitName, v uint32, none string) string {
 	return strings.Join(out, ", ")
 }
 
-// name returns names[v] or def, like tcpdump's tok2str.
-func name[K comparable](names map[K]string, v K, def string) string {
+// tokStr returns names[v] or def, like tcpdump's tok2str.
+func tokStr[K comparable](names map[K]string, v K, def string) string {
 	if n, ok := names[v]; ok {
 		return n
 	}
@@ -48,7 +48,7 @@ var (
 		1: "Interface alias", 2: "Port component", 3: "MAC address", 4: "Network Address",
 		5: "Interface Name", 6: "Agent circuit ID", 7: "Local",
 	}
-	lldpCaps = []bitName{
+	lldpCaps = []bitTok{
 		{1 << 0, "Other"}, {1 << 1, "Repeater"}, {1 << 2, "Bridge"}, {1 << 3, "WLAN AP"},
 		{1 << 4, "Router"}, {1 << 5, "Telephone"}, {1 << 6, "Docsis"}, {1 << 7, "Station Only"},
 	}
@@ -94,7 +94,7 @@ func (p *Printer) lldp(b []byte, length int) {
 		off += 2
 		if v > 0 {
 			p.s("\n\t")
-			p.s(name(lldpTLVNames, typ, "Unknown"))
+			p.s(tokStr(lldpTLVNames, typ, "Unknown"))
 			p.s(" TLV (")
 			p.u(uint64(typ))
 			p.s("), length ")
@@ -124,7 +124,7 @@ func (p *Printer) lldp(b []byte, length int) {
 				names, mac, netaddr = lldpPortSubtypes, 3, 4
 			}
 			p.s("\n\t  Subtype ")
-			p.s(name(names, sub, "Unknown"))
+			p.s(tokStr(names, sub, "Unknown"))
 			p.s(" (")
 			p.u(uint64(sub))
 			p.s("): ")
@@ -176,11 +176,11 @@ func (p *Printer) lldp(b []byte, length int) {
 			}
 			capa, ena := uint32(p.be16(body, 0)), uint32(p.be16(body, 2))
 			p.s("\n\t  System  Capabilities [")
-			p.s(bitList(lldpCaps, capa, "none"))
+			p.s(bitTokStr(lldpCaps, capa, "none"))
 			p.s("] (0x")
 			p.hexw(uint64(capa), 4)
 			p.s(")\n\t  Enabled Capabilities [")
-			p.s(bitList(lldpCaps, ena, "none"))
+			p.s(bitTokStr(lldpCaps, ena, "none"))
 			p.s("] (0x")
 			p.hexw(uint64(ena), 4)
 			p.c(')')
@@ -197,7 +197,7 @@ func (p *Printer) lldp(b []byte, length int) {
 			}
 			oui := uint32(body[0])<<16 | uint32(body[1])<<8 | uint32(body[2])
 			p.s(": OUI ")
-			p.s(name(ouiNames, oui, "Unknown"))
+			p.s(tokStr(ouiNames, oui, "Unknown"))
 			p.s(" (0x")
 			p.hexw(uint64(oui), 6)
 			p.c(')')
@@ -246,7 +246,7 @@ func (p *Printer) lldpNetAddr(b []byte, n int) bool {
 		return false
 	}
 	p.s("AFI ")
-	p.s(name(afNames, af, "Unknown"))
+	p.s(tokStr(afNames, af, "Unknown"))
 	p.s(" (")
 	p.u(uint64(af))
 	p.c(')')
@@ -290,7 +290,7 @@ func (p *Printer) lldpMgmtAddr(b []byte, n int) bool {
 		return false
 	}
 	p.s("\n\t  ")
-	p.s(name(lldpIntfNumbering, b[0], "Unknown"))
+	p.s(tokStr(lldpIntfNumbering, b[0], "Unknown"))
 	p.s(" Interface Numbering (")
 	p.u(uint64(b[0]))
 	p.s("): ")
@@ -312,7 +312,7 @@ func (p *Printer) lldpMgmtAddr(b []byte, n int) bool {
 
 func (p *Printer) lldpSubtype(names map[uint8]string, sub uint8) {
 	p.s("\n\t  ")
-	p.s(name(names, sub, "unknown"))
+	p.s(tokStr(names, sub, "unknown"))
 	p.s(" Subtype (")
 	p.u(uint64(sub))
 	p.c(')')
@@ -395,7 +395,7 @@ func (p *Printer) lldp8021(b []byte, n int) bool {
 		p.s("\n\t    port and protocol vlan id (PPVID): ")
 		p.u(uint64(p.be16(b, 5)))
 		p.s(", flags [")
-		p.s(bitList([]bitName{{1 << 1, "supported"}, {1 << 2, "enabled"}}, uint32(b[4]), "none"))
+		p.s(bitTokStr([]bitTok{{1 << 1, "supported"}, {1 << 2, "enabled"}}, uint32(b[4]), "none"))
 		p.s("] (0x")
 		p.hexw(uint64(b[4]), 2)
 		p.c(')')
@@ -520,7 +520,7 @@ func (p *Printer) lldp8021(b []byte, n int) bool {
 		p.u(uint64(t & 0x1f))
 		t = b[7]
 		p.s(", EVB Mode: ")
-		p.s(name(lldpEVBModes, t>>6, "unknown"))
+		p.s(tokStr(lldpEVBModes, t>>6, "unknown"))
 		p.s(" [")
 		p.u(uint64(t >> 6))
 		p.s("]\n\t    ROL: ")
@@ -579,7 +579,7 @@ var (
 		31: "10GBASEX", 32: "10GBASELX4", 33: "10GBASER", 34: "10GBASEER", 35: "10GBASELR",
 		36: "10GBASESR", 37: "10GBASEW", 38: "10GBASEEW", 39: "10GBASELW", 40: "10GBASESW",
 	}
-	lldpPMDCaps = []bitName{
+	lldpPMDCaps = []bitTok{
 		{1 << 14, "10BASE-T hdx"}, {1 << 13, "10BASE-T fdx"}, {1 << 12, "100BASE-T4"},
 		{1 << 11, "100BASE-TX hdx"}, {1 << 10, "100BASE-TX fdx"}, {1 << 9, "100BASE-T2 hdx"},
 		{1 << 8, "100BASE-T2 fdx"}, {1 << 7, "Pause for fdx links"}, {1 << 6, "Asym PAUSE for fdx"},
@@ -587,10 +587,10 @@ var (
 		{1 << 3, "1000BASE-{X LX SX CX} hdx"}, {1 << 2, "1000BASE-{X LX SX CX} fdx"},
 		{1 << 1, "1000BASE-T hdx"}, {1 << 0, "1000BASE-T fdx"},
 	}
-	lldpMDI        = []bitName{{1 << 0, "PSE"}, {1 << 1, "supported"}, {1 << 2, "enabled"}, {1 << 3, "can be controlled"}}
+	lldpMDI        = []bitTok{{1 << 0, "PSE"}, {1 << 1, "supported"}, {1 << 2, "enabled"}, {1 << 3, "can be controlled"}}
 	lldpPowerPairs = map[uint8]string{1: "signal", 2: "spare"}
 	lldpPowerClass = map[uint8]string{1: "class0", 2: "class1", 3: "class2", 4: "class3", 5: "class4"}
-	lldpEnabled    = []bitName{{1 << 0, "supported"}, {1 << 1, "enabled"}}
+	lldpEnabled    = []bitTok{{1 << 0, "supported"}, {1 << 1, "enabled"}}
 )
 
 // lldp8023 is lldp_private_8023_print; true asks for a hex dump.
@@ -607,15 +607,15 @@ func (p *Printer) lldp8023(b []byte, n int) bool {
 		}
 		pmd, mau := p.be16(b, 5), p.be16(b, 7)
 		p.s("\n\t    autonegotiation [")
-		p.s(bitList(lldpEnabled, uint32(b[4]), "none"))
+		p.s(bitTokStr(lldpEnabled, uint32(b[4]), "none"))
 		p.s("] (0x")
 		p.hexw(uint64(b[4]), 2)
 		p.s(")\n\t    PMD autoneg capability [")
-		p.s(bitList(lldpPMDCaps, uint32(pmd), "unknown"))
+		p.s(bitTokStr(lldpPMDCaps, uint32(pmd), "unknown"))
 		p.s("] (0x")
 		p.hexw(uint64(pmd), 4)
 		p.s(")\n\t    MAU type ")
-		p.s(name(lldpMAUTypes, mau, "unknown"))
+		p.s(tokStr(lldpMAUTypes, mau, "unknown"))
 		p.s(" (0x")
 		p.hexw(uint64(mau), 4)
 		p.c(')')
@@ -624,17 +624,17 @@ func (p *Printer) lldp8023(b []byte, n int) bool {
 			return false
 		}
 		p.s("\n\t    MDI power support [")
-		p.s(bitList(lldpMDI, uint32(b[4]), "none"))
+		p.s(bitTokStr(lldpMDI, uint32(b[4]), "none"))
 		p.s("], power pair ")
-		p.s(name(lldpPowerPairs, b[5], "unknown"))
+		p.s(tokStr(lldpPowerPairs, b[5], "unknown"))
 		p.s(", power class ")
-		p.s(name(lldpPowerClass, b[6], "unknown"))
+		p.s(tokStr(lldpPowerClass, b[6], "unknown"))
 	case 3:
 		if n < 9 {
 			return false
 		}
 		p.s("\n\t    aggregation status [")
-		p.s(bitList(lldpEnabled, uint32(b[4]), "none"))
+		p.s(bitTokStr(lldpEnabled, uint32(b[4]), "none"))
 		p.s("], aggregation port ID ")
 		p.u(uint64(p.be32(b, 5)))
 	case 4:

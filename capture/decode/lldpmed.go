@@ -14,7 +14,7 @@ var (
 		5: "Hardware revision", 6: "Firmware revision", 7: "Software revision", 8: "Serial number",
 		9: "Manufacturer name", 10: "Model name", 11: "Asset ID",
 	}
-	lldpTIACaps = []bitName{
+	lldpTIACaps = []bitTok{
 		{1 << 0, "LLDP-MED capabilities"}, {1 << 1, "network policy"},
 		{1 << 2, "location identification"}, {1 << 3, "extended power via MDI-PSE"},
 		{1 << 4, "extended power via MDI-PD"}, {1 << 5, "Inventory"},
@@ -26,7 +26,7 @@ var (
 		1: "voice", 2: "voice signaling", 3: "guest voice", 4: "guest voice signaling",
 		5: "softphone voice", 6: "video conferencing", 7: "streaming video", 8: "video signaling",
 	}
-	lldpTIAPolicyBits = []bitName{{1 << 7, "Unknown"}, {1 << 6, "Tagged"}, {1 << 5, "reserved"}}
+	lldpTIAPolicyBits = []bitTok{{1 << 7, "Unknown"}, {1 << 6, "Tagged"}, {1 << 5, "reserved"}}
 	lldpTIALocFormats = map[uint8]string{1: "coordinate-based LCI", 2: "civic address LCI", 3: "ECS ELIN"}
 	lldpTIAAltitude   = map[uint8]string{1: "meters", 2: "floors"}
 	lldpTIADatum      = map[uint8]string{
@@ -62,11 +62,11 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 		}
 		caps := p.be16(b, 4)
 		p.s("\n\t    Media capabilities [")
-		p.s(bitList(lldpTIACaps, uint32(caps), "none"))
+		p.s(bitTokStr(lldpTIACaps, uint32(caps), "none"))
 		p.s("] (0x")
 		p.hexw(uint64(caps), 4)
 		p.s(")\n\t    Device type [")
-		p.s(name(lldpTIADeviceTypes, b[6], "unknown"))
+		p.s(tokStr(lldpTIADeviceTypes, b[6], "unknown"))
 		p.s("] (0x")
 		p.hexw(uint64(b[6]), 2)
 		p.c(')')
@@ -75,11 +75,11 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 			return false
 		}
 		p.s("\n\t    Application type [")
-		p.s(name(lldpTIAApps, b[4], "none"))
+		p.s(tokStr(lldpTIAApps, b[4], "none"))
 		p.s("] (0x")
 		p.hexw(uint64(b[4]), 2)
 		p.s("), Flags [")
-		p.s(bitList(lldpTIAPolicyBits, uint32(b[5]), "none"))
+		p.s(bitTokStr(lldpTIAPolicyBits, uint32(b[5]), "none"))
 		p.s("]\n\t    Vlan id ")
 		p.u(uint64(p.be16(b, 5) & 0x1ffe >> 1))
 		v := p.be16(b, 6)
@@ -93,7 +93,7 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 		}
 		format := b[4]
 		p.s("\n\t    Location data format ")
-		p.s(name(lldpTIALocFormats, format, "unknown"))
+		p.s(tokStr(lldpTIALocFormats, format, "unknown"))
 		p.s(" (0x")
 		p.hexw(uint64(format), 2)
 		p.c(')')
@@ -112,7 +112,7 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 			p.s(", longitude value ")
 			p.u(latlon(10))
 			p.s("\n\t    Altitude type ")
-			p.s(name(lldpTIAAltitude, b[15]>>4, "unknown"))
+			p.s(tokStr(lldpTIAAltitude, b[15]>>4, "unknown"))
 			p.s(" (")
 			p.u(uint64(b[15] >> 4))
 			p.s(")\n\t    Altitude resolution ")
@@ -120,7 +120,7 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 			p.s(", altitude value 0x")
 			p.hex(uint64(p.be32(b, 16) & 0x3fffffff))
 			p.s("\n\t    Datum ")
-			p.s(name(lldpTIADatum, b[20], "unknown"))
+			p.s(tokStr(lldpTIADatum, b[20], "unknown"))
 			p.s(" (0x")
 			p.hexw(uint64(b[20]), 2)
 			p.c(')')
@@ -135,7 +135,7 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 			p.s("\n\t    LCI length ")
 			p.i(lci)
 			p.s(", LCI what ")
-			p.s(name(lldpTIALCIWhat, b[6], "unknown"))
+			p.s(tokStr(lldpTIALCIWhat, b[6], "unknown"))
 			p.s(" (0x")
 			p.hexw(uint64(b[6]), 2)
 			p.s("), Country-code ")
@@ -150,7 +150,7 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 				off += 2
 				lci -= 2
 				p.s("\n\t      CA type '")
-				p.s(name(lldpTIACATypes, typ, "unknown"))
+				p.s(tokStr(lldpTIACATypes, typ, "unknown"))
 				p.s("' (")
 				p.u(uint64(typ))
 				p.s("), length ")
@@ -182,9 +182,9 @@ func (p *Printer) lldpTIA(b []byte, n int) bool {
 			p.s("PSE device")
 		}
 		p.s("], Power source [")
-		p.s(name(lldpTIAPowerSource, t&0x30>>4, "none"))
+		p.s(tokStr(lldpTIAPowerSource, t&0x30>>4, "none"))
 		p.s("]\n\t    Power priority [")
-		p.s(name(lldpTIAPowerPriority, t&0xf, "none"))
+		p.s(tokStr(lldpTIAPowerPriority, t&0xf, "none"))
 		p.s("] (0x")
 		p.hexw(uint64(t&0xf), 2)
 		p.c(')')

@@ -2,7 +2,7 @@ package decode
 
 // macsecFlags are the SecTAG TCI bits in the order tcpdump prints them,
 // without separators.
-var macsecFlags = []bitName{{0x08, "E"}, {0x04, "C"}, {0x40, "S"}, {0x10, "B"}, {0x20, "I"}}
+var macsecFlags = []bitTok{{0x08, "E"}, {0x04, "C"}, {0x40, "S"}, {0x10, "B"}, {0x20, "I"}}
 
 // macsec handles an 802.1AE SecTAG (ethertype 0x88e5) inside the Ethernet
 // header as tcpdump's macsec_print does. An encrypted or changed payload

@@ -8,11 +8,11 @@ var (
 		0x100: "Terminator", 0x101: "Actor Information", 0x102: "Partner Information",
 		0x103: "Collector Information", 0x200: "Terminator", 0x201: "Marker Information",
 	}
-	lacpStateFlags = []bitName{
+	lacpStateFlags = []bitTok{
 		{0x01, "Activity"}, {0x02, "Timeout"}, {0x04, "Aggregation"}, {0x08, "Synchronization"},
 		{0x10, "Collecting"}, {0x20, "Distributing"}, {0x40, "Default"}, {0x80, "Expired"},
 	}
-	oamFlags = []bitName{
+	oamFlags = []bitTok{
 		{0x01, "Link Fault"}, {0x02, "Dying Gasp"}, {0x04, "Critical Event"}, {0x08, "Local Evaluating"},
 		{0x10, "Local Stable"}, {0x20, "Remote Evaluating"}, {0x40, "Remote Stable"},
 	}
@@ -23,7 +23,7 @@ var (
 	oamInfoTypes   = map[uint8]string{0: "End of TLV marker", 1: "Local", 2: "Remote", 0xfe: "Organization specific"}
 	oamParser      = map[uint8]string{0: "forwarding", 1: "looping back", 2: "discarding", 3: "reserved"}
 	oamMux         = map[uint8]string{0: "forwarding", 4: "discarding"}
-	oamConfigFlags = []bitName{
+	oamConfigFlags = []bitTok{
 		{0x01, "Active"}, {0x02, "Unidirectional"}, {0x04, "Remote-Loopback"}, {0x08, "Link-Events"},
 		{0x10, "Variable-Retrieval"},
 	}
@@ -105,7 +105,7 @@ func (p *Printer) slowLACP(b []byte, left int, sub uint8) {
 			return
 		}
 		typ, tlen := p.u8(b, off), int(p.u8(b, off+1))
-		p.s(fmt.Sprintf("\n\t%s TLV (0x%02x), length %d", name(slowTLVNames, uint16(sub)<<8|uint16(typ), "Unknown"), typ, tlen))
+		p.s(fmt.Sprintf("\n\t%s TLV (0x%02x), length %d", tokStr(slowTLVNames, uint16(sub)<<8|uint16(typ), "Unknown"), typ, tlen))
 		if typ == 0 {
 			return
 		}
@@ -128,7 +128,7 @@ func (p *Printer) slowLACP(b []byte, left int, sub uint8) {
 			p.s("\n\t  System ")
 			p.mac(v[2:])
 			p.s(fmt.Sprintf(", System Priority %d, Key %d, Port %d, Port Priority %d\n\t  State Flags [%s]",
-				p.be16(v, 0), p.be16(v, 8), p.be16(v, 12), p.be16(v, 10), bitList(lacpStateFlags, uint32(v[14]), "none")))
+				p.be16(v, 0), p.be16(v, 8), p.be16(v, 12), p.be16(v, 10), bitTokStr(lacpStateFlags, uint32(v[14]), "none")))
 		case 0x103:
 			if len(v) != 14 {
 				p.s("\n\t    ERROR: illegal length - should be 16")
@@ -163,11 +163,11 @@ func (p *Printer) slowOAM(b []byte, left int) {
 	}
 	p.tcheck(b, 3)
 	code := b[2]
-	codeName := name(oamCodes, code, "")
+	codeName := tokStr(oamCodes, code, "")
 	if codeName == "" {
 		codeName = fmt.Sprintf("Unknown (%d)", code)
 	}
-	p.s(fmt.Sprintf("\n\tCode %s OAM PDU, Flags [%s]", codeName, bitList(oamFlags, uint32(p.be16(b, 0)), "none")))
+	p.s(fmt.Sprintf("\n\tCode %s OAM PDU, Flags [%s]", codeName, bitTokStr(oamFlags, uint32(p.be16(b, 0)), "none")))
 	off := 3
 	left -= 3
 	switch code {
@@ -191,9 +191,9 @@ func (p *Printer) slowOAM(b []byte, left int) {
 			}
 			typ, tlen := p.u8(b, off), int(p.u8(b, off+1))
 			if code == 0 {
-				p.s(fmt.Sprintf("\n\t  %s Information Type (%d), length %d", name(oamInfoTypes, typ, "Reserved"), typ, tlen))
+				p.s(fmt.Sprintf("\n\t  %s Information Type (%d), length %d", tokStr(oamInfoTypes, typ, "Reserved"), typ, tlen))
 			} else {
-				p.s(fmt.Sprintf("\n\t  %s Link Event Type (%d), length %d", name(oamLinkEvents, typ, "Reserved"), typ, tlen))
+				p.s(fmt.Sprintf("\n\t  %s Link Event Type (%d), length %d", tokStr(oamLinkEvents, typ, "Reserved"), typ, tlen))
 			}
 			if typ == 0 {
 				return
@@ -219,12 +219,12 @@ func (p *Printer) slowOAM(b []byte, left int) {
 				}
 				p.s(fmt.Sprintf("\n\t    OAM-Version %d, Revision %d", p.u8(t, 2), p.be16(t, 3)))
 				state := p.u8(t, 5)
-				p.s(fmt.Sprintf("\n\t    State-Parser-Action %s, State-MUX-Action %s", name(oamParser, state&3, "Reserved"), name(oamMux, state&4, "Reserved")))
+				p.s(fmt.Sprintf("\n\t    State-Parser-Action %s, State-MUX-Action %s", tokStr(oamParser, state&3, "Reserved"), tokStr(oamMux, state&4, "Reserved")))
 				cfg, pdu := p.u8(t, 6), p.be16(t, 7)
-				p.s(fmt.Sprintf("\n\t    OAM-Config Flags [%s], OAM-PDU-Config max-PDU size %d", bitList(oamConfigFlags, uint32(cfg), "none"), pdu&0x7ff))
+				p.s(fmt.Sprintf("\n\t    OAM-Config Flags [%s], OAM-PDU-Config max-PDU size %d", bitTokStr(oamConfigFlags, uint32(cfg), "none"), pdu&0x7ff))
 				p.need(t, 16)
 				oui := uint32(t[9])<<16 | uint32(t[10])<<8 | uint32(t[11])
-				p.s(fmt.Sprintf("\n\t    OUI %s (0x%06x), Vendor-Private 0x%08x", name(ouiNames, oui, "Unknown"), oui, p.be32(t, 12)))
+				p.s(fmt.Sprintf("\n\t    OUI %s (0x%06x), Vendor-Private 0x%08x", tokStr(ouiNames, oui, "Unknown"), oui, p.be32(t, 12)))
 			case code == 1 && typ >= 1 && typ <= 4:
 				if p.u8(t, 1) != 40 {
 					p.s("\n\t    ERROR: illegal length - should be 40")
@@ -250,7 +250,7 @@ func (p *Printer) slowOAM(b []byte, left int) {
 			return
 		}
 		cmd := p.u8(b, off)
-		p.s(fmt.Sprintf("\n\t  Command %s (%d)", name(oamLoopbackCmds, cmd, "Unknown"), cmd))
+		p.s(fmt.Sprintf("\n\t  Command %s (%d)", tokStr(oamLoopbackCmds, cmd, "Unknown"), cmd))
 	default:
 		if p.opts.Verbose <= 1 {
 			p.unknownData(b[min(off, len(b)):], "\n\t  ", left)

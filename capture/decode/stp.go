@@ -8,7 +8,7 @@ import (
 var (
 	stpProtoNames = map[uint8]string{0: "802.1d", 2: "802.1w", 3: "802.1s", 4: "802.1aq"}
 	stpBPDUTypes  = map[uint8]string{0: "Config", 2: "Rapid STP", 0x80: "Topology Change"}
-	stpFlags      = []bitName{
+	stpFlags      = []bitTok{
 		{0x01, "Topology change"}, {0x02, "Proposal"}, {0x10, "Learn"}, {0x20, "Forward"},
 		{0x40, "Agreement"}, {0x80, "Topology change ACK"},
 	}
@@ -98,7 +98,7 @@ func (p *Printer) stp(b []byte, length int) {
 func (p *Printer) stpConfig(b []byte, length int, version uint8) {
 	flags := p.u8(b, 4)
 	p.s(", Flags [")
-	p.s(bitList(stpFlags, uint32(flags), "none"))
+	p.s(bitTokStr(stpFlags, uint32(flags), "none"))
 	p.c(']')
 	bridge, port := p.stpBridgeID(b, 17), p.be16(b, 25)
 	p.s(fmt.Sprintf(", bridge-id %s.%04x, length %d", bridge, port, length))
@@ -122,7 +122,7 @@ func (p *Printer) stpTimers(b []byte) {
 func (p *Printer) stpMSTP(b []byte, length int) {
 	flags := p.u8(b, 4)
 	p.s(", CIST Flags [")
-	p.s(bitList(stpFlags, uint32(flags), "none"))
+	p.s(bitTokStr(stpFlags, uint32(flags), "none"))
 	p.s("], length ")
 	p.i(length)
 	if p.opts.Verbose == 0 {
@@ -153,7 +153,7 @@ func (p *Printer) stpMSTP(b []byte, length int) {
 	for n, off := int(v3len)-64, 102; n >= 16; n, off = n-16, off+16 {
 		msti := p.be16(b, off+1) & 0xfff
 		f := p.u8(b, off)
-		p.s(fmt.Sprintf("\n\tMSTI %d, Flags [%s], port-role %s", msti, bitList(stpFlags, uint32(f), "none"), stpPortRoles[f>>2&3]))
+		p.s(fmt.Sprintf("\n\tMSTI %d, Flags [%s], port-role %s", msti, bitTokStr(stpFlags, uint32(f), "none"), stpPortRoles[f>>2&3]))
 		root, cost := p.stpBridgeID(b, off+1), p.be32(b, off+9)
 		p.s(fmt.Sprintf("\n\t\tMSTI regional-root-id %s, pathcost %d", root, cost))
 		bp, pp, hops := p.u8(b, off+13), p.u8(b, off+14), p.u8(b, off+15)
