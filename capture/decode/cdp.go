@@ -61,6 +61,9 @@ func (p *Printer) snap(b []byte, length int, src, dst []byte) bool {
 	case oui == 0x00000c && et == 0x2000:
 		p.cdp(rest, rlen)
 		return true
+	case oui == 0x00000c && et == 0x2004:
+		p.dtp(rest, rlen)
+		return true
 	case oui == 0x00000c && (et == 0x010b || et == 0x010c), oui == 0x0080c2 && et == 14:
 		p.stp(rest, rlen)
 		return true
@@ -385,4 +388,67 @@ func (p *Printer) snapLLC(b []byte, length, hdrlen int, src, dst []byte) (n int)
 		}
 	})
 	return n
+}
+
+var dtpTLVNames = map[uint16]string{1: "Domain", 2: "Status", 3: "DTP type", 4: "Neighbor"}
+
+// dtp prints Cisco's Dynamic Trunking Protocol as tcpdump's dtp_print
+// does: the version, and with -v the domain, status, type and neighbor.
+func (p *Printer) dtp(b []byte, length int) {
+	p.proto = "dtp"
+	off := 0
+	invalid := func() {
+		p.s(" (invalid)")
+		p.need(b, off+length)
+	}
+	if length < 1 {
+		p.s("[zero packet length]")
+		invalid()
+		return
+	}
+	p.s(fmt.Sprintf("DTPv%d, length %d", p.u8(b, 0), length))
+	if p.opts.Verbose < 1 {
+		return
+	}
+	off, length = 1, length-1
+	for length > 0 {
+		if length < 4 {
+			p.s(fmt.Sprintf("[%d bytes remaining]", length))
+			invalid()
+			return
+		}
+		typ, l := p.be16(b, off), int(p.be16(b, off+2))
+		if typ == 0 {
+			return
+		}
+		p.s(fmt.Sprintf("\n\t%s (0x%04x) TLV, length %d", tokStr(dtpTLVNames, typ, "Unknown"), typ, l))
+		if l < 4 || l > length {
+			p.s(fmt.Sprintf("[invalid TLV length %d]", l))
+			invalid()
+			return
+		}
+		switch typ {
+		case 1:
+			p.s(", ")
+			p.printzp(b[off+4:], l-4)
+		case 2, 3:
+			if l != 5 {
+				invalid()
+				return
+			}
+			p.s(fmt.Sprintf(", 0x%x", p.u8(b, off+4)))
+		case 4:
+			if l != 10 {
+				invalid()
+				return
+			}
+			p.need(b, off+10)
+			p.s(", ")
+			p.mac(b[off+4:])
+		default:
+			p.need(b, off+l)
+		}
+		off += l
+		length -= l
+	}
 }

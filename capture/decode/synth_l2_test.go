@@ -289,6 +289,12 @@ func l2Captures() []synthCapture {
 		llc(stpDst, cat(be16(1), make([]byte, 33))),
 		llc(stpDst, []byte{0, 0, 0}),
 		llc(stpDst, []byte{0, 0, 0, 0}),
+		// Padded to the Ethernet minimum: the 802.3 length ends the BPDU.
+		cat(stpDst, macA, be16(38), []byte{0x42, 0x42, 0x03}, cfg(0, 0, 0), make([]byte, 8)),
+		// Cisco PVST+ on a trunk: tagged, over SNAP, with the VLAN TLV after
+		// the BPDU.
+		cat([]byte{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcd}, macA, vlanTag(0x8100, 0xe00a), be16(50),
+			[]byte{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c}, be16(0x010b), cat(cfg(2, 2, 0x3c), []byte{0}), be16(0), be16(2), be16(10)),
 	}
 	add(withSnaps(synthCapture{name: "l2-stp", lt: pcapio.LinkTypeEthernet, pkts: stpPkts}, 18, 20, 22, 30, 40, 50, 60, 80, 100, 120, 130)...)
 
@@ -403,6 +409,15 @@ func l2Captures() []synthCapture {
 		snapFrame(0x00000c, 0x2000, cdpPDU(cdpTLV(1, str("dev")), []byte{0, 1})),
 		snapFrame(0x00000c, 0x2000, []byte{2, 180}),
 		snapFrame(0x00000c, 0x010b, cfg(0, 0, 0)),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(1), be16(13), str("domain\x00\x00\x00"), be16(2), be16(5), []byte{0x03},
+			be16(3), be16(5), []byte{0xa5}, be16(4), be16(10), macA, be16(9), be16(6), []byte{1, 2}),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(1), be16(4), be16(2), be16(6), []byte{1, 2}, be16(3), be16(5), []byte{1}),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(3), be16(5), []byte{1}, be16(4), be16(9), macA[:5]),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(1), be16(3), []byte{1, 2}),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(1), be16(40), []byte{1, 2}),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(0), be16(5), []byte{1}, be16(1)),
+		snapFrame(0x00000c, 0x2004, []byte{1}, be16(1), be16(5), []byte{1}, be16(1)),
+		snapFrame(0x00000c, 0x2004),
 		snapFrame(0x000000, 0x0800, shortUDP),
 		snapFrame(0x000000, 0x1234, []byte{1, 2, 3, 4}),
 		snapFrame(0x0080c2, 0x0007, []byte{1, 2, 3, 4}),
