@@ -64,6 +64,9 @@ func (p *Printer) snap(b []byte, length int, src, dst []byte) bool {
 	case oui == 0x00000c && et == 0x2004:
 		p.dtp(rest, rlen)
 		return true
+	case oui == 0x00000c && et == 0x0111:
+		p.udld(rest, rlen)
+		return true
 	case oui == 0x00000c && (et == 0x010b || et == 0x010c), oui == 0x0080c2 && et == 14:
 		p.stp(rest, rlen)
 		return true
@@ -450,5 +453,87 @@ func (p *Printer) dtp(b []byte, length int) {
 		}
 		off += l
 		length -= l
+	}
+}
+
+var (
+	udldTLVNames = map[uint16]string{
+		1: "Device-ID TLV", 2: "Port-ID TLV", 3: "Echo TLV", 4: "Message Interval TLV",
+		5: "Timeout Interval TLV", 6: "Device Name TLV", 7: "Sequence Number TLV",
+	}
+	udldCodes = map[uint8]string{0: "Reserved", 1: "Probe message", 2: "Echo message", 3: "Flush message"}
+	udldFlags = []bitTok{
+		{1 << 0, "RT"}, {1 << 1, "RSY"}, {1 << 2, "MBZ-2"}, {1 << 3, "MBZ-3"}, {1 << 4, "MBZ-4"},
+		{1 << 5, "MBZ-5"}, {1 << 6, "MBZ-6"}, {1 << 7, "MBZ-7"},
+	}
+)
+
+// udld prints Cisco's UniDirectional Link Detection (RFC 5171) as
+// tcpdump's udld_print does: version, opcode and flags, and with -v the
+// TLVs.
+func (p *Printer) udld(b []byte, length int) {
+	p.proto = "udld"
+	off := 0
+	invalid := func() {
+		p.s(" (invalid)")
+		p.need(b, off+length)
+	}
+	if length < 4 {
+		invalid()
+		return
+	}
+	first := p.u8(b, 0)
+	flags := p.u8(b, 1)
+	off, length = 2, length-2
+	p.s(fmt.Sprintf("UDLDv%d, Code %s (%x), Flags [%s] (0x%02x), length %d",
+		first>>5, tokStr(udldCodes, first&0x1f, "Reserved"), first&0x1f, bitTokStr(udldFlags, uint32(flags), "none"), flags, length+2))
+	if p.opts.Verbose < 1 {
+		p.need(b, off+length)
+		return
+	}
+	p.s(fmt.Sprintf("\n\tChecksum 0x%04x (unverified)", p.be16(b, off)))
+	off, length = off+2, length-2
+	for length > 0 {
+		if length < 4 {
+			invalid()
+			return
+		}
+		typ, l := p.be16(b, off), int(p.be16(b, off+2))
+		off, length = off+4, length-4
+		p.s(fmt.Sprintf("\n\t%s (0x%04x) TLV, length %d", tokStr(udldTLVNames, typ, "Unknown"), typ, l))
+		if l <= 4 {
+			invalid()
+			return
+		}
+		l -= 4
+		if length < l {
+			invalid()
+			return
+		}
+		switch typ {
+		case 1, 2, 6:
+			p.s(", ")
+			p.printzp(b[off:], l)
+		case 3:
+			p.s(", ")
+			for i := 0; i < l; i++ {
+				p.safeChar(p.u8(b, off+i))
+			}
+		case 4, 5:
+			if l != 1 {
+				invalid()
+				return
+			}
+			p.s(fmt.Sprintf(", %ds", p.u8(b, off)))
+		case 7:
+			if l != 4 {
+				invalid()
+				return
+			}
+			p.s(fmt.Sprintf(", %d", p.be32(b, off)))
+		default:
+			p.need(b, off+l)
+		}
+		off, length = off+l, length-l
 	}
 }
