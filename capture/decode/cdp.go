@@ -67,6 +67,9 @@ func (p *Printer) snap(b []byte, length int, src, dst []byte) bool {
 	case oui == 0x00000c && et == 0x0111:
 		p.udld(rest, rlen)
 		return true
+	case oui == 0x00000c && et == 0x2003:
+		p.vtp(rest, rlen)
+		return true
 	case oui == 0x00000c && (et == 0x010b || et == 0x010c), oui == 0x0080c2 && et == 14:
 		p.stp(rest, rlen)
 		return true

@@ -437,6 +437,32 @@ func l2Captures() []synthCapture {
 		snapFrame(0x123456, 0x0001, []byte{1, 2, 3, 4}),
 		cat(cdpDst, macA, be16(5), []byte{0xaa, 0xaa, 0x03, 0, 0}),
 	}
+	// VTP: the three advertisement kinds, VLAN records with TLVs, and bad
+	// lengths.
+	vtpHead := func(code, third, dlen int) []byte {
+		d := make([]byte, 32)
+		copy(d, "k8s-lab")
+		return cat([]byte{1, byte(code), byte(third), byte(dlen)}, d)
+	}
+	vlanInfo := func(id int, name string, tlvs ...[]byte) []byte {
+		padded := 4 * ((len(name) + 3) / 4)
+		n := cat([]byte(name), make([]byte, padded-len(name)))
+		t := cat(tlvs...)
+		return cat([]byte{byte(12 + padded + len(t)), 0, 1, byte(len(name))}, be16(id), be16(1500), be32(100000+uint32(id)), n, t)
+	}
+	vtpTLVv := func(t, v int) []byte { return cat([]byte{byte(t), 1}, be16(v)) }
+	cdpPkts = append(cdpPkts,
+		snapFrame(0x00000c, 0x2003, vtpHead(1, 1, 7), be32(0x2a), addrBytes(ipA), []byte("930301000000"), make([]byte, 16)),
+		snapFrame(0x00000c, 0x2003, vtpHead(2, 1, 7), be32(0x2a), vlanInfo(1, "default"), vlanInfo(1002, "fddi-default",
+			vtpTLVv(9, 7), vtpTLVv(6, 1), vtpTLVv(3, 2), vtpTLVv(7, 1), vtpTLVv(10, 0), vtpTLVv(1, 5)), vlanInfo(20, "x", []byte{6, 2, 0, 1, 0, 0})),
+		snapFrame(0x00000c, 0x2003, vtpHead(2, 1, 7), be32(0x2a), vlanInfo(5, "abc", []byte{6, 3, 0, 1})),
+		snapFrame(0x00000c, 0x2003, vtpHead(2, 1, 7), be32(0x2a), []byte{8, 0, 1, 4, 0, 5}),
+		snapFrame(0x00000c, 0x2003, vtpHead(2, 1, 7), be32(0x2a), []byte{0}),
+		snapFrame(0x00000c, 0x2003, vtpHead(3, 0, 7), be32(1)),
+		snapFrame(0x00000c, 0x2003, vtpHead(4, 0, 7)),
+		snapFrame(0x00000c, 0x2003, vtpHead(9, 0, 40)),
+		snapFrame(0x00000c, 0x2003, vtpHead(1, 0, 7)[:20]),
+	)
 	add(withSnaps(synthCapture{name: "l2-cdp", lt: pcapio.LinkTypeEthernet, pkts: cdpPkts}, 18, 20, 22, 24, 26, 30, 40, 60, 100)...)
 
 	// The same protocols in cooked captures (SLL and SLL2), as a capture on
