@@ -45,6 +45,7 @@ type ipInfo struct {
 	nh       uint8 // protocol in the IPv4 header or the IPv6 next header field
 	frag     bool
 	plen6    uint16
+	ttl      uint8 // TTL or hop limit, for VRRP
 }
 
 func (p *Printer) ip(b []byte, length int) {
@@ -181,7 +182,7 @@ func (p *Printer) ip(b []byte, length int) {
 			p.s(")]")
 			panic(truncated{})
 		}
-		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0}
+		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0, ttl: b[8]}
 		p.demux(b[hlen:], plen, info, proto)
 		return
 	}
@@ -392,6 +393,8 @@ func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
 		p.ip(b, length)
 	case protoGRE:
 		p.gre(b, length)
+	case 112:
+		p.vrrp(b, length, info)
 	case protoIPv6:
 		p.ip6(b, length)
 	case protoNone:
@@ -481,7 +484,7 @@ func (p *Printer) ip6(b []byte, length int) {
 	if len(b) > ipLen {
 		b = b[:ipLen]
 	}
-	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen)}
+	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen), ttl: b[7]}
 	cp, adv, rem, total := 0, 40, ipLen, 0
 	var ph uint8 = 255
 	foundExt, foundHBH, foundJumbo := false, false, false

@@ -208,6 +208,13 @@ func (p *Printer) ether(b []byte, length int) int {
 	rest := b[14:]
 	length -= 14
 	printedLength := false
+	if t == 0x88e5 {
+		var ok bool
+		if rest, length, hdrlen, t, ok = p.macsec(b, rest, length, origLength, hdrlen); !ok {
+			return hdrlen
+		}
+		printedLength = p.opts.LinkHeader
+	}
 	for t == etherType8021Q || t == etherTypeQinQ || t == etherType9100 || t == 0x9200 {
 		if len(rest) < 4 {
 			p.s(" [|vlan]")
@@ -403,9 +410,16 @@ func (p *Printer) llc(b []byte, length int, src, dst []byte) int {
 	}
 	rest := b[hdrlen:]
 	length -= hdrlen
+	if ssap == 0x42 && dsap == 0x42 && control == 0x03 {
+		p.sub(func() { p.stp(rest, length) })
+		return hdrlen
+	}
 	if ssap == 0x06 && dsap == 0x06 && control == 0x03 {
 		p.sub(func() { p.ip(rest, length) })
 		return hdrlen
+	}
+	if ssap == 0xaa && dsap == 0xaa && control == 0x03 {
+		return p.snapLLC(rest, length, hdrlen, src, dst)
 	}
 	if !p.opts.LinkHeader {
 		if ssap == dsap {
@@ -497,6 +511,12 @@ func (p *Printer) etherType(t uint16, b []byte, length int) bool {
 		p.ip6(b, length)
 	case etherTypeARP, etherTypeRARP:
 		p.arp(b, length)
+	case 0x8847, 0x8848:
+		p.mpls(b, length)
+	case 0x88cc:
+		p.lldp(b, length)
+	case 0x8809:
+		p.slow(b, length)
 	default:
 		return false
 	}
