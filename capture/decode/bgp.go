@@ -100,20 +100,6 @@ var bgpPMSITunnels = map[uint8]string{
 	5: "PIM-Bidir Tree", 6: "Ingress Replication", 7: "LDP MP2MP LSP",
 }
 
-func tok8(m map[uint8]string, v uint8, def string) string {
-	if n, ok := m[v]; ok {
-		return n
-	}
-	return def
-}
-
-func tok16(m map[uint16]string, v uint16, def string) string {
-	if n, ok := m[v]; ok {
-		return n
-	}
-	return def
-}
-
 // bgpTrunc is nd_print_trunc in a printer that then returns to its caller.
 func (p *Printer) bgpTrunc() { p.s(" [|bgp]") }
 
@@ -159,7 +145,7 @@ func (p *Printer) bgp(b []byte) {
 		}
 		if !avail(b, i, hlen) {
 			p.s("\n[|BGP ")
-			p.s(tok8(bgpMsgNames, b[i+18], "Unknown Message Type"))
+			p.s(tokStr(bgpMsgNames, b[i+18], "Unknown Message Type"))
 			p.c(']')
 			break
 		}
@@ -172,7 +158,7 @@ func (p *Printer) bgp(b []byte) {
 func (p *Printer) bgpPDU(b []byte, length int) {
 	typ := b[18]
 	p.s("\n\t")
-	p.s(tok8(bgpMsgNames, typ, "Unknown"))
+	p.s(tokStr(bgpMsgNames, typ, "Unknown"))
 	p.s(" Message (")
 	p.u(uint64(typ))
 	p.s("), length: ")
@@ -208,12 +194,12 @@ func (p *Printer) bgpPDU(b []byte, length int) {
 
 // bgpAFISAFI prints "NAME (AFI)<sep>NAME (SAFI)" with "Unknown" names.
 func (p *Printer) bgpAFISAFI(af uint16, safi uint8, def, sep string) {
-	p.s(tok16(afNames, af, def))
+	p.s(tokStr(afNames, af, def))
 	p.s(" (")
 	p.u(uint64(af))
 	p.s(")")
 	p.s(sep)
-	p.s(tok8(bgpSAFINames, safi, def))
+	p.s(tokStr(bgpSAFINames, safi, def))
 	p.s(" (")
 	p.u(uint64(safi))
 	p.c(')')
@@ -283,7 +269,7 @@ func (p *Printer) bgpOpen(b []byte, length int) {
 			break
 		}
 		p.s("\n\t    Option ")
-		p.s(tok8(map[uint8]string{1: "Authentication Information", 2: "Capabilities Advertisement"}, typ, "Unknown"))
+		p.s(tokStr(map[uint8]string{1: "Authentication Information", 2: "Capabilities Advertisement"}, typ, "Unknown"))
 		p.s(" (")
 		p.u(uint64(typ))
 		p.s("), length: ")
@@ -306,7 +292,7 @@ func (p *Printer) bgpCapabilities(b []byte, capsLen int) {
 		}
 		typ, clen := b[i], int(b[i+1])
 		p.s("\n\t      ")
-		p.s(tok8(bgpCapNames, typ, "Unknown"))
+		p.s(tokStr(bgpCapNames, typ, "Unknown"))
 		p.s(" (")
 		p.u(uint64(typ))
 		p.s("), length: ")
@@ -659,7 +645,7 @@ func (p *Printer) bgpUpdate(b []byte, length int) {
 // bgpAttrHead prints "NAME (TYPE), length: LEN" and the flags when any
 // are set.
 func (p *Printer) bgpAttrHead(typ uint8, l int, flags byte) {
-	p.s(tok8(bgpAttrNames, typ, "Unknown Attribute"))
+	p.s(tokStr(bgpAttrNames, typ, "Unknown Attribute"))
 	p.s(" (")
 	p.u(uint64(typ))
 	p.s("), length: ")
@@ -692,7 +678,7 @@ func (p *Printer) bgpAttr(typ uint8, b []byte, length int, level int) bool {
 		if length != 1 {
 			invalid()
 		} else {
-			p.s(tok8(map[uint8]string{0: "IGP", 1: "EGP", 2: "Incomplete"}, p.u8(b, 0), "Unknown Origin Typecode"))
+			p.s(tokStr(map[uint8]string{0: "IGP", 1: "EGP", 2: "Incomplete"}, p.u8(b, 0), "Unknown Origin Typecode"))
 		}
 	case 2, 17:
 		if length%2 != 0 {
@@ -706,7 +692,7 @@ func (p *Printer) bgpAttr(typ uint8, b []byte, length int, level int) bool {
 		asSize := p.bgpASSize(typ, b, length)
 		for off < length {
 			seg := p.u8(b, off)
-			p.s(tok8(map[uint8]string{2: "", 1: "{ ", 3: "( ", 4: "({ "}, seg, "?"))
+			p.s(tokStr(map[uint8]string{2: "", 1: "{ ", 3: "( ", 4: "({ "}, seg, "?"))
 			for i := 0; i < int(p.u8(b, off+1))*asSize; i += asSize {
 				if !avail(b, off+2+i, asSize) {
 					return false
@@ -718,7 +704,7 @@ func (p *Printer) bgpAttr(typ uint8, b []byte, length int, level int) bool {
 				}
 				p.c(' ')
 			}
-			p.s(tok8(map[uint8]string{2: "", 1: "}", 3: ")", 4: "})"}, seg, "?"))
+			p.s(tokStr(map[uint8]string{2: "", 1: "}", 3: ")", 4: "})"}, seg, "?"))
 			off += 2 + int(p.u8(b, off+1))*asSize
 		}
 	case 3, 9:
@@ -806,7 +792,7 @@ func (p *Printer) bgpAttr(typ uint8, b []byte, length int, level int) bool {
 			}
 			t := binary.BigEndian.Uint16(b[off:])
 			p.s("\n\t    ")
-			p.s(tok16(bgpExtCommNames, t, "unknown extd community typecode"))
+			p.s(tokStr(bgpExtCommNames, t, "unknown extd community typecode"))
 			p.s(" (0x")
 			p.hexw(uint64(t), 4)
 			p.s("), Flags [")
@@ -833,7 +819,7 @@ func (p *Printer) bgpAttr(typ uint8, b []byte, length int, level int) bool {
 		}
 		flags, tt := b[0], b[1]
 		p.s("\n\t    Tunnel-type ")
-		p.s(tok8(bgpPMSITunnels, tt, "Unknown"))
+		p.s(tokStr(bgpPMSITunnels, tt, "Unknown"))
 		p.s(" (")
 		p.u(uint64(tt))
 		p.s("), Flags [")
@@ -882,7 +868,7 @@ func (p *Printer) bgpAttr(typ uint8, b []byte, length int, level int) bool {
 			off += 3
 			tlen -= 3
 			p.s("\n\t    ")
-			p.s(tok8(map[uint8]string{1: "AIGP"}, t, "Unknown"))
+			p.s(tokStr(map[uint8]string{1: "AIGP"}, t, "Unknown"))
 			p.s(" TLV (")
 			p.u(uint64(t))
 			p.s("), length ")
@@ -1067,7 +1053,7 @@ func (p *Printer) bgpExtComm(c []byte) {
 			p.s("E1")
 		}
 	case 0x800a:
-		p.s(tok8(l2vpnEncaps, c[2], "unknown encaps"))
+		p.s(tokStr(l2vpnEncaps, c[2], "unknown encaps"))
 		p.s(" Control Flags [0x")
 		p.hexw(uint64(c[3]), 2)
 		p.s("]:MTU ")
@@ -1077,7 +1063,7 @@ func (p *Printer) bgpExtComm(c []byte) {
 		p.u(uint64(binary.BigEndian.Uint16(c[2:])))
 	case 0x030c:
 		p.s("Tunnel type: ")
-		p.s(tok16(bgpEncapTunnels, binary.BigEndian.Uint16(c[6:]), "unknown encaps"))
+		p.s(tokStr(bgpEncapTunnels, binary.BigEndian.Uint16(c[6:]), "unknown encaps"))
 	default:
 		for _, x := range c[2:8] {
 			p.hexw(uint64(x), 2)
@@ -1119,7 +1105,7 @@ func (p *Printer) bgpMP(typ uint8, b []byte, length int) bool {
 	af := binary.BigEndian.Uint16(b)
 	safi := b[2]
 	p.s("\n\t    AFI: ")
-	p.s(tok16(afNames, af, "Unknown AFI"))
+	p.s(tokStr(afNames, af, "Unknown AFI"))
 	p.s(" (")
 	p.u(uint64(af))
 	p.s("), ")
@@ -1127,7 +1113,7 @@ func (p *Printer) bgpMP(typ uint8, b []byte, length int) bool {
 		p.s("vendor specific ")
 	}
 	p.s("SAFI: ")
-	p.s(tok8(bgpSAFINames, safi, "Unknown SAFI"))
+	p.s(tokStr(bgpSAFINames, safi, "Unknown SAFI"))
 	p.s(" (")
 	p.u(uint64(safi))
 	p.c(')')
@@ -1394,7 +1380,7 @@ func (p *Printer) bgpNotification(b []byte, length int) {
 	}
 	major, minor := b[19], b[20]
 	p.s(", ")
-	p.s(tok8(bgpNotifyMajor, major, "Unknown Error"))
+	p.s(tokStr(bgpNotifyMajor, major, "Unknown Error"))
 	p.s(" (")
 	p.u(uint64(major))
 	p.c(')')
@@ -1405,7 +1391,7 @@ func (p *Printer) bgpNotification(b []byte, length int) {
 		} else {
 			p.s(", subcode ")
 		}
-		p.s(tok8(bgpNotifyMinor[major], minor, "Unknown"))
+		p.s(tokStr(bgpNotifyMinor[major], minor, "Unknown"))
 		p.s(" (")
 		p.u(uint64(minor))
 		p.c(')')

@@ -283,7 +283,7 @@ func (p *Printer) bgpMVPN(b []byte) (string, int) {
 	rt := p.u8(b, 0)
 	rl := p.u8(b, 1)
 	var sb strings.Builder
-	sb.WriteString("Route-Type: " + tok8(bgpMVPNRouteTypes, rt, "Unknown") + " (" + strconv.Itoa(int(rt)) + "), length: " + strconv.Itoa(int(rl)))
+	sb.WriteString("Route-Type: " + tokStr(bgpMVPNRouteTypes, rt, "Unknown") + " (" + strconv.Itoa(int(rt)) + "), length: " + strconv.Itoa(int(rl)))
 	c := b[2:]
 	rd := func() string { return p.capture(func() { p.bgpRD(c) }) }
 	switch rt {

@@ -2,37 +2,7 @@ package decode
 
 import (
 	"strconv"
-	"strings"
 )
-
-// bitTok names one flag bit for bitTokStr.
-type bitTok struct {
-	bit  uint32
-	name string
-}
-
-// bitTokStr is tcpdump's bittok2str: the names of the set bits in table
-// order, joined by ", ", or none when no bit of the table is set.
-func bitTokStr(names []bitTok, v uint32, none string) string {
-	var out []string
-	for _, n := range names {
-		if v&n.bit != 0 {
-			out = append(out, n.name)
-		}
-	}
-	if out == nil {
-		return none
-	}
-	return strings.Join(out, ", ")
-}
-
-// tokStr returns names[v] or def, like tcpdump's tok2str.
-func tokStr[K comparable](names map[K]string, v K, def string) string {
-	if n, ok := names[v]; ok {
-		return n
-	}
-	return def
-}
 
 var (
 	lldpTLVNames = map[uint16]string{
@@ -51,13 +21,6 @@ var (
 	lldpCaps = []bitTok{
 		{1 << 0, "Other"}, {1 << 1, "Repeater"}, {1 << 2, "Bridge"}, {1 << 3, "WLAN AP"},
 		{1 << 4, "Router"}, {1 << 5, "Telephone"}, {1 << 6, "Docsis"}, {1 << 7, "Station Only"},
-	}
-	// afNames is tcpdump's af_values (address family numbers).
-	afNames = map[uint8]string{
-		0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 4: "HDLC", 5: "BBN 1822", 6: "802",
-		7: "E.163", 8: "E.164", 9: "F.69", 10: "X.121", 11: "Novell IPX", 12: "Appletalk",
-		13: "Decnet IV", 14: "Banyan Vines", 15: "E.164 with NSAP subaddress", 25: "VPLS",
-		196: "Layer-2 VPN",
 	}
 	lldpIntfNumbering = map[uint8]string{2: "Interface Index", 3: "System Port Number"}
 )
@@ -246,7 +209,7 @@ func (p *Printer) lldpNetAddr(b []byte, n int) bool {
 		return false
 	}
 	p.s("AFI ")
-	p.s(tokStr(afNames, af, "Unknown"))
+	p.s(tokStr(afNames, uint16(af), "Unknown"))
 	p.s(" (")
 	p.u(uint64(af))
 	p.c(')')

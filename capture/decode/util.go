@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -298,4 +299,33 @@ func (p *Printer) sub(fn func()) {
 		}
 	}()
 	fn()
+}
+
+// bitTok names one flag bit for bitTokStr.
+type bitTok struct {
+	bit  uint32
+	name string
+}
+
+// bitTokStr is tcpdump's bittok2str: the names of the set bits in table
+// order, joined by ", ", or none when no bit of the table is set.
+func bitTokStr(names []bitTok, v uint32, none string) string {
+	var out []string
+	for _, n := range names {
+		if v&n.bit != 0 {
+			out = append(out, n.name)
+		}
+	}
+	if out == nil {
+		return none
+	}
+	return strings.Join(out, ", ")
+}
+
+// tokStr returns names[v] or def, like tcpdump's tok2str.
+func tokStr[K comparable](names map[K]string, v K, def string) string {
+	if n, ok := names[v]; ok {
+		return n
+	}
+	return def
 }
