@@ -90,6 +90,11 @@ type Snapshot struct {
 	// kernel-wide: the tracepoint does not say which netns dropped.
 	Drops []dropmon.Count
 
+	// Raw holds the node-wide sections Options.Raw asked for, as read; nil
+	// when none was asked. The per-netns ones are NetNSState.Raw and
+	// PodNet.Raw.
+	Raw *Raw
+
 	// Unavailable says why a part could not be collected.
 	Unavailable map[Part]string
 }
@@ -113,6 +118,8 @@ type NetNSState struct {
 	Routes    []Route
 	Neighbors []Neighbor
 	Counters  [2]counters.List // two samples
+	// Raw is what Options.Raw.NetNS reads; nil when not asked.
+	Raw *RawNetNS
 }
 
 // Link is a network interface.
@@ -152,6 +159,13 @@ type PodNet struct {
 	Listeners []sockdiag.Socket
 	// ResolvConf is the pod's /etc/resolv.conf, "" when unknown.
 	ResolvConf string
+	// NetNSErr says why the pod's netns could not be opened; then only
+	// Pod is set.
+	NetNSErr error
+	// Raw is what Options.Raw.NetNS reads; nil when not asked, and shared
+	// by the pods of one netns. It is not read for a pod in the node's
+	// netns: that is Node.Raw.
+	Raw *RawNetNS
 }
 
 // KernelEvent counts kernel log lines of one kind in the window read.
