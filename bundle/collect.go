@@ -35,6 +35,14 @@ const (
 // not: a bug, since the bundle asks for every raw part.
 const notRead = "not in the snapshot (please report it)"
 
+// noSnapshot says why there is no snapshot to write from.
+func (c *collector) noSnapshot() string {
+	if c.snapErr != nil {
+		return c.snapErr.Error()
+	}
+	return notRead
+}
+
 func (c *collector) node() {
 	what := "the node"
 	cp := caps{text: c.share(shareIPText), json: c.share(shareIPJSON)}
@@ -388,6 +396,10 @@ func capMin(v, floor int64) int64 { return max(v, floor) }
 
 func (c *collector) cni() {
 	const desc = "CNI network configuration from /etc/cni/net.d, secret-looking values redacted"
+	if c.snap == nil || c.snap.Raw == nil {
+		c.a.missing("cni/", desc, c.noSnapshot())
+		return
+	}
 	cfg := c.snap.Raw.CNI
 	if cfg.Err != nil {
 		c.a.missing("cni/", desc, cfg.Err.Error())
@@ -420,6 +432,10 @@ func (c *collector) kernel() {
 	const evName, evDesc = "kernel/events.json", "network failure lines in the kernel log, counted by kind with the last one seen (conntrack table full, unregister_netdevice, neighbour table overflow, …)"
 	const lnName = "kernel/network-lines.txt"
 	lnDesc := fmt.Sprintf("the last %d network-related kernel log lines (dmesg; time is seconds since boot)", max(c.o.KernelLines, 0))
+	if c.snap == nil || c.snap.Raw == nil {
+		c.a.missing(evName, evDesc, c.noSnapshot())
+		return
+	}
 	raw := c.snap.Raw
 	if err := raw.KernelEventsErr; err != nil {
 		c.a.missing(evName, evDesc, err.Error())
