@@ -111,6 +111,11 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	if err != nil {
 		s.conntrackFailed(err)
 	}
+	if why := notHostNetNS(nodeNS); why != "" {
+		s.Unavailable[PartSoftnet] = why + ": softnet_stat counts the whole kernel, other namespaces included"
+	} else if s.Softnet[0], err = counters.ReadSoftnet(nodeNS); err != nil {
+		s.Unavailable[PartSoftnet] = err.Error()
+	}
 	s.PodNet = make([]PodNet, 0, len(pods))
 	for i, p := range pods {
 		pn := PodNet{Pod: p, Sysctls: map[string]string{}, NetNSErr: podErr[i]}
@@ -159,6 +164,11 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	if _, bad := s.Unavailable[PartConntrack]; !bad {
 		if s.Conntrack[1], err = conntrack.ReadStats(nodeNS); err != nil {
 			s.conntrackFailed(err)
+		}
+	}
+	if _, bad := s.Unavailable[PartSoftnet]; !bad {
+		if s.Softnet[1], err = counters.ReadSoftnet(nodeNS); err != nil {
+			s.Unavailable[PartSoftnet] = err.Error()
 		}
 	}
 	for i := range s.PodNet {
@@ -303,6 +313,7 @@ var nodeSysctls = []string{
 	"net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "net.ipv4.tcp_tw_recycle",
 	"net.ipv4.tcp_timestamps", "net.ipv4.conf.all.rp_filter", "net.ipv4.vs.conn_reuse_mode",
 	"net.ipv4.vs.expire_nodest_conn", "net.core.somaxconn",
+	"net.core.netdev_max_backlog", "net.core.netdev_budget", "net.core.netdev_budget_usecs",
 }
 
 func (s *Snapshot) readSysctls(ns *nsutil.NetNS) {
@@ -393,24 +404,12 @@ func (s *Snapshot) countConntrackToDead(ns *nsutil.NetNS) {
 }
 
 // readKernelLog counts failure lines in the kernel log. The log is one for
-// the whole kernel: when the node netns is not PID 1's (a simulated or
-// nested node), its lines may belong to other namespaces, so they are left
-// out.
+// the whole kernel: when the node netns is not the host's (see hostNetNS),
+// its lines may belong to other namespaces, so they are left out.
 func (s *Snapshot) readKernelLog(o Options, nodeNS *nsutil.NetNS) {
-	if init, err := nsutil.OpenPID(1); err == nil {
-		same := init.ID() == nodeNS.ID()
-		init.Close()
-		if !same {
-			s.Unavailable[PartKernelLog] = "the node netns is not PID 1's: kernel log lines could come from other namespaces"
-			return
-		}
-	} else if self, err := nsutil.Self(); err == nil {
-		same := self.ID() == nodeNS.ID()
-		self.Close()
-		if !same {
-			s.Unavailable[PartKernelLog] = "the node netns is not netdiag's own: kernel log lines could come from other namespaces"
-			return
-		}
+	if why := notHostNetNS(nodeNS); why != "" {
+		s.Unavailable[PartKernelLog] = why + ": kernel log lines could come from other namespaces"
+		return
 	}
 	ev, err := kmsg.Scan(o.KernelLog, o.KernelLogWindow)
 	if err != nil {
@@ -420,4 +419,25 @@ func (s *Snapshot) readKernelLog(o Options, nodeNS *nsutil.NetNS) {
 	for _, e := range ev {
 		s.Kernel = append(s.Kernel, KernelEvent(e))
 	}
+}
+
+// notHostNetNS says why nodeNS is not the host's netns (PID 1's, or when
+// PID 1 cannot be seen, netdiag's own), "" when it is. Kernel-wide
+// evidence (kernel log, softnet_stat) describes the node only in the
+// host's netns: a simulated or nested node shares the kernel with others.
+func notHostNetNS(nodeNS *nsutil.NetNS) string {
+	if init, err := nsutil.OpenPID(1); err == nil {
+		same := init.ID() == nodeNS.ID()
+		init.Close()
+		if !same {
+			return "the node netns is not PID 1's"
+		}
+	} else if self, err := nsutil.Self(); err == nil {
+		same := self.ID() == nodeNS.ID()
+		self.Close()
+		if !same {
+			return "the node netns is not netdiag's own"
+		}
+	}
+	return ""
 }

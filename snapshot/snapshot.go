@@ -32,6 +32,7 @@ const (
 	PartStale     Part = "stale containers"
 	PartDNS       Part = "dns"
 	PartDrops     Part = "drop reasons"
+	PartSoftnet   Part = "softnet"
 )
 
 // Snapshot is what netdiag reads of a node, collected once. Counters are
@@ -52,6 +53,10 @@ type Snapshot struct {
 	Processes []node.Process
 	Node      NetNSState
 	PodNet    []PodNet
+
+	// Softnet is /proc/net/softnet_stat at both samples: per CPU, for the
+	// whole kernel.
+	Softnet [2][]counters.Softnet
 
 	Conntrack [2]conntrack.Stats
 	// ConntrackByDest counts conntrack entries by the address they were
