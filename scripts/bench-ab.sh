@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-ab.sh OLD NEW: two netdiag binaries side by side, runs alternating
 # (old new, then new old) so that other load on the machine falls on both
-# alike; prints wall and CPU (user+sys) medians and their ratio new/old.
+# alike; prints wall, CPU (user+sys) and peak RSS medians and their ratio
+# new/old. Give the same binary twice (a copy) to see the noise floor.
 # Root. A 200-pod lab (scripts/lab.sh) for pods, exec --pod-ip, doctor and
 # bundle; a netns of its own holding kube-proxy's rules for 5,000 services
 # and 20,000 endpoints (internal/cmd/ndkpgen) for services.
@@ -28,7 +29,7 @@ RAW=$WORK/raw
 t() {
 	local what=$1 v=$2
 	shift 2
-	/usr/bin/time -f "$what $v %e %U %S" -a -o "$RAW" "$@" >/dev/null 2>&1 || true
+	/usr/bin/time -f "$what $v %e %U %S %M" -a -o "$RAW" "$@" >/dev/null 2>&1 || true
 }
 bin() { if [ "$1" = old ]; then echo "$OLD"; else echo "$NEW"; fi; }
 for ((r = 0; r < ${LIGHT:-20}; r++)); do
@@ -49,11 +50,13 @@ import collections, statistics as st, sys
 d = collections.defaultdict(lambda: collections.defaultdict(list))
 for l in open(sys.argv[1]):
     p = l.split()
-    if len(p) == 5 and p[1] in ("old", "new"):
-        d[p[0]][p[1]].append((float(p[2]), float(p[3]) + float(p[4])))
+    if len(p) == 6 and p[1] in ("old", "new"):
+        d[p[0]][p[1]].append((float(p[2]), float(p[3]) + float(p[4]), float(p[5]) / 1024))
 for k, v in d.items():
     w = {x: st.median(r[0] for r in v[x]) for x in ("old", "new")}
     c = {x: st.median(r[1] for r in v[x]) for x in ("old", "new")}
+    m = {x: st.median(r[2] for r in v[x]) for x in ("old", "new")}
     print(f"{k}: {len(v['old'])}+{len(v['new'])} runs; wall median old {w['old']:.3f} s new {w['new']:.3f} s ({w['new']/w['old']:.2f}x); "
-          f"CPU median old {c['old']:.2f} s new {c['new']:.2f} s ({c['new']/max(c['old'],1e-9):.2f}x)")
+          f"CPU median old {c['old']:.2f} s new {c['new']:.2f} s ({c['new']/max(c['old'],1e-9):.2f}x); "
+          f"peak RSS median old {m['old']:.1f} MiB new {m['new']:.1f} MiB ({m['new']/m['old']:.2f}x)")
 PY
