@@ -14,10 +14,8 @@ import (
 	"github.com/netdiag/netdiag/checks"
 	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/node"
-	"github.com/netdiag/netdiag/nsutil"
 	"github.com/netdiag/netdiag/show"
 	"github.com/netdiag/netdiag/snapshot"
-	"github.com/netdiag/netdiag/sockdiag"
 )
 
 // Defaults for the zero values of Options.
@@ -211,8 +209,9 @@ func Write(ctx context.Context, w io.Writer, o Options) (*Manifest, error) {
 	return man, nil
 }
 
-// collector runs the sections in order of importance, so that when the
-// budget runs out the tail goes first.
+// collector writes the sections in order of importance, so that when the
+// budget runs out the tail goes first. Everything it writes comes from one
+// snapshot of the node.
 type collector struct {
 	a       *archive
 	o       Options
@@ -223,8 +222,6 @@ type collector struct {
 	invErr  error
 	// stopped is set once the context is done and that is noted.
 	stopped bool
-	// owners maps socket inodes to processes, walked once per bundle.
-	owners map[uint32][]sockdiag.Process
 }
 
 func (c *collector) share(f float64) int64 { return int64(float64(c.o.MaxSize) * f) }
@@ -242,20 +239,23 @@ func (c *collector) interrupted(what string) bool {
 }
 
 func (c *collector) run() {
-	// One snapshot of the node, as the doctor takes it: the pod list, the
-	// doctor report and the services come from it.
+	// One snapshot of the node, as the doctor takes it, with the raw
+	// sections a bundle holds.
 	c.guard("doctor.json", c.snapshot)
 	c.guard("doctor.json", c.doctor)
 	c.guard("pods.json", c.pods)
 	if c.interrupted("node/") {
 		return
 	}
-	ns, err := node.OpenNode(c.o.NodeNetNS)
-	if err != nil {
-		c.a.missing("node/", "the node network namespace", err.Error())
+	if c.snapErr != nil {
+		// Collect says what failed; the node netns' own error is the reason.
+		reason := c.snapErr
+		if u := errors.Unwrap(c.snapErr); u != nil {
+			reason = u
+		}
+		c.a.missing("node/", "the node network namespace", reason.Error())
 	} else {
-		c.node(ns)
-		ns.Close()
+		c.node()
 	}
 	if c.interrupted("cni/") {
 		return
@@ -281,8 +281,12 @@ func (c *collector) guard(what string, fn func()) {
 // processes (StaleAskedAt 0).
 func (c *collector) snapshot() {
 	nodeOpts := node.Options{HostRoot: c.o.HostRoot, NodeNetNS: c.o.NodeNetNS, RuntimeEndpoint: c.o.RuntimeEndpoint}
-	c.snap, c.snapErr = snapshot.Collect(c.ctx, snapshot.Options{Node: nodeOpts, Sample: c.o.Sample, KernelLog: c.o.KmsgPath})
-	if c.snap == nil {
+	raw := snapshot.RawOptions{
+		NetNS: true, Rules: true, ConntrackSample: max(c.o.ConntrackSample, 0),
+		CNI: true, KernelLog: true, KernelLines: max(c.o.KernelLines, 0),
+	}
+	c.snap, c.snapErr = snapshot.Collect(c.ctx, snapshot.Options{Node: nodeOpts, Sample: c.o.Sample, KernelLog: c.o.KmsgPath, Raw: raw})
+	if c.snapErr != nil {
 		c.invErr = c.snapErr
 		return
 	}
@@ -296,7 +300,7 @@ func (c *collector) snapshot() {
 // doctor runs every check on the snapshot, as `netdiag doctor -o json` does.
 func (c *collector) doctor() {
 	const name, desc = "doctor.json", "doctor report: every check's findings with evidence and fixes (netdiag doctor -o json)"
-	if c.snap == nil {
+	if c.snapErr != nil {
 		c.a.missing(name, desc, "doctor: "+c.snapErr.Error())
 		return
 	}
@@ -343,14 +347,15 @@ func nonNilStrings(s []string) []string {
 type caps struct{ text, json int64 }
 
 // netnsMembers writes what every netns has: interfaces, addresses, routes,
-// neighbours, sockets, sysctls and counters. dir ends in "/". For a pod
-// (pod != nil) it keeps a short list of sysctls and the non-zero counters.
-func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
+// neighbours, sockets, sysctls and counters, as the snapshot read them
+// (raw). dir ends in "/". For a pod (pod != nil) it keeps a short list of
+// sysctls and the non-zero counters.
+func (c *collector) netnsMembers(raw *snapshot.RawNetNS, dir, what string, cp caps, pod *node.Pod) {
 	textCap, jsonCap := cp.text, cp.json
-	ip, err := readIP(ns)
+	ip := raw.IP
 	if ip == nil {
 		for _, m := range []string{"ip-addr.txt", "ip-route.txt", "ip-neigh.txt", "ip.json"} {
-			c.a.missing(dir+m, "interfaces, addresses, routes and neighbours of "+what, err.Error())
+			c.a.missing(dir+m, "interfaces, addresses, routes and neighbours of "+what, raw.IPErr.Error())
 		}
 	} else {
 		note := ""
@@ -372,7 +377,7 @@ func (c *collector) netnsMembers(ns *nsutil.NetNS, dir, what string, cp caps, po
 			}{&out, n < len(ip.Routes)+len(ip.Neighbors)}
 		})
 	}
-	c.sockets(ns, dir, what, cp, ip)
-	c.sysctls(ns, dir, what, cp, pod)
-	c.counters(ns, dir, what, cp, pod)
+	c.sockets(raw, dir, what, cp, ip)
+	c.sysctls(raw, dir, what, cp, pod)
+	c.counters(dir, what, cp, pod)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netdiag/netdiag/snapshot"
 )
 
 func TestCNI(t *testing.T) {
@@ -41,6 +43,7 @@ func TestCNI(t *testing.T) {
 	var buf bytes.Buffer
 	man := &Manifest{MaxSize: 1 << 20}
 	c := &collector{a: &archive{tw: tar.NewWriter(&buf), dir: "b", left: 1 << 20, man: man}, o: Options{HostRoot: root, MaxSize: 1 << 20}}
+	c.snap = &snapshot.Snapshot{Raw: &snapshot.Raw{CNI: snapshot.ReadCNI(root)}}
 	c.cni()
 	c.a.tw.Close()
 	files := readTar(t, &buf)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,84 +13,68 @@ import (
 
 	"github.com/netdiag/netdiag/conntrack"
 	"github.com/netdiag/netdiag/counters"
-	"github.com/netdiag/netdiag/internal/hostfile"
 	"github.com/netdiag/netdiag/iptables"
 	"github.com/netdiag/netdiag/ipvs"
 	"github.com/netdiag/netdiag/kmsg"
 	"github.com/netdiag/netdiag/kubeproxy"
-	"github.com/netdiag/netdiag/nftables"
 	"github.com/netdiag/netdiag/node"
-	"github.com/netdiag/netdiag/nsutil"
 	"github.com/netdiag/netdiag/show"
 	"github.com/netdiag/netdiag/snapshot"
 	"github.com/netdiag/netdiag/sockdiag"
 	"github.com/netdiag/netdiag/sysctl"
 )
 
-// Bounds on item counts, so that nothing is read without limit before the
-// byte caps apply.
+// Bounds on item counts, so that no section holds more than this before
+// the byte caps apply.
 const (
-	maxSockets  = 50000
-	maxSysctls  = 20000
-	maxCNIFile  = 1 << 20
-	maxCNIFiles = 64
+	maxSockets = 50000
+	maxSysctls = 20000
 )
 
-// podSysctls are the per-netns sysctls that matter for a pod's traffic;
-// IFACE stands for the pod's interface.
-var podSysctls = []string{
-	"net.core.somaxconn", "net.ipv4.ip_forward", "net.ipv4.ip_local_port_range",
-	"net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range",
-	"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter", "net.ipv4.conf.IFACE.rp_filter",
-	"net.ipv4.conf.all.arp_ignore", "net.ipv4.conf.all.arp_announce",
-	"net.ipv4.tcp_syncookies", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.tcp_timestamps",
-	"net.ipv4.tcp_tw_reuse", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_time",
-	"net.ipv4.tcp_mtu_probing", "net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.IFACE.disable_ipv6",
-	"net.netfilter.nf_conntrack_count",
+// notRead is the reason for a part the snapshot should have read and did
+// not: a bug, since the bundle asks for every raw part.
+const notRead = "not in the snapshot (please report it)"
+
+// noSnapshot says why there is no snapshot to write from.
+func (c *collector) noSnapshot() string {
+	if c.snapErr != nil {
+		return c.snapErr.Error()
+	}
+	return notRead
 }
 
-func (c *collector) node(ns *nsutil.NetNS) {
+func (c *collector) node() {
 	what := "the node"
 	cp := caps{text: c.share(shareIPText), json: c.share(shareIPJSON)}
-	c.guard("node/", func() { c.netnsMembers(ns, "node/", what, cp, nil) })
+	if raw := c.snap.Node.Raw; raw == nil {
+		c.a.missing("node/", "the node network namespace", notRead)
+	} else {
+		c.guard("node/", func() { c.netnsMembers(raw, "node/", what, cp, nil) })
+	}
 	if c.interrupted("node/iptables") {
 		return
 	}
-	c.guard("node/iptables", func() { c.iptables(ns) })
-	c.guard("node/nft.txt", func() { c.nft(ns) })
-	c.guard("node/ipvs.txt", func() { c.ipvs(ns) })
+	c.guard("node/iptables", c.iptables)
+	c.guard("node/nft.txt", c.nft)
+	c.guard("node/ipvs.txt", c.ipvs)
 	c.guard("node/services.json", c.services)
-	c.guard("node/conntrack", func() { c.conntrack(ns) })
+	c.guard("node/conntrack", c.conntrack)
 }
 
-// socketOwners maps socket inodes to processes; walked once per bundle.
-func (c *collector) socketOwners() map[uint32][]sockdiag.Process {
-	if c.owners == nil {
-		c.owners = sockdiag.Owners("/proc")
-	}
-	return c.owners
-}
-
-func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *show.IPState) {
+func (c *collector) sockets(raw *snapshot.RawNetNS, dir, what string, cp caps, ip *show.IPState) {
 	descText := "TCP and UDP sockets of " + what + " in every state, with owning processes (ss -tunap)"
 	descJSON := "TCP and UDP sockets of " + what + " as JSON (netdiag sockets -a -o json)"
-	socks, err := sockdiag.List(ns, sockdiag.Filter{All: true, NoProcesses: true})
-	if err != nil {
+	if err := raw.SocketsErr; err != nil {
 		c.a.missing(dir+"sockets.txt", descText, err.Error())
 		c.a.missing(dir+"sockets.json", descJSON, err.Error())
 		return
 	}
+	socks := raw.Sockets
 	total := len(socks)
 	note := ""
 	if total > maxSockets {
 		socks = socks[:maxSockets]
 		note = fmt.Sprintf("only the first %d of %d sockets were kept", maxSockets, total)
-	}
-	if len(socks) > 0 {
-		owners := c.socketOwners()
-		for i := range socks {
-			socks[i].Processes = owners[socks[i].Inode]
-		}
 	}
 	names := map[uint32]string{}
 	if ip != nil {
@@ -132,14 +114,13 @@ func (c *collector) sockets(ns *nsutil.NetNS, dir, what string, cp caps, ip *sho
 	})
 }
 
-func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
+func (c *collector) sysctls(raw *snapshot.RawNetNS, dir, what string, cp caps, pod *node.Pod) {
 	desc := "net.* sysctls of " + what + " (sysctl -a -r '^net\\.'); values of secret-looking names are redacted"
-	var vals []sysctl.Param
+	// A copy: sorting and redaction must not change the snapshot.
+	vals := append([]sysctl.Param(nil), raw.Sysctls...)
 	note := ""
 	if pod == nil {
-		var err error
-		vals, err = sysctl.Read(ns)
-		if err != nil {
+		if err := raw.SysctlsErr; err != nil {
 			c.a.missing(dir+"sysctl.txt", desc, err.Error())
 			return
 		}
@@ -152,22 +133,8 @@ func (c *collector) sysctls(ns *nsutil.NetNS, dir, what string, cp caps, pod *no
 		}
 	} else {
 		desc = "the net.* sysctls of " + what + " that shape a pod's traffic (the rest follow the netns defaults)"
-		iface := "eth0"
-		if pod.Interface != nil && pod.Interface.Name != "" {
-			iface = pod.Interface.Name
-		}
-		var missing []string
-		for _, name := range podSysctls {
-			name = strings.ReplaceAll(name, "IFACE", strings.ReplaceAll(iface, ".", "/"))
-			v, err := sysctl.Read(ns, name)
-			if err != nil {
-				missing = append(missing, name)
-				continue
-			}
-			vals = append(vals, v...)
-		}
-		if len(missing) > 0 {
-			note = "not present in this netns: " + strings.Join(missing, ", ")
+		if len(raw.SysctlsMissing) > 0 {
+			note = "not present in this netns: " + strings.Join(raw.SysctlsMissing, ", ")
 		}
 	}
 	redacted := 0
@@ -202,7 +169,7 @@ func perInterface(name string) bool {
 	return true
 }
 
-func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, pod *node.Pod) {
+func (c *collector) counters(dir, what string, cp caps, pod *node.Pod) {
 	desc := "SNMP and netstat counters of " + what + " since boot (nstat -az)"
 	note := ""
 	nonZero := pod != nil
@@ -211,11 +178,12 @@ func (c *collector) counters(ns *nsutil.NetNS, dir, what string, cp caps, pod *n
 	}
 	cs := c.snapCounters(pod)
 	if cs == nil {
-		var err error
-		if cs, err = counters.Read(ns); err != nil {
-			c.a.missing(dir+"counters.txt", desc, err.Error())
-			return
+		reason := "the counters of this netns could not be read"
+		if why := c.snap.Unavailable[snapshot.PartCounters]; pod == nil && why != "" {
+			reason = why
 		}
+		c.a.missing(dir+"counters.txt", desc, reason)
+		return
 	}
 	c.a.addText(dir+"counters.txt", desc, min(cp.text, c.share(shareCounters)+4096), note, nil, func(w io.Writer) error {
 		for _, ctr := range cs {
@@ -263,48 +231,33 @@ func iptablesCloser(kept []byte) []byte {
 	return nil
 }
 
-func (c *collector) iptables(ns *nsutil.NetNS) {
+func (c *collector) iptables() {
 	sets := map[iptables.Backend]*iptables.Ruleset{}
 	var sts []iptables.BackendStatus
-	for _, b := range []iptables.Backend{iptables.Legacy, iptables.NFT} {
+	for _, sv := range c.snap.Raw.IPTables {
+		b, st := sv.Status.Backend, sv.Status
 		name := "node/iptables-" + string(b) + ".txt"
 		desc := "iptables rules with counters in the " + string(b) + " backend of the node (iptables-" + string(b) + "-save -c)"
-		st := iptables.BackendStatus{Backend: b}
-		out, bin, err := iptables.Save(ns, c.o.HostRoot, b)
-		st.Binary = bin
-		if b == iptables.NFT && errors.Is(err, iptables.ErrNoBinary) {
-			// No binary on the node: the same text, read over netlink.
-			if rs, nerr := iptables.Read(ns, false); nerr == nil {
-				var buf bytes.Buffer
-				if nerr = rs.WriteSave(&buf); nerr == nil {
-					out, err, st.Source = buf.Bytes(), nil, iptables.SourceNetlink
-				}
-			}
-		}
-		if err != nil {
-			st.Error = err.Error()
+		sts = append(sts, st)
+		if err := sv.Err; err != nil {
 			reason := err.Error()
 			if errors.Is(err, iptables.ErrNoBinary) {
 				reason += "; the nf_tables side is in node/nft.txt"
 			}
 			c.a.missing(name, desc, reason)
-			sts = append(sts, st)
 			continue
 		}
 		note := ""
-		if rs, err := iptables.ParseSave(bytes.NewReader(out)); err != nil {
-			st.Error = "parse: " + err.Error()
-			note = "the output did not parse: " + err.Error()
+		if sv.Ruleset == nil {
+			note = "the output did not parse: " + sv.ParseErr.Error()
 		} else {
-			rs.Backend = b
-			sets[b] = rs
-			st.Rules = rs.RuleCount()
+			sets[b] = sv.Ruleset
 			note = fmt.Sprintf("%d rules", st.Rules)
 			if st.Source == iptables.SourceNetlink {
 				note += "; no iptables-nft-save on the node: read over netlink and printed as it prints them"
 			}
 		}
-		sts = append(sts, st)
+		out := sv.Text
 		c.a.addText(name, desc, c.share(shareIPTables), note, iptablesCloser, func(w io.Writer) error {
 			_, err := w.Write(out)
 			return err
@@ -320,26 +273,24 @@ func (c *collector) iptables(ns *nsutil.NetNS) {
 	}{sts, notes})
 }
 
-func (c *collector) nft(ns *nsutil.NetNS) {
+func (c *collector) nft() {
 	const name, desc = "node/nft.txt", "the nftables ruleset of the node, read over netlink (nft list ruleset)"
-	rs := (*nftables.Ruleset)(nil)
-	if c.snap != nil {
-		rs = c.snap.NFT // the doctor's snapshot read it already
-	}
+	rs := c.snap.NFT
 	if rs == nil {
-		var err error
-		if rs, err = nftables.Dump(ns, "", ""); err != nil {
-			c.a.missing(name, desc, err.Error())
-			return
+		reason := notRead
+		if err := c.snap.Raw.NFTErr; err != nil {
+			reason = err.Error()
 		}
+		c.a.missing(name, desc, reason)
+		return
 	}
 	note := fmt.Sprintf("%d tables", len(rs.Tables))
 	c.a.addText(name, desc, c.share(shareNFT), note, nil, func(w io.Writer) error { return show.WriteNFT(w, rs) })
 }
 
-func (c *collector) ipvs(ns *nsutil.NetNS) {
+func (c *collector) ipvs() {
 	const name, desc = "node/ipvs.txt", "IPVS virtual and real servers of the node (ipvsadm -Ln)"
-	st, err := ipvs.Dump(ns)
+	st, err := c.snap.Raw.IPVS, c.snap.Raw.IPVSErr
 	if errors.Is(err, ipvs.ErrNotLoaded) {
 		msg := err.Error()
 		c.a.addText(name, desc, c.share(shareIPVS), "IPVS is not loaded", nil, func(w io.Writer) error {
@@ -385,11 +336,13 @@ func (c *collector) services() {
 	})
 }
 
-func (c *collector) conntrack(ns *nsutil.NetNS) {
+// conntrack writes the snapshot's second sample of the statistics and its
+// sample of entries.
+func (c *collector) conntrack() {
 	const statsName, statsDesc = "node/conntrack-stats.json", "conntrack table size, limit and per-CPU statistics of the node (conntrack -S, -C)"
 	const sampleName = "node/conntrack-sample.txt"
 	sampleDesc := fmt.Sprintf("the first %d conntrack entries of the node in kernel order (conntrack -L)", max(c.o.ConntrackSample, 0))
-	st, err := conntrack.ReadStats(ns)
+	st, err := c.snap.Conntrack[1], c.snap.Raw.ConntrackErr
 	if errors.Is(err, conntrack.ErrUnavailable) {
 		c.a.addJSON(statsName, statsDesc, 64<<10, "conntrack is not loaded", struct {
 			Available bool   `json:"available"`
@@ -422,19 +375,13 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 		c.a.missing(sampleName, sampleDesc, "not asked for (--conntrack-sample 0)")
 		return
 	}
-	var lines [][]byte
-	seen := 0
-	err = conntrack.Dump(ns, conntrack.Filter{}, func(e conntrack.Entry) error {
-		if seen >= c.o.ConntrackSample {
-			return conntrack.Stop
-		}
-		seen++
-		lines = append(lines, append(show.AppendConntrack(nil, &e), '\n'))
-		return nil
-	})
-	if err != nil {
+	if err := c.snap.Raw.ConntrackSampleErr; err != nil {
 		c.a.missing(sampleName, sampleDesc, err.Error())
 		return
+	}
+	var lines [][]byte
+	for i := range c.snap.Raw.ConntrackSample {
+		lines = append(lines, append(show.AppendConntrack(nil, &c.snap.Raw.ConntrackSample[i]), '\n'))
 	}
 	note := fmt.Sprintf("%d entries", len(lines))
 	c.a.addText(sampleName, sampleDesc, c.share(shareConntrack), note, nil, func(w io.Writer) error {
@@ -448,36 +395,25 @@ func (c *collector) conntrack(ns *nsutil.NetNS) {
 func capMin(v, floor int64) int64 { return max(v, floor) }
 
 func (c *collector) cni() {
-	dir := filepath.Join(c.o.HostRoot, "etc/cni/net.d")
 	const desc = "CNI network configuration from /etc/cni/net.d, secret-looking values redacted"
-	ents, err := hostfile.ReadDir(dir)
-	if err != nil {
-		c.a.missing("cni/", desc, fmt.Sprintf("read %s: %v", dir, err))
+	if c.snap == nil || c.snap.Raw == nil {
+		c.a.missing("cni/", desc, c.noSnapshot())
 		return
 	}
-	var skipped []string
-	kept := 0
-	for _, e := range ents {
-		name := e.Name()
-		ext := filepath.Ext(name)
-		if ext != ".conf" && ext != ".conflist" && ext != ".json" {
-			skipped = append(skipped, name)
+	cfg := c.snap.Raw.CNI
+	if cfg.Err != nil {
+		c.a.missing("cni/", desc, cfg.Err.Error())
+		return
+	}
+	for _, f := range cfg.Files {
+		member := "cni/" + safeName(f.Name)
+		if f.Err != nil {
+			c.a.missing(member, desc, f.Err.Error())
 			continue
 		}
-		member := "cni/" + safeName(name)
-		if kept >= maxCNIFiles {
-			c.a.missing(member, desc, fmt.Sprintf("more than %d CNI files", maxCNIFiles))
-			continue
-		}
-		kept++
-		b, err := c.readCNI(dir, name)
+		red, n, err := RedactJSON(f.Data)
 		if err != nil {
-			c.a.missing(member, desc, err.Error())
-			continue
-		}
-		red, n, err := RedactJSON(b)
-		if err != nil {
-			c.a.missing(member, desc, fmt.Sprintf("%s: %v: left out whole, since secrets in it could not be found", name, err))
+			c.a.missing(member, desc, fmt.Sprintf("%s: %v: left out whole, since secrets in it could not be found", f.Name, err))
 			continue
 		}
 		note := ""
@@ -487,51 +423,24 @@ func (c *collector) cni() {
 		// A cut would break the JSON, so the file goes whole or not at all.
 		c.a.addJSONList(member, desc, c.share(shareCNI), note, 0, func(int) any { return json.RawMessage(red) })
 	}
-	if len(skipped) > 0 {
-		c.a.man.Notes = append(c.a.man.Notes, fmt.Sprintf("cni: %d files in %s left out (only *.conf, *.conflist and *.json are collected): %s", len(skipped), dir, strings.Join(skipped, ", ")))
+	if len(cfg.Skipped) > 0 {
+		c.a.man.Notes = append(c.a.man.Notes, fmt.Sprintf("cni: %d files in %s left out (only *.conf, *.conflist and *.json are collected): %s", len(cfg.Skipped), cfg.Dir, strings.Join(cfg.Skipped, ", ")))
 	}
-}
-
-// readCNI reads one CNI file without following symlinks out of the host
-// root: a link is resolved once, inside the host root, and must end at a
-// regular file.
-func (c *collector) readCNI(dir, name string) ([]byte, error) {
-	p := filepath.Join(dir, name)
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		target, err := os.Readlink(p)
-		if err != nil {
-			return nil, err
-		}
-		if filepath.IsAbs(target) {
-			p = filepath.Join(c.o.HostRoot, target)
-		} else {
-			p = filepath.Join(dir, target)
-		}
-		if rel, err := filepath.Rel(c.o.HostRoot, p); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-			return nil, fmt.Errorf("%s links to %s, outside the host root", name, target)
-		}
-		if fi, err = os.Lstat(p); err != nil {
-			return nil, err
-		}
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p)
-	}
-	return hostfile.ReadFileNoFollow(p, maxCNIFile)
 }
 
 func (c *collector) kernel() {
 	const evName, evDesc = "kernel/events.json", "network failure lines in the kernel log, counted by kind with the last one seen (conntrack table full, unregister_netdevice, neighbour table overflow, …)"
 	const lnName = "kernel/network-lines.txt"
 	lnDesc := fmt.Sprintf("the last %d network-related kernel log lines (dmesg; time is seconds since boot)", max(c.o.KernelLines, 0))
-	evs, err := kmsg.Scan(c.o.KmsgPath, 0)
-	if err != nil {
+	if c.snap == nil || c.snap.Raw == nil {
+		c.a.missing(evName, evDesc, c.noSnapshot())
+		return
+	}
+	raw := c.snap.Raw
+	if err := raw.KernelEventsErr; err != nil {
 		c.a.missing(evName, evDesc, err.Error())
 	} else {
+		evs := raw.KernelEvents
 		if evs == nil {
 			evs = []kmsg.Event{}
 		}
@@ -545,7 +454,7 @@ func (c *collector) kernel() {
 		c.a.missing(lnName, lnDesc, "not asked for")
 		return
 	}
-	lines, seen, err := readKernelLog(c.o.KmsgPath, c.o.KernelLines)
+	lines, seen, err := raw.KernelLines, raw.KernelLinesSeen, raw.KernelLinesErr
 	if err != nil && len(lines) == 0 {
 		c.a.missing(lnName, lnDesc, err.Error())
 		return
@@ -596,6 +505,10 @@ func (c *collector) podNetns() {
 	cp := caps{text: max(per/3, 16<<10), json: max(per/2, 16<<10)}
 	seen := map[uint64]string{}
 	dirs := podDirs(pods)
+	byPod := map[*node.Pod]*snapshot.PodNet{}
+	for i := range c.snap.PodNet {
+		byPod[c.snap.PodNet[i].Pod] = &c.snap.PodNet[i]
+	}
 	for i := range pods {
 		p := &pods[i]
 		dir := dirs[i]
@@ -612,12 +525,18 @@ func (c *collector) podNetns() {
 			continue
 		}
 		seen[p.NetNS.Inode] = dir
-		ns, err := p.OpenNetNS()
-		if err != nil {
-			c.a.missing(dir, "the network namespace of "+what, err.Error())
+		pn := byPod[p]
+		switch {
+		case pn == nil:
+			c.a.missing(dir, "the network namespace of "+what, fmt.Sprintf("open netns of %s: no process or netns path known", p.FullName()))
+			continue
+		case pn.NetNSErr != nil:
+			c.a.missing(dir, "the network namespace of "+what, pn.NetNSErr.Error())
+			continue
+		case pn.Raw == nil:
+			c.a.missing(dir, "the network namespace of "+what, notRead)
 			continue
 		}
-		c.guard(dir, func() { c.netnsMembers(ns, dir, what, cp, p) })
-		ns.Close()
+		c.guard(dir, func() { c.netnsMembers(pn.Raw, dir, what, cp, p) })
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"strings"
 	"testing"
 )
 
@@ -53,24 +51,4 @@ func checkRedacted(t *testing.T, v any) {
 			t.Fatalf("PEM data survived: %q", x)
 		}
 	}
-}
-
-// FuzzKernelLines: kernel log records are the kernel's bytes, possibly
-// unprintable. Records are separated by NUL in the fuzz input.
-func FuzzKernelLines(f *testing.F) {
-	f.Fuzz(func(t *testing.T, b []byte, keep uint8) {
-		recs := strings.Split(string(b), "\x00")
-		got, seen, err := kernelLines(&recordReader{recs: recs, end: io.EOF}, int(keep))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) > int(keep) || len(got) > seen {
-			t.Fatalf("%d lines kept of %d seen, keep %d", len(got), seen, keep)
-		}
-		for _, l := range got {
-			if len(l) > maxKernelLine+64 || strings.ContainsAny(l, "\n\r") {
-				t.Fatalf("bad line %q", l)
-			}
-		}
-	})
 }

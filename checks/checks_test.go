@@ -53,6 +53,7 @@ func healthy() *snapshot.Snapshot {
 			Counters:  [2]counters.List{cs, cs},
 		},
 		Conntrack:       [2]conntrack.Stats{ct, ct},
+		Softnet:         [2][]counters.Softnet{{{CPU: 0, Processed: 900, Dropped: 3, TimeSqueeze: 2}}, {{CPU: 0, Processed: 990, Dropped: 3, TimeSqueeze: 2}}},
 		PodRanges:       []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
 		PodRangeSources: []node.PodRange{{Prefix: netip.MustParsePrefix("198.18.0.0/24"), Source: "route dev cbr0"}},
 		IPTables: []*iptables.Ruleset{{Backend: iptables.NFT, Tables: []iptables.Table{{Name: "filter", Chains: []iptables.Chain{
@@ -190,6 +191,8 @@ func TestEveryFailureMode(t *testing.T) {
 		{"dns-resolution", Fail, func(s *snapshot.Snapshot) { s.DNS[0].Err = "i/o timeout" }},
 		{"dns-resolution", Warn, func(s *snapshot.Snapshot) { s.DNS[0].RTT = 5 * time.Second }},
 		{"dns-resolution", Warn, func(s *snapshot.Snapshot) { s.DNS[0].Queries = 8 }},
+		{"softnet-drops", Warn, func(s *snapshot.Snapshot) { s.Softnet[1][0].Dropped += 5 }},
+		{"softnet-drops", Info, func(s *snapshot.Snapshot) { s.Softnet[1][0].TimeSqueeze += 5 }},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

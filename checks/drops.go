@@ -11,6 +11,7 @@ var dropReasons = map[string][]string{
 	"pod-cidr-overlap":   {"IP_INNOROUTES", "IP_OUTNOROUTES"},
 	"overlay-blocked":    {"NETFILTER_DROP"},
 	"no-local-endpoints": {"NETFILTER_DROP"},
+	"softnet-drops":      loadReasons,
 }
 
 // dropScope says what the drop counts cover.

@@ -60,3 +60,25 @@ var counterFiles = []struct {
 
 // maxProcTable bounds what is read of one /proc/net table.
 const maxProcTable = 16 << 20
+
+// maxSoftnet bounds /proc/net/softnet_stat: 8192 CPUs of 15 columns.
+const maxSoftnet = 8192 * 15 * 9
+
+// ReadSoftnet reads /proc/net/softnet_stat from inside ns, as Read does.
+// Its counters are per CPU and kernel-wide: every netns shows the same.
+// Equivalent to: `cat /proc/net/softnet_stat`, parsed.
+func ReadSoftnet(ns *nsutil.NetNS) ([]Softnet, error) {
+	var out []Softnet
+	err := ns.Do(func() error {
+		b, err := hostfile.ReadFile("/proc/thread-self/net/softnet_stat", maxSoftnet)
+		if err != nil {
+			return err
+		}
+		out, err = ParseSoftnet(b)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read softnet_stat of netns %s: %w", ns.Path(), err)
+	}
+	return out, nil
+}

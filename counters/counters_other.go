@@ -19,3 +19,5 @@ func errNotSupported() error {
 func Read(ns *nsutil.NetNS) (List, error) { return nil, errNotSupported() }
 
 func ReadDir(dir string) (List, error) { return nil, errNotSupported() }
+
+func ReadSoftnet(ns *nsutil.NetNS) ([]Softnet, error) { return nil, errNotSupported() }

@@ -84,3 +84,15 @@ func bootTime() time.Time {
 	}
 	return time.Now()
 }
+
+// ReadNetworkLines reads the kernel log at path (normally /dev/kmsg)
+// without blocking and returns the last keep network-related lines and how
+// many it saw (see NetworkLines).
+func ReadNetworkLines(path string, keep int) ([]string, int, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	return NetworkLines(f, keep)
+}

@@ -23,3 +23,8 @@ func Records(path string, window time.Duration, fn func(Record)) error {
 
 // Open is not implemented on this GOOS.
 func Open(path string) (io.ReadCloser, error) { return nil, notImplemented(path) }
+
+// ReadNetworkLines is not implemented on this GOOS.
+func ReadNetworkLines(path string, keep int) ([]string, int, error) {
+	return nil, 0, notImplemented(path)
+}

@@ -29,22 +29,10 @@ func TestParseRecord(t *testing.T) {
 	}
 }
 
-// records hands out one record per Read, as /dev/kmsg does.
-type records struct{ recs []string }
-
-func (r *records) Read(b []byte) (int, error) {
-	if len(r.recs) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(b, r.recs[0])
-	r.recs = r.recs[1:]
-	return n, nil
-}
-
 func TestScan(t *testing.T) {
 	boot := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	now := boot.Add(10 * time.Hour)
-	in := &records{recs: []string{
+	in := &recordReader{end: io.EOF, recs: []string{
 		"4,1,1000000,-;nf_conntrack: nf_conntrack: table full, dropping packet", // 1 s after boot: outside a 1 h window
 		"6,2,35000000000,-;cbr0: port 1(veth1) entered forwarding state",
 		"4,3,35100000000,-;nf_conntrack: nf_conntrack: table full, dropping packet",

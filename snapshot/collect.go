@@ -44,11 +44,16 @@ type Options struct {
 	// Drops counts the kernel's drop reasons during the sample (dropmon);
 	// false leaves that part unavailable.
 	Drops bool
+	// Raw asks for the sections a support bundle writes as read; the zero
+	// value reads none.
+	Raw RawOptions
 }
 
 // Collect reads one Snapshot. It never fails on a part it cannot read: the
 // part goes into Unavailable with the reason, and the checks that need it say
-// so. It fails only when the node netns cannot be opened.
+// so. It fails only when the node netns cannot be opened, and then returns
+// with the error what it read before: the pod list and the raw parts that
+// need no netns (CNI files, kernel log lines). A cancelled ctx returns nil.
 func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	if o.Sample == 0 {
 		o.Sample = 2 * time.Second
@@ -71,19 +76,28 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 		}
 	}
 	s.Inventory, s.Pods, s.Processes = inv, inv.Pods, inv.Processes
+	raw := &rawReader{o: o}
+	if o.Raw.any() {
+		s.Raw = &Raw{}
+	}
 	nodeNS, err := node.OpenNode(o.Node.NodeNetNS)
 	if err != nil {
-		return nil, fmt.Errorf("open node netns: %w", err)
+		raw.hostFiles(s)
+		return s, fmt.Errorf("open node netns: %w", err)
 	}
 	defer nodeNS.Close()
 
 	pods := podsToRead(s.Pods, o.Pod)
 	podNS := make([]*nsutil.NetNS, len(pods))
+	podErr := make([]error, len(pods))
 	for i, p := range pods {
-		if ns, err := p.OpenNetNS(); err == nil {
-			podNS[i] = ns
-			defer ns.Close()
+		ns, err := p.OpenNetNS()
+		if err != nil {
+			podErr[i] = err
+			continue
 		}
+		podNS[i] = ns
+		defer ns.Close()
 	}
 
 	// First sample, then everything else while the interval runs.
@@ -95,11 +109,16 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	}
 	s.Conntrack[0], err = conntrack.ReadStats(nodeNS)
 	if err != nil {
-		s.Unavailable[PartConntrack] = err.Error()
+		s.conntrackFailed(err)
+	}
+	if why := notHostNetNS(nodeNS); why != "" {
+		s.Unavailable[PartSoftnet] = why + ": softnet_stat counts the whole kernel, other namespaces included"
+	} else if s.Softnet[0], err = counters.ReadSoftnet(nodeNS); err != nil {
+		s.Unavailable[PartSoftnet] = err.Error()
 	}
 	s.PodNet = make([]PodNet, 0, len(pods))
 	for i, p := range pods {
-		pn := PodNet{Pod: p, Sysctls: map[string]string{}}
+		pn := PodNet{Pod: p, Sysctls: map[string]string{}, NetNSErr: podErr[i]}
 		if ns := podNS[i]; ns != nil {
 			pn.Counters[0], _ = counters.Read(ns)
 		}
@@ -127,6 +146,9 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	} else {
 		s.Unavailable[PartDNS] = "DNS probes not asked for"
 	}
+	if s.Raw != nil {
+		s.readRaw(raw, nodeNS, podNS)
+	}
 
 	select {
 	case <-time.After(o.Sample - time.Since(start)):
@@ -141,7 +163,12 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	}
 	if _, bad := s.Unavailable[PartConntrack]; !bad {
 		if s.Conntrack[1], err = conntrack.ReadStats(nodeNS); err != nil {
-			s.Unavailable[PartConntrack] = err.Error()
+			s.conntrackFailed(err)
+		}
+	}
+	if _, bad := s.Unavailable[PartSoftnet]; !bad {
+		if s.Softnet[1], err = counters.ReadSoftnet(nodeNS); err != nil {
+			s.Unavailable[PartSoftnet] = err.Error()
 		}
 	}
 	for i := range s.PodNet {
@@ -151,6 +178,38 @@ func Collect(ctx context.Context, o Options) (*Snapshot, error) {
 	}
 	dropsDone()
 	return s, nil
+}
+
+func (s *Snapshot) conntrackFailed(err error) {
+	s.Unavailable[PartConntrack] = err.Error()
+	if s.Raw != nil {
+		s.Raw.ConntrackErr = err
+	}
+}
+
+// readRaw reads what Options.Raw asks for, while the sample runs. A netns
+// is read once however many pods share it, and a pod in the node's netns
+// is left to Node.Raw.
+func (s *Snapshot) readRaw(r *rawReader, nodeNS *nsutil.NetNS, podNS []*nsutil.NetNS) {
+	r.node(s, nodeNS)
+	r.hostFiles(s)
+	if !r.o.Raw.NetNS {
+		return
+	}
+	seen := map[nsutil.ID]*RawNetNS{}
+	nodeID := nodeNS.ID()
+	for i := range s.PodNet {
+		ns := podNS[i]
+		if ns == nil || ns.ID() == nodeID {
+			continue
+		}
+		if rn, ok := seen[ns.ID()]; ok {
+			s.PodNet[i].Raw = rn
+			continue
+		}
+		s.PodNet[i].Raw = r.netns(ns, s.PodNet[i].Pod)
+		seen[ns.ID()] = s.PodNet[i].Raw
+	}
 }
 
 func podsToRead(all []node.Pod, only *node.Pod) []*node.Pod {
@@ -254,6 +313,7 @@ var nodeSysctls = []string{
 	"net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables", "net.ipv4.tcp_tw_recycle",
 	"net.ipv4.tcp_timestamps", "net.ipv4.conf.all.rp_filter", "net.ipv4.vs.conn_reuse_mode",
 	"net.ipv4.vs.expire_nodest_conn", "net.core.somaxconn",
+	"net.core.netdev_max_backlog", "net.core.netdev_budget", "net.core.netdev_budget_usecs",
 }
 
 func (s *Snapshot) readSysctls(ns *nsutil.NetNS) {
@@ -290,6 +350,8 @@ func (s *Snapshot) readRules(ns *nsutil.NetNS, hostRoot string, inv *node.Invent
 	nft, nftErr := nftables.Dump(ns, "", "")
 	if nftErr == nil {
 		s.NFT = nft
+	} else if s.Raw != nil {
+		s.Raw.NFTErr = nftErr
 	}
 	if ipErr != nil && nftErr != nil {
 		s.Unavailable[PartRules] = fmt.Sprintf("iptables: %v; nftables: %v", ipErr, nftErr)
@@ -342,24 +404,12 @@ func (s *Snapshot) countConntrackToDead(ns *nsutil.NetNS) {
 }
 
 // readKernelLog counts failure lines in the kernel log. The log is one for
-// the whole kernel: when the node netns is not PID 1's (a simulated or
-// nested node), its lines may belong to other namespaces, so they are left
-// out.
+// the whole kernel: when the node netns is not the host's (see hostNetNS),
+// its lines may belong to other namespaces, so they are left out.
 func (s *Snapshot) readKernelLog(o Options, nodeNS *nsutil.NetNS) {
-	if init, err := nsutil.OpenPID(1); err == nil {
-		same := init.ID() == nodeNS.ID()
-		init.Close()
-		if !same {
-			s.Unavailable[PartKernelLog] = "the node netns is not PID 1's: kernel log lines could come from other namespaces"
-			return
-		}
-	} else if self, err := nsutil.Self(); err == nil {
-		same := self.ID() == nodeNS.ID()
-		self.Close()
-		if !same {
-			s.Unavailable[PartKernelLog] = "the node netns is not netdiag's own: kernel log lines could come from other namespaces"
-			return
-		}
+	if why := notHostNetNS(nodeNS); why != "" {
+		s.Unavailable[PartKernelLog] = why + ": kernel log lines could come from other namespaces"
+		return
 	}
 	ev, err := kmsg.Scan(o.KernelLog, o.KernelLogWindow)
 	if err != nil {
@@ -369,4 +419,25 @@ func (s *Snapshot) readKernelLog(o Options, nodeNS *nsutil.NetNS) {
 	for _, e := range ev {
 		s.Kernel = append(s.Kernel, KernelEvent(e))
 	}
+}
+
+// notHostNetNS says why nodeNS is not the host's netns (PID 1's, or when
+// PID 1 cannot be seen, netdiag's own), "" when it is. Kernel-wide
+// evidence (kernel log, softnet_stat) describes the node only in the
+// host's netns: a simulated or nested node shares the kernel with others.
+func notHostNetNS(nodeNS *nsutil.NetNS) string {
+	if init, err := nsutil.OpenPID(1); err == nil {
+		same := init.ID() == nodeNS.ID()
+		init.Close()
+		if !same {
+			return "the node netns is not PID 1's"
+		}
+	} else if self, err := nsutil.Self(); err == nil {
+		same := self.ID() == nodeNS.ID()
+		self.Close()
+		if !same {
+			return "the node netns is not netdiag's own"
+		}
+	}
+	return ""
 }

@@ -32,6 +32,7 @@ const (
 	PartStale     Part = "stale containers"
 	PartDNS       Part = "dns"
 	PartDrops     Part = "drop reasons"
+	PartSoftnet   Part = "softnet"
 )
 
 // Snapshot is what netdiag reads of a node, collected once. Counters are
@@ -52,6 +53,10 @@ type Snapshot struct {
 	Processes []node.Process
 	Node      NetNSState
 	PodNet    []PodNet
+
+	// Softnet is /proc/net/softnet_stat at both samples: per CPU, for the
+	// whole kernel.
+	Softnet [2][]counters.Softnet
 
 	Conntrack [2]conntrack.Stats
 	// ConntrackByDest counts conntrack entries by the address they were
@@ -90,6 +95,11 @@ type Snapshot struct {
 	// kernel-wide: the tracepoint does not say which netns dropped.
 	Drops []dropmon.Count
 
+	// Raw holds the node-wide sections Options.Raw asked for, as read; nil
+	// when none was asked. The per-netns ones are NetNSState.Raw and
+	// PodNet.Raw.
+	Raw *Raw
+
 	// Unavailable says why a part could not be collected.
 	Unavailable map[Part]string
 }
@@ -113,6 +123,8 @@ type NetNSState struct {
 	Routes    []Route
 	Neighbors []Neighbor
 	Counters  [2]counters.List // two samples
+	// Raw is what Options.Raw.NetNS reads; nil when not asked.
+	Raw *RawNetNS
 }
 
 // Link is a network interface.
@@ -152,6 +164,13 @@ type PodNet struct {
 	Listeners []sockdiag.Socket
 	// ResolvConf is the pod's /etc/resolv.conf, "" when unknown.
 	ResolvConf string
+	// NetNSErr says why the pod's netns could not be opened; then only
+	// Pod is set.
+	NetNSErr error
+	// Raw is what Options.Raw.NetNS reads; nil when not asked, and shared
+	// by the pods of one netns. It is not read for a pod in the node's
+	// netns: that is Node.Raw.
+	Raw *RawNetNS
 }
 
 // KernelEvent counts kernel log lines of one kind in the window read.

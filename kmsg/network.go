@@ -1,4 +1,4 @@
-package bundle
+package kmsg
 
 import (
 	"fmt"
@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/netdiag/netdiag/kmsg"
 )
 
 // netWords mark kernel log lines about networking. Lines from the audit and
@@ -29,7 +27,7 @@ func networkLine(msg string) bool {
 	if strings.HasPrefix(msg, "audit") || strings.Contains(msg, "apparmor=") || strings.Contains(msg, "avc:") {
 		return false
 	}
-	if kmsg.Classify(msg) != "" {
+	if Classify(msg) != "" {
 		return true
 	}
 	for _, w := range netWords {
@@ -43,17 +41,17 @@ func networkLine(msg string) bool {
 // maxKernelLine bounds one kept line.
 const maxKernelLine = 512
 
-// kernelLines reads kernel log records from r, one per Read as /dev/kmsg
+// NetworkLines reads kernel log records from r, one per Read as /dev/kmsg
 // gives them, and keeps the last keep network-related ones, formatted like
 // dmesg: "[SECONDS.MICROS] MESSAGE". It stops at the end of the buffer
 // (EOF or EAGAIN) and reports how many network lines it saw in all.
-func kernelLines(r io.Reader, keep int) (lines []string, seen int, err error) {
+func NetworkLines(r io.Reader, keep int) (lines []string, seen int, err error) {
 	if keep <= 0 {
 		return nil, 0, nil
 	}
 	ring := make([]string, 0, keep)
 	next := 0
-	err = kmsg.Each(r, func(rec kmsg.Record) {
+	err = Each(r, func(rec Record) {
 		if !networkLine(rec.Message) {
 			return
 		}
@@ -78,15 +76,4 @@ func kernelLines(r io.Reader, keep int) (lines []string, seen int, err error) {
 		}
 	})
 	return append(ring[next:], ring[:next]...), seen, err
-}
-
-// readKernelLog reads path (/dev/kmsg) without blocking and returns the last
-// keep network-related lines.
-func readKernelLog(path string, keep int) ([]string, int, error) {
-	f, err := kmsg.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	return kernelLines(f, keep)
 }

@@ -1,4 +1,4 @@
-package bundle
+package kmsg
 
 import (
 	"fmt"
@@ -56,7 +56,7 @@ func TestKernelLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.keep), func(t *testing.T) {
-			got, seen, err := kernelLines(&recordReader{recs: recs, end: tt.end}, tt.keep)
+			got, seen, err := NetworkLines(&recordReader{recs: recs, end: tt.end}, tt.keep)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestKernelLines(t *testing.T) {
 
 func TestKernelLinesLong(t *testing.T) {
 	rec := "6,1,1,-;eth0: " + strings.Repeat("x", 2000)
-	got, _, err := kernelLines(&recordReader{recs: []string{rec}, end: io.EOF}, 5)
+	got, _, err := NetworkLines(&recordReader{recs: []string{rec}, end: io.EOF}, 5)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("got %d lines, %v", len(got), err)
 	}
@@ -82,8 +82,28 @@ func TestKernelLinesLong(t *testing.T) {
 }
 
 func TestKernelLinesError(t *testing.T) {
-	_, _, err := kernelLines(&recordReader{recs: []string{"6,1,1,-;eth0: up"}, end: syscall.EIO}, 5)
+	_, _, err := NetworkLines(&recordReader{recs: []string{"6,1,1,-;eth0: up"}, end: syscall.EIO}, 5)
 	if err == nil {
 		t.Error("a read error was not reported")
 	}
+}
+
+// FuzzKernelLines: kernel log records are the kernel's bytes, possibly
+// unprintable. Records are separated by NUL in the fuzz input.
+func FuzzKernelLines(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte, keep uint8) {
+		recs := strings.Split(string(b), "\x00")
+		got, seen, err := NetworkLines(&recordReader{recs: recs, end: io.EOF}, int(keep))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > int(keep) || len(got) > seen {
+			t.Fatalf("%d lines kept of %d seen, keep %d", len(got), seen, keep)
+		}
+		for _, l := range got {
+			if len(l) > maxKernelLine+64 || strings.ContainsAny(l, "\n\r") {
+				t.Fatalf("bad line %q", l)
+			}
+		}
+	})
 }
