@@ -43,8 +43,9 @@ func savefile(tb testing.TB, lt pcapio.LinkType, pkts ...[]byte) []byte {
 
 // savefileSeeds are savefiles of every link type netdiag reads: packets of
 // the lab captures (EN10MB, LINUX_SLL, LINUX_SLL2) and their IP datagrams
-// (RAW, IPV4, IPV6), a pcapng with Ethernet, SLL and SLL2 interfaces and a
-// second section, and the packets of issue 18 that crashed -v.
+// (RAW, IPV4, IPV6), each protocol family's synthesized capture, a pcapng
+// with Ethernet, SLL and SLL2 interfaces and a second section, and the
+// packets of issue 18 that crashed -v.
 func savefileSeeds(tb testing.TB) map[string][]byte {
 	seeds := map[string][]byte{}
 	var eth, sll, sll2, v6 [][]byte
@@ -93,6 +94,16 @@ func savefileSeeds(tb testing.TB) map[string][]byte {
 	icmp2 := ipv4(ipA, ipB, 1, []byte{0x31, 0x80}, ip4opt{id: 99})
 	icmp3 := ipv4(ipA, ipB, 1, []byte{0x31, 0x80, 0}, ip4opt{id: 99})
 	seeds["RAW-icmp-short-body"] = savefile(tb, pcapio.LinkTypeRaw, icmp2, icmp3)
+
+	// Each protocol family's synthesized capture (whole packets, its own
+	// link type), so mutations start from every printer.
+	for _, fam := range synthFamilies {
+		for _, s := range fam {
+			if s.snap == 0 && len(s.pkts) > 0 {
+				seeds["synth-"+s.name] = savefile(tb, s.lt, s.pkts[:min(len(s.pkts), 12)]...)
+			}
+		}
+	}
 
 	var ng bytes.Buffer
 	w, err := pcapio.NewPcapngWriter(&ng, []pcapio.Interface{{Name: "eth0", LinkType: pcapio.LinkTypeEthernet}, {Name: "any", LinkType: pcapio.LinkTypeLinuxSLL}})
