@@ -509,7 +509,7 @@ var ednsOpts = map[uint16]string{1: "LLQ", 2: "UL", 3: "NSID", 5: "DAU", 6: "DHU
 // DNSSEC algorithm, DS digest and NSEC3 hash names of the DAU, DHU and
 // N3U options (RFC 6975), as tcpdump spells them.
 var (
-	dnsSecAlgs = map[byte]string{1: "RSAMD5", 2: "DH", 3: "DSA", 4: "ECC", 5: "RSASHA1", 6: "DSA-NSEC3-SHA1", 7: "RSASHA1-NSEC3-SHA1", 8: "RSASHA256", 10: "RSASHA512", 12: "ECC-GOST", 13: "ECDSAP256SHA256", 14: "ECDSAP384SHA384", 15: "ED25519", 16: "ED448", 252: "INDIRECT", 253: "PRIVATEDNS", 254: "PRIVATEOID"}
+	dnsSecAlgs   = map[byte]string{1: "RSAMD5", 2: "DH", 3: "DSA", 4: "ECC", 5: "RSASHA1", 6: "DSA-NSEC3-SHA1", 7: "RSASHA1-NSEC3-SHA1", 8: "RSASHA256", 10: "RSASHA512", 12: "ECC-GOST", 13: "ECDSAP256SHA256", 14: "ECDSAP384SHA384", 15: "ED25519", 16: "ED448", 252: "INDIRECT", 253: "PRIVATEDNS", 254: "PRIVATEOID"}
 	dnsDSDigests = map[byte]string{1: "SHA-1", 2: "SHA-256", 3: "GOST_R_34.11-94", 4: "SHA-384"}
 	dnsNSEC3Hash = map[byte]string{1: "SHA-1"}
 )
@@ -639,6 +639,64 @@ func (p *Printer) rprint(m []byte, cp int, mdns bool) int {
 		}
 		p.c(' ')
 		p.addr6(m[cp:])
+	case 38: // A6: a prefix length, the address bits after it, a prefix name
+		if cp >= end {
+			return -1
+		}
+		pbit := int(m[cp])
+		pbyte := (pbit &^ 7) / 8
+		if pbit > 128 {
+			p.c(' ')
+			p.i(pbit)
+			p.s("(bad plen)")
+			break
+		}
+		if pbit < 128 {
+			if cp+1+16-pbyte > end {
+				return -1
+			}
+			var a [16]byte
+			copy(a[pbyte:], m[cp+1:cp+1+16-pbyte])
+			p.c(' ')
+			p.i(pbit)
+			p.c(' ')
+			p.addr6(a[:])
+		}
+		if pbit > 0 {
+			p.c(' ')
+			if p.fqdn(m, cp+1+16-pbyte) < 0 {
+				return -1
+			}
+		}
+	case 104: // UNSPECA: one long string
+		for k := cp; k < rp; k++ {
+			p.safeChar(m[k])
+		}
+	case 250: // TSIG: key name, fudge, MAC length, original ID, error, other length
+		if p.opts.Verbose == 0 {
+			break
+		}
+		p.c(' ')
+		if cp = p.fqdn(m, cp); cp < 0 {
+			return -1
+		}
+		cp += 6 // time signed
+		u16 := func(label string) bool {
+			if cp+2 > end {
+				return false
+			}
+			p.s(label)
+			p.u(uint64(binary.BigEndian.Uint16(m[cp:])))
+			cp += 2
+			return true
+		}
+		if !u16(" fudge=") || !u16(" maclen=") {
+			return -1
+		}
+		cp += int(binary.BigEndian.Uint16(m[cp-2:]))
+		if !u16(" origid=") || !u16(" error=") || !u16(" otherlen=") {
+			return -1
+		}
 	case 41:
 		p.s(" UDPsize=")
 		p.u(uint64(class))

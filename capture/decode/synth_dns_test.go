@@ -105,6 +105,29 @@ func dnsCaptures() []synthCapture {
 			m.Answer = []dns.RR{a, rr("_http._tcp.local. 4500 IN PTR printer._http._tcp.local.")}
 			m.Extra = []dns.RR{rr("printer._http._tcp.local. 120 IN SRV 0 0 80 printer.local."), rr("printer._http._tcp.local. 120 IN TXT \"path=/\"")}
 		})),
+		// TSIG (its fields at -v), A6 with each prefix form, UNSPECA.
+		u(53, 41019, msg(func(m *dns.Msg) {
+			m.SetQuestion("signed.example.", dns.TypeA)
+			m.Id, m.Response = 20, true
+			m.Answer = []dns.RR{rr("signed.example. 60 IN A 198.18.0.20")}
+			m.Extra = []dns.RR{&dns.TSIG{Hdr: dns.RR_Header{Name: "key.example.", Rrtype: dns.TypeTSIG, Class: dns.ClassANY},
+				Algorithm: "hmac-sha256.", TimeSigned: 1700000000, Fudge: 300, MACSize: 32,
+				MAC: "0102030405060708091011121314151617181920212223242526272829303132", OrigId: 20, Error: 18, OtherLen: 0}}
+		})),
+		u(53, 41020, msg(func(m *dns.Msg) {
+			m.SetQuestion("a6.example.", 38)
+			m.Id, m.Response = 21, true
+			raw := func(name string, typ uint16, hex string) dns.RR {
+				return &dns.RFC3597{Hdr: dns.RR_Header{Name: name, Rrtype: typ, Class: dns.ClassINET, Ttl: 60}, Rdata: hex}
+			}
+			m.Answer = []dns.RR{
+				raw("a6.example.", 38, "0020010db8000000000000000000000001"),
+				raw("a6.example.", 38, "40000000000000000106707265666978076578616d706c6500"),
+				raw("a6.example.", 38, "81"),
+				raw("a6.example.", 38, "8006707265666978076578616d706c6500"),
+				raw("u.example.", 104, "68656c6c6f"),
+			}
+		})),
 		// Damaged: a compression pointer loop, a pointer past the end, an
 		// extended label type, counts larger than the message.
 		u(53, 41012, []byte{0, 13, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1}),
