@@ -136,5 +136,92 @@ func udpAppCaptures() []synthCapture {
 		eth(0x0800, ipv4(ipA, ipR, 17, udpv(ipA, ipR, 68, 67, nil), ip4opt{})),
 	}
 	add(withSnaps(synthCapture{name: "udp-dhcp", lt: pcapio.LinkTypeEthernet, pkts: dhcpPkts}, 42, 44, 60, 70, 80, 100, 300, 320, 340, 360)...)
+	add(withSnaps(synthCapture{name: "udp-dhcp6", lt: pcapio.LinkTypeEthernet, pkts: dhcp6Packets()}, 62, 66, 70, 80, 100, 130, 160)...)
 	return all
+}
+
+func d6opt(t int, v ...[]byte) []byte { c := cat(v...); return cat(be16(t), be16(len(c)), c) }
+
+func dhcp6Packets() [][]byte {
+	cli, srv := netip.MustParseAddr("fe80::a"), netip.MustParseAddr("ff02::1:2")
+	d6 := func(sport, dport int, msg []byte) []byte {
+		return eth(0x86dd, ipv6(cli, srv, 17, udpv(cli, srv, sport, dport, msg)))
+	}
+	a6 := func(s string) []byte { return addrBytes(netip.MustParseAddr(s)) }
+	hdr := func(t byte) []byte { return []byte{t, 0xab, 0xcd, 0xef} }
+	duidLLT := d6opt(1, be16(1), be16(1), be32(0x2a2b2c2d), macA)
+	name := func(labels ...string) []byte {
+		var b []byte
+		for _, l := range labels {
+			b = append(b, byte(len(l)))
+			b = append(b, l...)
+		}
+		return append(b, 0)
+	}
+	iaaddr := d6opt(5, a6("2001:db8::9"), be32(3600), be32(7200))
+	var pkts [][]byte
+	// Every message type, then unknown ones.
+	for t := 0; t <= 16; t++ {
+		if t == 12 || t == 13 {
+			continue
+		}
+		pkts = append(pkts, d6(546, 547, cat(hdr(byte(t)), duidLLT)))
+	}
+	pkts = append(pkts,
+		d6(546, 547, cat(hdr(1), duidLLT, d6opt(6, be16(23), be16(24), be16(56), be16(64), be16(999)),
+			d6opt(8, be16(0)), d6opt(3, be32(1), be32(0), be32(0)), d6opt(25, be32(2), be32(100), be32(200)),
+			d6opt(14), d6opt(16, be32(311), be16(4), []byte("MSFT")), d6opt(39, []byte{0}, name("node-1")))),
+		d6(547, 546, cat(hdr(7), d6opt(2, be16(2), be32(9), []byte{1, 2, 3}), duidLLT,
+			d6opt(3, be32(1), be32(1800), be32(2880), iaaddr, d6opt(13, be16(0), []byte("ok"))),
+			d6opt(25, be32(2), be32(1800), be32(2880), d6opt(26, be32(3600), be32(7200), []byte{56}, a6("2001:db8:1:100::"),
+				d6opt(13, be16(6)))),
+			d6opt(4, be32(5), iaaddr), d6opt(7, []byte{255}), d6opt(12, a6("2001:db8::53")),
+			d6opt(23, a6("2001:db8::53"), a6("2001:db8::54")), d6opt(24, name("svc", "cluster", "local"), name("cluster", "local")),
+			d6opt(21, name("sip", "example")), d6opt(22, a6("2001:db8::5")), d6opt(27, a6("::1")), d6opt(28, a6("::2")),
+			d6opt(31, a6("2001:db8::123")), d6opt(34, a6("ff05::1:3")), d6opt(40, a6("::3")), d6opt(48, a6("::4")),
+			d6opt(32, be32(86400)), d6opt(46, be32(60)), d6opt(20), d6opt(19, []byte{5}), d6opt(19, []byte{11}), d6opt(19, []byte{7}),
+			d6opt(56, d6opt(1, a6("2001:db8::123")), d6opt(2, a6("ff05::101")), d6opt(3, name("ntp", "example")), d6opt(9, []byte{1}), d6opt(1, []byte{1, 2})),
+			d6opt(64, name("aftr", "example", "net")), d6opt(41, []byte("EST5EDT4,M3.2.0/02:00,M11.1.0/02:00")),
+			d6opt(42, []byte("Europe/Zurich")), d6opt(112, []byte("https://mud.example/x")),
+			d6opt(29, []byte("nis")), d6opt(30, []byte("nisp")), d6opt(33, name("b")), d6opt(36, []byte{1, 2}), d6opt(15, be16(3), []byte("abc")),
+			d6opt(17, be32(9), d6opt(1, []byte("v"))), d6opt(59, []byte("tftp://x/y")), d6opt(136, be16(1), []byte("u")))),
+		// Status codes, every DUID type, and the malformed length of each option.
+		d6(547, 546, cat(hdr(7), d6opt(13, be16(1)), d6opt(13, be16(2)), d6opt(13, be16(3)), d6opt(13, be16(4)), d6opt(13, be16(5)),
+			d6opt(13, be16(7)), d6opt(13, be16(8)), d6opt(13, be16(9)), d6opt(13, be16(10)), d6opt(13, be16(11)), d6opt(13, be16(300)),
+			d6opt(13, []byte{0}), d6opt(1, be16(2), be32(311), []byte{0xaa, 0xbb}), d6opt(1, be16(2), be32(311), []byte{1, 2, 3, 4, 5, 6}), d6opt(1, be16(3), be16(1), macA),
+			d6opt(1, be16(4), make([]byte, 16)), d6opt(1, be16(4), make([]byte, 15)), d6opt(1, be16(9)), d6opt(1, []byte{1}),
+			d6opt(1, be16(1), be16(1)), d6opt(1, be16(2), []byte{1}), d6opt(1, be16(3), []byte{1}), d6opt(5, make([]byte, 23)),
+			d6opt(6, []byte{1}), d6opt(7), d6opt(8, []byte{1}), d6opt(19), d6opt(22, make([]byte, 15)), d6opt(3, make([]byte, 11)),
+			d6opt(4, make([]byte, 3)), d6opt(26, make([]byte, 24)), d6opt(32, make([]byte, 3)), d6opt(37, make([]byte, 3)),
+			d6opt(44, make([]byte, 16)), d6opt(47, make([]byte, 15)), d6opt(56, make([]byte, 3)), d6opt(64, []byte{1, 'a'}),
+			d6opt(41, []byte("EST")), d6opt(11, make([]byte, 10)))),
+		// Relay agents, interface and remote IDs, leasequery, authentication.
+		d6(547, 547, cat([]byte{12, 1}, a6("2001:db8::1"), a6("fe80::a"), d6opt(18, []byte("eth0/1/2/3/4/5")),
+			d6opt(37, be32(9), []byte("remote-agent-id")), d6opt(38, []byte("sub")),
+			d6opt(9, hdr(1), duidLLT, d6opt(8, be16(100))))),
+		d6(547, 547, cat([]byte{13, 0}, a6("2001:db8::1"), a6("fe80::a"),
+			d6opt(9, []byte{12, 0}, a6("::"), a6("fe80::b"), d6opt(9, hdr(7), d6opt(14))))),
+		d6(546, 547, cat(hdr(14), d6opt(44, []byte{1}, a6("2001:db8::9"), duidLLT), d6opt(44, []byte{2}, a6("::")), d6opt(44, []byte{3}, a6("::")))),
+		d6(547, 546, cat(hdr(15), d6opt(45, duidLLT, iaaddr, d6opt(46, be32(5))), d6opt(47, a6("2001:db8::1"), []byte("0123456789abc")),
+			d6opt(48, a6("2001:db8::1")))),
+		d6(547, 546, cat(hdr(10), d6opt(11, []byte{3, 1, 0}, be32(0), be32(1), []byte{1}, be32(1), be32(2), be32(3), be32(4)),
+			d6opt(11, []byte{3, 1, 0}, be32(0), be32(1), []byte{2}, make([]byte, 16)), d6opt(11, []byte{3, 1, 0}, be32(0), be32(1), []byte{9}, make([]byte, 16)),
+			d6opt(11, []byte{3, 1, 0}, be32(0), be32(1), []byte{1}), d6opt(11, []byte{2, 1, 0}, be32(0), be32(1)),
+			d6opt(11, []byte{2, 2, 1}, be32(0), be32(1), []byte("realm"), be32(7), be32(1), be32(2), be32(3), be32(4)),
+			d6opt(11, []byte{2, 1, 0}, be32(0), be32(1), be32(7)), d6opt(11, []byte{9, 1, 0}, be32(0), be32(1)))),
+		// Options running past the message, inside a nested list too; a
+		// name running past its option; messages cut short.
+		d6(546, 547, cat(hdr(1), duidLLT, be16(8), be16(100), []byte{1, 2})),
+		d6(546, 547, cat(hdr(1), duidLLT, []byte{0, 8})),
+		d6(546, 547, cat(hdr(1), d6opt(3, be32(1), be32(0), be32(0), be16(5), be16(30)), duidLLT)),
+		d6(546, 547, cat(hdr(1), d6opt(24, []byte{3, 'a', 'b'}), duidLLT)),
+		d6(546, 547, cat(hdr(1), d6opt(9, []byte{12, 0}, a6("::")))),
+		d6(546, 547, cat(hdr(1), d6opt(9, []byte{1, 2}))),
+		d6(546, 547, cat(hdr(1), d6opt(56, be16(1), be16(40), make([]byte, 16)))),
+		d6(546, 547, cat(hdr(1), d6opt(64, []byte{3, 'a', 'b', 'c', 5, 'x'}))),
+		d6(546, 547, []byte{1, 2, 3}),
+		d6(546, 547, []byte{12, 2, 3, 4, 5}),
+		d6(546, 547, nil),
+	)
+	return pkts
 }
