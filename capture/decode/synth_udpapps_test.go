@@ -137,7 +137,64 @@ func udpAppCaptures() []synthCapture {
 	}
 	add(withSnaps(synthCapture{name: "udp-dhcp", lt: pcapio.LinkTypeEthernet, pkts: dhcpPkts}, 42, 44, 60, 70, 80, 100, 300, 320, 340, 360)...)
 	add(withSnaps(synthCapture{name: "udp-dhcp6", lt: pcapio.LinkTypeEthernet, pkts: dhcp6Packets()}, 62, 66, 70, 80, 100, 130, 160)...)
+	add(withSnaps(synthCapture{name: "udp-ntp", lt: pcapio.LinkTypeEthernet, pkts: ntpPackets()}, 42, 43, 44, 45, 46, 50, 54, 58, 62, 70, 78, 86, 94, 100, 110)...)
 	return all
+}
+
+type ntpHdr struct {
+	li, vn, mode, stratum byte
+	poll, prec            int8
+	delay, disp           uint32
+	refid                 []byte
+	ts                    [4][2]uint32
+}
+
+func ntpMsg(h ntpHdr, extra ...[]byte) []byte {
+	b := cat([]byte{h.li<<6 | h.vn<<3 | h.mode, h.stratum, byte(h.poll), byte(h.prec)}, be32(h.delay), be32(h.disp), h.refid)
+	for _, t := range h.ts {
+		b = cat(b, be32(t[0]), be32(t[1]))
+	}
+	return cat(b, cat(extra...))
+}
+
+func ntpPackets() [][]byte {
+	n := func(sport, dport int, msg []byte) []byte { return udp4(ipA, ipB, sport, dport, msg) }
+	ts := [4][2]uint32{{0xe9a1b2c3, 0x80000000}, {0xe9a1b2c4, 0x12345678}, {0xe9a1b2c3, 0x9abcdef0}, {0xe9a1b2c5, 1}}
+	digest := make([]byte, 20)
+	for i := range digest {
+		digest[i] = byte(i * 7)
+	}
+	pkts := [][]byte{
+		// A chrony client and the server's answer.
+		n(40000, 123, ntpMsg(ntpHdr{vn: 4, mode: 3, poll: 6, prec: -20, delay: 0x10000, disp: 0xffff, refid: make([]byte, 4),
+			ts: [4][2]uint32{3: {0xe9a1b2c3, 0x80000000}}})),
+		n(123, 40000, ntpMsg(ntpHdr{vn: 4, mode: 4, stratum: 2, poll: 10, prec: -24, delay: 0x1234, disp: 0x20001, refid: []byte{198, 18, 1, 1}, ts: ts})),
+		// Leap indicators, strata, polls, versions and every time mode.
+		n(123, 40000, ntpMsg(ntpHdr{li: 3, vn: 3, mode: 4, stratum: 1, poll: -3, refid: []byte("GPS\x00"), ts: ts}, be32(7))),
+		n(123, 40000, ntpMsg(ntpHdr{li: 1, vn: 4, mode: 5, stratum: 16, poll: 40, prec: 127, refid: []byte("ABCD"), ts: ts}, be32(7), digest[:16])),
+		n(123, 40000, ntpMsg(ntpHdr{li: 2, vn: 4, mode: 1, stratum: 15, poll: 31, refid: []byte("ABCD"), ts: ts}, be32(8), digest)),
+		n(123, 40000, ntpMsg(ntpHdr{li: 2, vn: 4, mode: 2, stratum: 62, refid: []byte("ABCD"), ts: ts})),
+		n(123, 40000, ntpMsg(ntpHdr{li: 2, vn: 1, mode: 2, stratum: 63, refid: []byte("ABCD"), ts: ts}, make([]byte, 24))),
+		n(123, 40000, ntpMsg(ntpHdr{vn: 2, mode: 0, stratum: 3, poll: -40, prec: -128, refid: []byte("ABCD"),
+			ts: [4][2]uint32{{1, 0}, {0x7fffffff, 1}, {0x12345678, 0xffffffff}, {0xffffffff, 0x80000001}}}, make([]byte, 30))),
+		n(123, 40000, ntpMsg(ntpHdr{vn: 4, mode: 4, stratum: 4, poll: -31, refid: []byte{1, 2, 3, 4},
+			ts: [4][2]uint32{{5, 5}, {100, 0x80000000}, {100, 0x40000000}, {100, 0x80000000}}}, make([]byte, 8))),
+		n(123, 40000, ntpMsg(ntpHdr{vn: 4, mode: 4, stratum: 4, poll: -32, refid: []byte{1, 2, 3, 4},
+			ts: [4][2]uint32{{5, 5}, {100, 0x80000000}, {99, 0xc0000000}, {101, 0x00000001}}})),
+		n(123, 40000, ntpMsg(ntpHdr{vn: 0, mode: 4, stratum: 2, refid: []byte{1, 2, 3, 4}, ts: ts})[:24]),
+		// Control messages (ntpq, mode 6) and ntpdc's mode 7.
+		n(40000, 123, []byte{0x16, 0x02, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}),
+		n(123, 40000, cat([]byte{0x16, 0xc2, 0, 1, 0x06, 0x15, 0, 5, 0, 0, 0, 4}, []byte("ABCD"))),
+		n(123, 40000, cat([]byte{0x16, 0xa1, 0xff, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 40}, []byte("ABCD"))),
+		n(123, 40000, cat([]byte{0x16, 0x1f, 0, 9, 0x80, 0, 0, 0, 0, 0, 0, 2}, []byte("v=1"))),
+		n(123, 40000, []byte{0x16, 0x02, 0, 1, 0}),
+		n(123, 40000, cat([]byte{0x17, 0x80, 0, 1, 0x06, 0x15, 0, 5, 0, 0, 0, 4}, []byte("ABCD"))),
+		n(40000, 123, []byte{0x3f, 0x00, 0x03, 0x2a}),
+		n(123, 40000, []byte{0x26}),
+		n(123, 40000, []byte{0x00, 1, 2, 3}),
+		n(123, 40000, nil),
+	}
+	return pkts
 }
 
 func d6opt(t int, v ...[]byte) []byte { c := cat(v...); return cat(be16(t), be16(len(c)), c) }

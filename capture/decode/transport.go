@@ -571,6 +571,8 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.dns(data, length, false, true)
 	case sport == 67 || dport == 67 || sport == 68 || dport == 68:
 		p.bootp(data, length)
+	case sport == 123 || dport == 123:
+		p.ntp(data, length)
 	case sport == 546 || dport == 546 || sport == 547 || dport == 547:
 		p.dhcp6(data, length)
 	case sport == 8472 || dport == 8472:
