@@ -138,7 +138,62 @@ func udpAppCaptures() []synthCapture {
 	add(withSnaps(synthCapture{name: "udp-dhcp", lt: pcapio.LinkTypeEthernet, pkts: dhcpPkts}, 42, 44, 60, 70, 80, 100, 300, 320, 340, 360)...)
 	add(withSnaps(synthCapture{name: "udp-dhcp6", lt: pcapio.LinkTypeEthernet, pkts: dhcp6Packets()}, 62, 66, 70, 80, 100, 130, 160)...)
 	add(withSnaps(synthCapture{name: "udp-ntp", lt: pcapio.LinkTypeEthernet, pkts: ntpPackets()}, 42, 43, 44, 45, 46, 50, 54, 58, 62, 70, 78, 86, 94, 100, 110)...)
+	add(withSnaps(synthCapture{name: "udp-bfd", lt: pcapio.LinkTypeEthernet, pkts: bfdPackets()}, 42, 44, 50, 60, 66, 67, 69, 70, 72, 80, 90)...)
 	return all
+}
+
+func bfdCtl(version, diag, flags, mult, blen byte, auth ...[]byte) []byte {
+	return cat([]byte{version<<5 | diag, flags, mult, blen}, be32(0x11), be32(0x22), be32(300000), be32(1000000), be32(50000), cat(auth...))
+}
+
+func bfdPackets() [][]byte {
+	b := func(sport, dport int, msg []byte) []byte { return udp4(ipA, ipB, sport, dport, msg) }
+	seq := be32(0x1000)
+	var pkts [][]byte
+	// Each state, diagnostic and flag, on each control port.
+	for i, port := range []int{3784, 4784, 6784} {
+		for diag := byte(0); diag < 10; diag++ {
+			pkts = append(pkts, b(49153+i, port, bfdCtl(1, diag, diag<<6|(1<<diag)&0x3b, 3, 24)))
+		}
+	}
+	inner := udp4(ipA, ipB, 1000, 2000, []byte("li"))
+	pkts = append(pkts,
+		b(49160, 3784, bfdCtl(0, 1, 0xfb, 5, 24)),
+		b(49160, 3784, bfdCtl(2, 0, 0xc0, 3, 24)),
+		b(49160, 3784, bfdCtl(7, 31, 0, 3, 24)),
+		b(49160, 3784, cat([]byte{0x20, 0xc0, 255, 24}, be32(1), be32(2), be32(0xffffffff), be32(0), be32(4294967))),
+		// Authentication sections of each type, and malformed ones.
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 29, []byte{1, 5, 7, 'a', 'b'})),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 43, []byte{1, 19, 7}, []byte("0123456789abcdef"))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 27, []byte{1, 3, 7})),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 44, []byte{1, 20, 7}, make([]byte, 17))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 48, []byte{2, 24, 1, 0}, seq, []byte("0123456789abcdef"))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 48, []byte{3, 24, 1, 0}, seq, make([]byte, 16))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 52, []byte{4, 28, 2, 0}, seq, []byte("0123456789abcdefghij"))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 52, []byte{5, 28, 2, 0}, seq, make([]byte, 20))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 52, []byte{2, 28, 2, 0}, seq, make([]byte, 20))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 52, []byte{5, 24, 2, 0}, seq, make([]byte, 20))),
+		b(49160, 3784, bfdCtl(1, 0, 0xc4, 3, 52, []byte{9, 24, 2, 0}, seq, make([]byte, 20))),
+		b(49160, 3784, bfdCtl(1, 0, 0x04, 3, 48, []byte{2, 24, 1, 0}, seq, make([]byte, 8))),
+		b(49160, 3784, bfdCtl(1, 0, 0x04, 3, 48, []byte{2, 24, 1})),
+		b(49160, 3784, bfdCtl(0, 0, 0x04, 3, 24)),
+		// Echo, short packets, the source port only, and BCM-LI's source port.
+		b(3785, 3785, []byte("echo 0123456789abcdef0123")),
+		b(3785, 3785, nil),
+		b(3784, 49160, bfdCtl(1, 0, 0xc0, 3, 24)),
+		b(49160, 3784, bfdCtl(1, 0, 0xc0, 3, 24)[:20]),
+		b(49160, 4784, []byte{0x20}),
+		b(49152, 3784, bfdCtl(1, 0, 0xc0, 3, 24)),
+		b(49152, 3784, bfdCtl(1, 8, 0xc0, 3, 24)),
+		b(49152, 3784, cat(be32(3<<29|5<<25|1<<22|77), inner[14:])),
+		b(49152, 3784, cat(be32(2<<29|4<<25|2<<22|78), ipv6(ip6A, ip6B, 17, udpv(ip6A, ip6B, 1, 2, []byte("6"))))),
+		b(49152, 3784, cat(be32(2<<29|4<<25|2<<22|79), []byte{0x10, 0})),
+		b(49152, 3784, cat(be32(2<<29|7<<25|3<<22|80), inner)),
+		b(49152, 3784, cat(be32(2<<29|6<<25|3<<22|81), []byte{0x60})),
+		b(49152, 4789, []byte{8, 0, 0, 0, 0, 0, 42, 0}),
+		b(49152, 4789, []byte{8, 0}),
+	)
+	return pkts
 }
 
 type ntpHdr struct {

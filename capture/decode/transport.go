@@ -575,6 +575,10 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.ntp(data, length)
 	case sport == 546 || dport == 546 || sport == 547 || dport == 547:
 		p.dhcp6(data, length)
+	case sport == 49152:
+		p.bcmLI(data, length)
+	case bfdPort(dport):
+		p.bfd(data, length, dport)
 	case sport == 8472 || dport == 8472:
 		p.otv(data, length)
 	case sport == 4789 || dport == 4789:
