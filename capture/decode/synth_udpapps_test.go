@@ -139,7 +139,42 @@ func udpAppCaptures() []synthCapture {
 	add(withSnaps(synthCapture{name: "udp-dhcp6", lt: pcapio.LinkTypeEthernet, pkts: dhcp6Packets()}, 62, 66, 70, 80, 100, 130, 160)...)
 	add(withSnaps(synthCapture{name: "udp-ntp", lt: pcapio.LinkTypeEthernet, pkts: ntpPackets()}, 42, 43, 44, 45, 46, 50, 54, 58, 62, 70, 78, 86, 94, 100, 110)...)
 	add(withSnaps(synthCapture{name: "udp-bfd", lt: pcapio.LinkTypeEthernet, pkts: bfdPackets()}, 42, 44, 50, 60, 66, 67, 69, 70, 72, 80, 90)...)
+	add(withSnaps(synthCapture{name: "udp-syslog", lt: pcapio.LinkTypeEthernet, pkts: syslogPackets()}, 42, 43, 44, 46, 50, 60)...)
+	add(withSnaps(synthCapture{name: "udp-tftp", lt: pcapio.LinkTypeEthernet, pkts: tftpPackets()}, 42, 43, 44, 46, 48, 50, 55, 60)...)
 	return all
+}
+
+func syslogPackets() [][]byte {
+	var pkts [][]byte
+	for pri := 0; pri < 200; pri += 5 {
+		pkts = append(pkts, udp4(ipA, ipB, 40000, 514, []byte("<"+itoa(pri)+">msg")))
+	}
+	for _, m := range []string{"<13>Dec  3 10:00:00 node kubelet[1]: ok \x01\x80\xff\ttab", "<1234>x", "<123>", "<>x",
+		"x<1>", "<12", "<", "", "<0001>a", "<191>\n", "<999>x", "<1000>", "<13>1 2026-12-03T10:00:00Z node app - - - msg"} {
+		pkts = append(pkts, udp4(ipA, ipB, 40000, 514, []byte(m)))
+	}
+	return append(pkts, udp4(ipA, ipB, 514, 40000, []byte("<13>from the source port")))
+}
+
+func tftpPackets() [][]byte {
+	t := func(op int, rest string) []byte { return udp4(ipA, ipB, 40000, 69, cat(be16(op), []byte(rest))) }
+	return [][]byte{
+		t(1, "pxelinux.0\x00octet\x00"),
+		t(2, "file\x00netascii\x00blksize\x001428\x00tsize\x000\x00"),
+		t(1, "file\x00octet\x00timeout\x005\x00windowsize\x00"),
+		t(3, "\x00\x01data..."),
+		t(4, "\x00\x07"),
+		t(5, "\x00\x01File not found\x00"),
+		t(5, "\x00\x09weird\x00"),
+		t(5, "\x00\x00undefined\x00"), t(5, "\x00\x02x\x00"), t(5, "\x00\x03x\x00"), t(5, "\x00\x04x\x00"),
+		t(5, "\x00\x05x\x00"), t(5, "\x00\x06x\x00"), t(5, "\x00\x07x\x00"), t(5, "\x00\x08x\x00"),
+		t(6, "blksize\x001428\x00"),
+		t(7, "x"), t(0, ""), t(1, "noterm"), t(1, "file\x00"), t(3, ""), t(3, "\x00"), t(5, "\x00\x01"),
+		t(5, "\x00\x01no-nul"), t(1, "a\x01\x80b\x00octet\x00"), t(6, ""), t(1, "\x00\x00"), t(6, "\x00\x00x\x00"),
+		udp4(ipA, ipB, 40000, 69, []byte{0}),
+		udp4(ipA, ipB, 40000, 69, nil),
+		udp4(ipB, ipA, 69, 40000, cat(be16(4), be16(7))),
+	}
 }
 
 func bfdCtl(version, diag, flags, mult, blen byte, auth ...[]byte) []byte {

@@ -569,6 +569,8 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.dns(data, length, false, false)
 	case sport == 5353 || dport == 5353:
 		p.dns(data, length, false, true)
+	case sport == 69 || dport == 69:
+		p.tftp(data, length)
 	case sport == 67 || dport == 67 || sport == 68 || dport == 68:
 		p.bootp(data, length)
 	case sport == 123 || dport == 123:
@@ -579,6 +581,8 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.bcmLI(data, length)
 	case bfdPort(dport):
 		p.bfd(data, length, dport)
+	case sport == 514 || dport == 514:
+		p.syslog(data, length)
 	case sport == 8472 || dport == 8472:
 		p.otv(data, length)
 	case sport == 4789 || dport == 4789:
