@@ -119,6 +119,15 @@ func savefileSeeds(tb testing.TB) map[string][]byte {
 	_ = w2.WritePacket(pcapio.Packet{Timestamp: ts, Data: icmp3})
 	_ = w2.Flush()
 	seeds["pcapng-multi"] = ng.Bytes()
+
+	// The synthesized families, so the fuzzer starts inside their printers.
+	for _, fam := range synthFamilies {
+		for _, c := range fam {
+			if c.snap == 0 {
+				seeds[c.name] = savefile(tb, c.lt, c.pkts...)
+			}
+		}
+	}
 	return seeds
 }
 

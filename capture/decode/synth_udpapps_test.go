@@ -139,6 +139,19 @@ func udpAppCaptures() []synthCapture {
 	add(withSnaps(synthCapture{name: "udp-dhcp6", lt: pcapio.LinkTypeEthernet, pkts: dhcp6Packets()}, 62, 66, 70, 80, 100, 130, 160)...)
 	add(withSnaps(synthCapture{name: "udp-ntp", lt: pcapio.LinkTypeEthernet, pkts: ntpPackets()}, 42, 43, 44, 45, 46, 50, 54, 58, 62, 70, 78, 86, 94, 100, 110)...)
 	add(withSnaps(synthCapture{name: "udp-bfd", lt: pcapio.LinkTypeEthernet, pkts: bfdPackets()}, 42, 44, 50, 60, 66, 67, 69, 70, 72, 80, 90)...)
+	// Ethernet pads short frames to 60 bytes; the padding is no part of
+	// the datagram.
+	pad := func(b []byte) []byte { return cat(b, make([]byte, max(0, 60-len(b))), []byte{0xff, 0xee}) }
+	add(synthCapture{name: "udp-padded", lt: pcapio.LinkTypeEthernet, pkts: [][]byte{
+		pad(udp4(ipA, ipB, 40000, 69, cat(be16(4), be16(7)))),
+		pad(udp4(ipA, ipB, 40000, 69, cat(be16(6), []byte("a\x00b")))),
+		pad(udp4(ipA, ipB, 40000, 514, []byte("<13>x"))),
+		pad(udp4(ipA, ipB, 3785, 3785, []byte("echo"))),
+		pad(udp4(ipA, ipB, 40000, 123, []byte{0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0})),
+		pad(udp4(ipA, ipB, 546, 547, cat([]byte{1, 0, 0, 1}, d6opt(8, be16(0))))),
+		pad(udp4(ipA, ipB, 68, 67, []byte{1, 1, 6, 0, 0, 0, 0, 1})),
+		pad(dhcp(ipR, ipA, 67, 68, bootpHdr{op: 2, htype: 1, hlen: 6, vend: cat(dhcpCookie, dhcpOpt(53, []byte{5}))})),
+	}})
 	add(withSnaps(synthCapture{name: "udp-syslog", lt: pcapio.LinkTypeEthernet, pkts: syslogPackets()}, 42, 43, 44, 46, 50, 60)...)
 	add(withSnaps(synthCapture{name: "udp-tftp", lt: pcapio.LinkTypeEthernet, pkts: tftpPackets()}, 42, 43, 44, 46, 48, 50, 55, 60)...)
 	return all
