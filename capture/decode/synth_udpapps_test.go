@@ -151,10 +151,23 @@ func udpAppCaptures() []synthCapture {
 		pad(udp4(ipA, ipB, 546, 547, cat([]byte{1, 0, 0, 1}, d6opt(8, be16(0))))),
 		pad(udp4(ipA, ipB, 68, 67, []byte{1, 1, 6, 0, 0, 0, 0, 1})),
 		pad(dhcp(ipR, ipA, 67, 68, bootpHdr{op: 2, htype: 1, hlen: 6, vend: cat(dhcpCookie, dhcpOpt(53, []byte{5}))})),
+		// UDP lengths longer and shorter than the IP datagram's payload.
+		badLen(udp4(ipA, ipB, 40000, 123, []byte{0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}), 30),
+		badLen(udp4(ipA, ipB, 40000, 514, []byte("<13>message")), 14),
+		badLen(udp4(ipA, ipB, 40000, 69, cat(be16(1), []byte("f\x00octet\x00"))), 12),
+		badLen(udp4(ipA, ipB, 546, 547, cat([]byte{1, 0, 0, 1}, d6opt(8, be16(0)))), 10),
+		badLen(udp4(ipA, ipB, 40000, 3784, bfdCtl(1, 0, 0xc0, 3, 24)), 40),
 	}})
 	add(withSnaps(synthCapture{name: "udp-syslog", lt: pcapio.LinkTypeEthernet, pkts: syslogPackets()}, 42, 43, 44, 46, 50, 60)...)
 	add(withSnaps(synthCapture{name: "udp-tftp", lt: pcapio.LinkTypeEthernet, pkts: tftpPackets()}, 42, 43, 44, 46, 48, 50, 55, 60)...)
 	return all
+}
+
+// badLen sets the UDP length field of an Ethernet/IPv4/UDP frame.
+func badLen(frame []byte, ulen int) []byte {
+	b := cat(frame)
+	copy(b[14+20+4:], be16(ulen))
+	return b
 }
 
 func syslogPackets() [][]byte {
