@@ -160,7 +160,127 @@ func udpAppCaptures() []synthCapture {
 	}})
 	add(withSnaps(synthCapture{name: "udp-syslog", lt: pcapio.LinkTypeEthernet, pkts: syslogPackets()}, 42, 43, 44, 46, 50, 60)...)
 	add(withSnaps(synthCapture{name: "udp-tftp", lt: pcapio.LinkTypeEthernet, pkts: tftpPackets()}, 42, 43, 44, 46, 48, 50, 55, 60)...)
+	add(withSnaps(synthCapture{name: "udp-snmp", lt: pcapio.LinkTypeEthernet, pkts: snmpPackets()}, 42, 43, 44, 46, 48, 52, 56, 60, 70, 80, 100, 140)...)
 	return all
+}
+
+// ber encodes one BER element with a definite length.
+func ber(tag byte, parts ...[]byte) []byte {
+	v := cat(parts...)
+	switch {
+	case len(v) < 0x80:
+		return cat([]byte{tag, byte(len(v))}, v)
+	case len(v) < 0x100:
+		return cat([]byte{tag, 0x81, byte(len(v))}, v)
+	}
+	return cat([]byte{tag, 0x82}, be16(len(v)), v)
+}
+
+func snmpPackets() [][]byte {
+	s := func(sport, dport int, msg []byte) []byte { return udp4(ipA, ipB, sport, dport, msg) }
+	oid := ber(6, []byte{0x2b, 6, 1, 2, 1, 1, 1, 0})
+	integer := func(v ...byte) []byte { return ber(2, v) }
+	msg := func(version byte, community string, pdu []byte) []byte {
+		return ber(0x30, integer(version), ber(4, []byte(community)), pdu)
+	}
+	vbl := func(vals ...[]byte) []byte {
+		var vbs [][]byte
+		for _, v := range vals {
+			vbs = append(vbs, ber(0x30, oid, v))
+		}
+		return ber(0x30, vbs...)
+	}
+	pdu := func(tag byte, errStatus, errIndex byte, vb []byte) []byte {
+		return ber(tag, integer(0x12, 0x34), integer(errStatus), integer(errIndex), vb)
+	}
+	null := ber(5)
+	values := [][]byte{integer(0xff, 0), integer(), integer(0x7f, 0xff, 0xff, 0xff, 0xff), ber(4, []byte("str")), ber(4, []byte{1, 2}),
+		ber(4, []byte("a\x00b")), ber(4), null, oid, ber(6, []byte{0x81, 0x80, 0x80, 0x80, 0x00, 5, 0xff, 0x7f, 0x8f}), ber(6, []byte{0x78, 0x81}),
+		ber(0x40, []byte{10, 0, 0, 1}), ber(0x40, []byte{10, 0, 0}), ber(0x41, []byte{0xff, 0xff, 0xff, 0xff}),
+		ber(0x42, []byte{1}), ber(0x43, []byte{1, 0}), ber(0x44, []byte("op")), ber(0x46, []byte{1, 0, 0, 0, 0, 0}),
+		ber(0x46, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}), ber(0x80), ber(0x81), ber(0x82), ber(0x83),
+		ber(1, []byte{1}), ber(0x45, []byte("x")), ber(0xc0, []byte("pp")), ber(0x30), ber(0x31), ber(0x61, []byte{5}), ber(0xe0),
+		ber(0xa5, integer(1))}
+	zeroLen := [][]byte{ber(0x41), ber(0x42), ber(0x43), ber(0x46), ber(0x40), ber(6), ber(0x44)}
+	pkts := [][]byte{
+		s(40000, 161, msg(1, "public", pdu(0xa0, 0, 0, vbl(null, null)))),
+		s(161, 40000, msg(1, "public", pdu(0xa2, 0, 0, vbl(values...)))),
+	}
+	for _, v := range zeroLen {
+		pkts = append(pkts, s(161, 40000, msg(1, "public", pdu(0xa2, 0, 0, vbl(v, null)))))
+	}
+	// Every PDU type in v1 and v2c, with error fields set.
+	for _, version := range []byte{0, 1} {
+		for tag := byte(0xa0); tag <= 0xa9; tag++ {
+			pkts = append(pkts, s(40000, 161, msg(version, "comm", pdu(tag, 1, 2, vbl(null, integer(7))))))
+		}
+	}
+	pkts = append(pkts,
+		s(161, 40000, msg(1, "c", pdu(0xa2, 2, 0, vbl(null)))),
+		s(161, 40000, msg(1, "c", pdu(0xa2, 0, 3, vbl(null)))),
+		s(161, 40000, msg(1, "c", pdu(0xa2, 40, 1, vbl(null)))),
+		s(161, 40000, msg(1, "c", pdu(0xa2, 0xff, 1, vbl(null)))),
+		s(161, 40000, msg(1, "c", pdu(0xa0, 40, 0, vbl(null)))),
+		s(40000, 161, msg(0, "c\x01m", pdu(0xa4, 0, 0, nil))),
+		// v1 traps.
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, ber(0x40, []byte{10, 0, 0, 1}), integer(6), integer(42), ber(0x43, []byte{0x10}), vbl(ber(4, []byte("x")))))),
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, ber(0x40, []byte{10, 0, 0, 1}), integer(2), integer(42), ber(0x43, []byte{0x10}), vbl(ber(4, []byte("x")))))),
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, ber(0x40, []byte{10, 0, 0, 1}), integer(9), integer(0), ber(0x43, []byte{0x10}), vbl()))),
+		s(40000, 162, msg(0, "public", ber(0xa4, integer(1)))),
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, integer(1)))),
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, ber(0x40, []byte{1, 2, 3, 4}), ber(4)))),
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, ber(0x40, []byte{1, 2, 3, 4}), integer(0), ber(4)))),
+		s(40000, 162, msg(0, "public", ber(0xa4, oid, ber(0x40, []byte{1, 2, 3, 4}), integer(0), integer(0), integer(5)))),
+		// v2c notifications and malformed structures.
+		s(40000, 162, msg(1, "public", pdu(0xa7, 0, 0, vbl(ber(0x43, []byte{1, 2, 3}), ber(6, []byte{0x2b, 6, 1, 6, 3, 1, 1, 5, 1}))))),
+		s(40000, 161, msg(1, "public", pdu(0xa0, 0, 0, integer(1)))),
+		s(40000, 161, msg(1, "public", pdu(0xa0, 0, 0, cat(vbl(null), []byte{0, 0})))),
+		s(40000, 161, msg(1, "public", pdu(0xa0, 0, 0, ber(0x30, integer(1))))),
+		s(40000, 161, msg(1, "public", pdu(0xa0, 0, 0, ber(0x30, ber(0x30, integer(1), null))))),
+		s(40000, 161, msg(1, "public", pdu(0xa0, 0, 0, ber(0x30, ber(0x30, oid))))),
+		s(40000, 161, msg(1, "public", ber(0xa0, ber(4), integer(0), integer(0), vbl(null)))),
+		s(40000, 161, msg(1, "public", ber(0xa0, integer(0), ber(4), integer(0), vbl(null)))),
+		s(40000, 161, msg(1, "public", ber(0xa0, integer(0), integer(0), ber(4), vbl(null)))),
+		s(40000, 161, cat(msg(1, "public", pdu(0xa0, 0, 0, vbl(null))), []byte{0, 0})),
+		s(40000, 161, ber(0x30, integer(1), ber(4, []byte("public")), pdu(0xa0, 0, 0, vbl(null)), []byte{0, 0})),
+		s(40000, 161, ber(0x30, integer(1), ber(4, []byte("public")), integer(5))),
+		s(40000, 161, ber(0x30, integer(1), integer(5))),
+		s(40000, 161, ber(0x30, ber(4), integer(5))),
+		s(40000, 161, ber(0x30, integer(5))),
+		s(40000, 161, ber(0x30, integer(2), ber(4, []byte("public")))),
+		s(40000, 161, integer(5)),
+		s(40000, 161, []byte{0x30, 0x10, 2, 1, 1}),
+		s(40000, 161, []byte{0x30, 0x84, 0, 0, 0, 3, 2, 1, 1}),
+		s(40000, 161, []byte{0x30, 0x83, 0, 0}),
+		s(40000, 161, []byte{0x30}),
+		s(40000, 161, []byte{0x3f, 0x81}),
+		s(40000, 161, []byte{0x3f, 0x81, 0x01, 0}),
+		s(40000, 161, []byte{0x3f, 0x10, 0}),
+		s(40000, 161, nil),
+	)
+	// SNMPv3: a discovery request, an authenticated report, odd headers.
+	v3 := func(flags []byte, model byte, usm []byte, scoped []byte) []byte {
+		return ber(0x30, integer(3), ber(0x30, integer(0x11), integer(0x05, 0xdc), ber(4, flags), integer(model)), ber(4, usm), scoped)
+	}
+	usm := func(engine, user string, boots, time byte) []byte {
+		return ber(0x30, ber(4, []byte(engine)), integer(boots), integer(time), ber(4, []byte(user)), ber(4, make([]byte, 12)), ber(4))
+	}
+	scoped := ber(0x30, ber(4, []byte{0x80, 0, 0x1f, 0x88}), ber(4, []byte("ctx")), pdu(0xa0, 0, 0, vbl(null)))
+	pkts = append(pkts,
+		s(40000, 161, v3([]byte{4}, 3, usm("", "", 0, 0), ber(0x30, ber(4), ber(4), pdu(0xa0, 0, 0, ber(0x30))))),
+		s(161, 40000, v3([]byte{1}, 3, usm("\x80\x00\x1f\x88", "admin", 3, 100), scoped)),
+		s(161, 40000, v3([]byte{7}, 3, usm("e", "a\x00b", 3, 100), scoped)),
+		s(161, 40000, v3([]byte{2}, 3, usm("e", "u", 1, 1), scoped)),
+		s(161, 40000, v3([]byte{0xcb}, 3, usm("e", "u", 1, 1), scoped)),
+		s(161, 40000, v3([]byte{1, 2}, 3, usm("e", "u", 1, 1), scoped)),
+		s(161, 40000, v3([]byte{0}, 2, usm("e", "u", 1, 1), scoped)),
+		s(161, 40000, v3([]byte{0}, 3, integer(1), scoped)),
+		s(161, 40000, v3([]byte{0}, 3, usm("e", "u", 1, 1), integer(1))),
+		s(161, 40000, v3([]byte{0}, 3, cat(usm("e", "u", 1, 1), []byte{0}), ber(0x30, ber(4), integer(1)))),
+		s(161, 40000, ber(0x30, integer(3), ber(0x30, integer(1)))),
+		s(161, 40000, ber(0x30, integer(3), integer(1))),
+	)
+	return pkts
 }
 
 // badLen sets the UDP length field of an Ethernet/IPv4/UDP frame.

@@ -573,6 +573,8 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.tftp(data, length)
 	case sport == 67 || dport == 67 || sport == 68 || dport == 68:
 		p.bootp(data, length)
+	case sport == 161 || dport == 161 || sport == 162 || dport == 162:
+		p.snmp(data, length)
 	case sport == 123 || dport == 123:
 		p.ntp(data, length)
 	case sport == 546 || dport == 546 || sport == 547 || dport == 547:
