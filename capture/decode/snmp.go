@@ -93,7 +93,7 @@ func (p *Printer) asn1Parse(b []byte, length int) (asnElem, int) {
 				p.s("[Xtagfield?]")
 				return e, -1
 			}
-			id = id<<7 | int(b[i]&0x7f)
+			id = int(uint8(id<<7) | b[i]&0x7f) // a u_char in tcpdump
 			i++
 			hdr++
 			length--
@@ -102,7 +102,7 @@ func (p *Printer) asn1Parse(b []byte, length int) (asnElem, int) {
 			p.s("[Xtagfield?]")
 			return e, -1
 		}
-		id = id<<7 | int(b[i])
+		id = int(uint8(id<<7) | b[i])
 		i++
 		hdr++
 		length--
