@@ -611,7 +611,7 @@ func (p *Printer) snmpV3(b []byte, length int) {
 	if !ok {
 		return
 	}
-	rest, restLen := b[n:], length-n
+	hdrCount := n
 	if p.opts.Verbose > 0 {
 		p.s("{ ")
 	}
@@ -658,6 +658,10 @@ func (p *Printer) snmpV3(b []byte, length int) {
 		return
 	}
 	hl -= n
+	// The security parameters are read from where the header's fields
+	// ended, inside the header when it holds more, as tcpdump does.
+	pos := hdrCount - hl
+	rest, restLen := b[min(pos, len(b)):], length-pos
 	if n < hl {
 		p.c('[')
 		p.i(hl - n)

@@ -279,6 +279,7 @@ func snmpPackets() [][]byte {
 		s(161, 40000, v3([]byte{0}, 3, integer(1), scoped)),
 		s(161, 40000, v3([]byte{0}, 3, usm("e", "u", 1, 1), integer(1))),
 		s(161, 40000, v3([]byte{0}, 3, cat(usm("e", "u", 1, 1), []byte{0}), ber(0x30, ber(4), integer(1)))),
+		s(161, 40000, ber(0x30, integer(3), ber(0x30, integer(0x11), integer(0x05, 0xdc), ber(4, []byte{0}), integer(3), ber(4, usm("e", "u", 1, 1)), integer(7)), scoped)),
 		s(161, 40000, ber(0x30, integer(3), ber(0x30, integer(1)))),
 		s(161, 40000, ber(0x30, integer(3), integer(1))),
 	)
