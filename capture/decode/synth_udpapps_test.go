@@ -161,6 +161,23 @@ func udpAppCaptures() []synthCapture {
 	add(withSnaps(synthCapture{name: "udp-syslog", lt: pcapio.LinkTypeEthernet, pkts: syslogPackets()}, 42, 43, 44, 46, 50, 60)...)
 	add(withSnaps(synthCapture{name: "udp-tftp", lt: pcapio.LinkTypeEthernet, pkts: tftpPackets()}, 42, 43, 44, 46, 48, 50, 55, 60)...)
 	add(withSnaps(synthCapture{name: "udp-snmp", lt: pcapio.LinkTypeEthernet, pkts: snmpPackets()}, 42, 43, 44, 46, 48, 52, 56, 60, 70, 80, 100, 140)...)
+
+	// Whole datagrams cut short (the IP length says so), as the short
+	// capture does for the other families.
+	var short [][]byte
+	for _, c := range all {
+		if c.snap != 0 {
+			continue
+		}
+		for _, pkt := range c.pkts {
+			for _, n := range []int{8, 9, 10, 12, 16, 20, 24, 30, 40, 50, 60, 100, 240, 250} {
+				if sd := shortDatagram(pkt, n); sd != nil {
+					short = append(short, sd)
+				}
+			}
+		}
+	}
+	add(synthCapture{name: "udp-short", lt: pcapio.LinkTypeEthernet, pkts: short})
 	return all
 }
 
