@@ -227,12 +227,12 @@ func (p *Printer) dhcp6Opts(b []byte, cp, ep int) {
 			p.c(')')
 		case 21, 24:
 			// Names are read up to the capture's end, not the option's,
-			// as tcpdump's fqdn_print does.
-			m := b[tp:]
-			i := 0
-			for i < optlen {
+			// and pointers count from the option's end, as tcpdump's
+			// fqdn_print does.
+			t := tp
+			for t < tp+optlen {
 				p.c(' ')
-				if i = p.fqdn(m, i); i < 0 {
+				if t = p.fqdnAt(b, t, tp+optlen); t < 0 {
 					p.s(" [|dhcp6]")
 					return
 				}
@@ -376,7 +376,7 @@ func (p *Printer) dhcp6Opts(b []byte, cp, ep int) {
 					p.addr6(b[t:])
 				case 3:
 					p.c(' ')
-					if p.fqdn(b[t:], 0) < 0 {
+					if p.fqdnAt(b, t, t+sl) < 0 {
 						p.s(" [|dhcp6]")
 						return
 					}
