@@ -151,6 +151,16 @@ func udpAppCaptures() []synthCapture {
 		pad(udp4(ipA, ipB, 546, 547, cat([]byte{1, 0, 0, 1}, d6opt(8, be16(0))))),
 		pad(udp4(ipA, ipB, 68, 67, []byte{1, 1, 6, 0, 0, 0, 0, 1})),
 		pad(dhcp(ipR, ipA, 67, 68, bootpHdr{op: 2, htype: 1, hlen: 6, vend: cat(dhcpCookie, dhcpOpt(53, []byte{5}))})),
+		// A bad UDP checksum whose right value is minus zero: tcpdump says
+		// it should be 0xffff.
+		func() []byte {
+			data := []byte("<13>xy\x00\x00")
+			seg := udpv(ipA, ipB, 40000, 514, data)
+			copy(data[6:], seg[6:8])
+			seg = udpv(ipA, ipB, 40000, 514, data)
+			copy(seg[6:], be16(0x1234))
+			return eth(0x0800, ipv4(ipA, ipB, 17, seg, ip4opt{id: 5}))
+		}(),
 		// UDP lengths longer and shorter than the IP datagram's payload.
 		badLen(udp4(ipA, ipB, 40000, 123, []byte{0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}), 30),
 		badLen(udp4(ipA, ipB, 40000, 514, []byte("<13>message")), 14),
