@@ -381,12 +381,18 @@ func (p *Printer) labelLen(m []byte, cp int) int {
 
 // fqdn prints a possibly compressed name and returns the offset after it in
 // the record, or -1.
-func (p *Printer) fqdn(m []byte, cp int) int {
+func (p *Printer) fqdn(m []byte, cp int) int { return p.fqdnAt(m, cp, 0) }
+
+// fqdnAt is fqdn with compression pointers counted from m[base], which
+// DHCPv6 sets to the end of its option, as tcpdump's fqdn_print does.
+func (p *Printer) fqdnAt(m []byte, cp, base int) int {
 	l := p.labelLen(m, cp)
 	if l < 0 {
 		return -1
 	}
-	maxOff := cp
+	// An unsigned difference in tcpdump: a name before base accepts any
+	// first pointer.
+	maxOff := uint32(cp - base)
 	i := int(m[cp])
 	cp++
 	rp := -1
@@ -410,12 +416,12 @@ func (p *Printer) fqdn(m []byte, cp int) int {
 				return -1
 			}
 			off := (i<<8 | int(m[cp])) & 0x3fff
-			if off >= maxOff {
+			if uint32(off) >= maxOff {
 				p.s("<BAD PTR>")
 				return -1
 			}
-			maxOff = off
-			cp = off
+			maxOff = uint32(off)
+			cp = base + off
 			if cp >= len(m) {
 				return -1
 			}

@@ -775,19 +775,24 @@ func (p *Printer) rt6(b []byte) int {
 	if typ == 0 {
 		p.s(" [Deprecated]")
 	}
+	// Fields are read before their labels print, as tcpdump's GET macros
+	// do: a field past the capture ends the line without its label.
+	segleft := p.u8(b, 3)
 	p.s(", segleft=")
-	p.u(uint64(p.u8(b, 3)))
+	p.u(uint64(segleft))
 	switch typ {
 	case 0, 2, 4:
 		if typ == 4 {
+			last := p.u8(b, 4)
 			p.s(", last-entry=")
-			p.u(uint64(p.u8(b, 4)))
+			p.u(uint64(last))
 			if f := p.u8(b, 5); f != 0 || p.opts.Verbose > 0 {
 				p.s(", flags=0x")
 				p.hex(uint64(f))
 			}
+			tag := p.be16(b, 6)
 			p.s(", tag=")
-			p.hex(uint64(p.be16(b, 6)))
+			p.hex(uint64(tag))
 		} else if r := p.be32(b, 4); r != 0 || p.opts.Verbose > 0 {
 			p.s(", rsv=0x")
 			p.hex(uint64(r))
@@ -799,10 +804,10 @@ func (p *Printer) rt6(b []byte) int {
 			return -1
 		}
 		for i := 0; i < l/2; i++ {
+			p.need(b, 8+16*(i+1))
 			p.s(", [")
 			p.i(i)
 			p.c(']')
-			p.need(b, 8+16*(i+1))
 			p.addr6(b[8+16*i:])
 		}
 		p.s(") ")

@@ -118,15 +118,14 @@ var (
 	foreignIPProtos = map[uint8]bool{51: true, 50: true, 108: true, 132: true, 33: true, 9: true,
 		88: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
 		113: true, 135: true, 62: true}
-	foreignUDPPorts = map[uint16]bool{525: true, 69: true, 67: true, 68: true, 520: true, 654: true,
-		500: true, 4500: true, 7500: true, 8500: true, 161: true, 162: true, 123: true, 88: true,
-		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true, 546: true,
-		547: true, 5359: true, 6696: true, 6697: true, 8231: true, 496: true, 1645: true,
+	foreignUDPPorts = map[uint16]bool{525: true, 520: true, 654: true,
+		500: true, 4500: true, 7500: true, 8500: true, 88: true,
+		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true,
+		5359: true, 6696: true, 6697: true, 8231: true, 496: true, 1645: true,
 		1646: true, 1700: true, 1812: true, 1813: true, 3799: true, 921: true, 646: true,
 		698: true, 3503: true, 701: true, 1589: true, 6343: true, 12222: true, 5060: true,
-		514: true, 4342: true, 4790: true, 17754: true, 6635: true, 319: true, 320: true,
-		30490: true, 2049: true, 3456: true, 4567: true, 1985: true, 3784: true, 3785: true,
-		4784: true, 6784: true, 12223: true, 49152: true}
+		4342: true, 4790: true, 17754: true, 6635: true, 319: true, 320: true,
+		30490: true, 2049: true, 3456: true, 4567: true, 1985: true, 12223: true}
 	foreignTCPPorts = map[uint16]bool{23: true, 25: true, 43: true, 1723: true,
 		139: true, 445: true, 10288: true, 6633: true, 6653: true, 21: true,
 		554: true, 8554: true, 639: true, 323: true, 646: true, 2049: true}

@@ -586,6 +586,22 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.dns(data, length, false, false)
 	case sport == 5353 || dport == 5353:
 		p.dns(data, length, false, true)
+	case sport == 69 || dport == 69:
+		p.tftp(data, length)
+	case sport == 67 || dport == 67 || sport == 68 || dport == 68:
+		p.bootp(data, length)
+	case sport == 161 || dport == 161 || sport == 162 || dport == 162:
+		p.snmp(data, length)
+	case sport == 123 || dport == 123:
+		p.ntp(data, length)
+	case sport == 546 || dport == 546 || sport == 547 || dport == 547:
+		p.dhcp6(data, length)
+	case sport == 49152:
+		p.bcmLI(data, length)
+	case bfdPort(dport):
+		p.bfd(data, length, dport)
+	case sport == 514 || dport == 514:
+		p.syslog(data, length)
 	case sport == 8472 || dport == 8472:
 		p.otv(data, length)
 	case sport == 4789 || dport == 4789:
