@@ -674,6 +674,23 @@ func (p *Printer) rprint(m []byte, cp int, mdns bool) int {
 				return -1
 			}
 		}
+	case 256: // URI: priority, weight, target
+		p.need(m[cp:], 4) // read even past a short record, as tcpdump does
+		p.c(' ')
+		p.u(uint64(binary.BigEndian.Uint16(m[cp:])))
+		p.c(' ')
+		p.u(uint64(binary.BigEndian.Uint16(m[cp+2:])))
+		p.c(' ')
+		if rdlen < 4 {
+			// tcpdump's length wraps: it prints to the end of the capture.
+			for k := cp + 4; k < end; k++ {
+				p.safeChar(m[k])
+			}
+			return -1
+		}
+		for k := cp + 4; k < rp; k++ {
+			p.safeChar(m[k])
+		}
 	case 104: // UNSPECA: one long string
 		for k := cp; k < rp; k++ {
 			p.safeChar(m[k])

@@ -126,6 +126,9 @@ func dnsCaptures() []synthCapture {
 				raw("a6.example.", 38, "81"),
 				raw("a6.example.", 38, "8006707265666978076578616d706c6500"),
 				raw("u.example.", 104, "68656c6c6f"),
+				raw("uri.example.", 256, "000a000168747470733a2f2f6578616d706c652f"),
+				raw("uri.example.", 256, "0001000200"),
+				raw("uri.example.", 256, "0003"),
 			}
 		})),
 		// Damaged: a compression pointer loop, a pointer past the end, an
