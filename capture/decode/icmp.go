@@ -195,7 +195,11 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 	if p.opts.Verbose > 0 && icmpErrType(t) {
 		p.s("\n\t")
 		ipLen := int(p.be16(inner, 2))
-		p.sub(func() { p.ip(inner[:min(len(inner), ipLen)], ipLen) })
+		quoted := inner[:min(len(inner), ipLen)]
+		// tcpdump cuts the snapshot to the quoted length before it reads
+		// that length again: under 4 bytes it ends in [|icmp].
+		p.need(quoted, 4)
+		p.sub(func() { p.ip(quoted, ipLen) })
 		p.proto = "icmp"
 	}
 	if p.opts.Verbose > 0 && plen > 136 && (t == 3 || t == 11 || t == 12) {

@@ -388,6 +388,16 @@ func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
 			return
 		}
 		p.icmp6(b, length, info)
+	case 51:
+		if len(b) < 1 {
+			p.proto = "ah"
+			p.s(" [|ah]")
+			return
+		}
+		adv := p.ah(b)
+		p.demux(b[adv:], length-adv, info, b[0])
+	case 50:
+		p.esp(b, length)
 	case protoIPIP:
 		p.ip(b, length)
 	case protoGRE:

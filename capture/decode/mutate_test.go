@@ -99,11 +99,11 @@ var (
 		0x886f: true, 0x0707: true, 0x8947: true, 0x1111: true, 0x88a2: true, 0x88f7: true,
 		0x6004: true, 0x6007: true, 0x6002: true, 0x6001: true, 0x893a: true, 0x88e5: true,
 		0x8870: true, 0xd28b: true}
-	foreignIPProtos = map[uint8]bool{51: true, 50: true, 108: true, 132: true, 33: true, 9: true,
+	foreignIPProtos = map[uint8]bool{108: true, 132: true, 33: true, 9: true,
 		88: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
 		113: true, 135: true, 62: true}
 	foreignUDPPorts = map[uint16]bool{525: true, 69: true, 67: true, 68: true, 520: true, 654: true,
-		500: true, 4500: true, 7500: true, 8500: true, 161: true, 162: true, 123: true, 88: true,
+		161: true, 162: true, 123: true, 88: true,
 		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true, 546: true,
 		547: true, 5359: true, 6696: true, 6697: true, 8231: true, 496: true, 1645: true,
 		1646: true, 1700: true, 1812: true, 1813: true, 3799: true, 921: true, 646: true,
@@ -214,6 +214,14 @@ func foreignIP(b []byte) bool {
 		}
 	default:
 		return false
+	}
+	// IPsec AH: what follows it decides.
+	for proto == 51 && len(l4) >= 2 {
+		n := (int(l4[1]) + 2) * 4
+		if len(l4) < n {
+			return false
+		}
+		proto, l4 = l4[0], l4[n:]
 	}
 	if foreignIPProtos[proto] {
 		return true

@@ -569,6 +569,12 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.dns(data, length, false, false)
 	case sport == 5353 || dport == 5353:
 		p.dns(data, length, false, true)
+	case sport == 500 || dport == 500:
+		p.isakmp(data, length, info)
+	case sport == 4500 || dport == 4500:
+		p.ipsecNATT(data, length, info)
+	case sport == 7500 || dport == 7500 || sport == 8500 || dport == 8500:
+		p.isakmp(data, length, info)
 	case sport == 8472 || dport == 8472:
 		p.otv(data, length)
 	case sport == 4789 || dport == 4789:

@@ -172,14 +172,10 @@ func checksum(init uint32, pieces ...[]byte) uint16 {
 // shouldBe is tcpdump's in_cksum_shouldbe: the checksum field value that would
 // have made the sum come out right.
 func shouldBe(sum, computed uint16) uint16 {
-	s := uint32(^sum) & 0xffff
-	s += uint32(^computed) & 0xffff
-	if s < uint32(^computed)&0xffff {
-		s++
-	}
+	s := uint32(sum) + uint32(computed)
 	s = (s & 0xffff) + (s >> 16)
 	s = (s & 0xffff) + (s >> 16)
-	return ^uint16(s)
+	return uint16(s)
 }
 
 // pseudo returns the initial sum of the IPv4/IPv6 pseudo-header.
