@@ -558,6 +558,10 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		}
 	case 143:
 		p.mldv2Report(b, length)
+	case 137:
+		p.icmp6Redirect(b, length)
+	case 139, 140:
+		p.icmp6NodeInfo(b, length)
 	case 141, 142:
 	default:
 		p.s(", length ")

@@ -278,7 +278,7 @@ func (k *ike) v1ID(off, itemLen int) int {
 			p.i(n)
 			p.c(' ')
 			for _, c := range k.b[data : data+n] {
-				p.fnChar(c)
+				p.safeChar(c)
 			}
 			n = 0
 		case 4:
@@ -335,20 +335,6 @@ func (k *ike) v1ID(off, itemLen int) int {
 		}
 	}
 	return off + itemLen
-}
-
-// fnChar is tcpdump's fn_print_char: M- for bytes above 127, ^ for
-// control characters.
-func (p *Printer) fnChar(c byte) {
-	if c >= 0x80 {
-		c &= 0x7f
-		p.s("M-")
-	}
-	if c < 0x20 || c == 0x7f {
-		c ^= 0x40
-		p.c('^')
-	}
-	p.c(c)
 }
 
 var ikeCertTypes = []string{"none", "pkcs7", "pgp", "dns", "x509sign", "x509ke", "kerberos", "crl", "arl", "spki", "x509attr"}

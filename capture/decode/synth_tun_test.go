@@ -9,7 +9,10 @@ import (
 // Tunnels and IPsec: ESP, AH, NAT-T (UDP 4500), ISAKMP/IKEv1/IKEv2 (UDP
 // 500), with malformed lengths and short snapshots.
 
-func init() { synthFamilies = append(synthFamilies, tunCaptures()) }
+func init() {
+	c := append(tunCaptures(), icmp6Captures()...)
+	synthFamilies = append(synthFamilies, append(c, tunShort(c)))
+}
 
 // ikePayload is one ISAKMP generic payload: next payload, flags, length
 // (0: computed) and body.
@@ -224,7 +227,7 @@ func tunCaptures() []synthCapture {
 		v2(ikeMsg(v2i, v2r, 43, 0x20, 34, 0x01, 0, 0, ikePayload(0, 0, seqBytes(3, 0x41)))),
 	}
 	add(withSnaps(synthCapture{name: "tun-ikev2", lt: pcapio.LinkTypeEthernet, pkts: ikev2Pkts}, 70, 80, 100, 130, 160, 200, 300)...)
-	return append(all, tunShort(all))
+	return all
 }
 
 // tunShort cuts every IP payload of the family's whole captures to a few
@@ -245,4 +248,34 @@ func tunShort(all []synthCapture) synthCapture {
 		}
 	}
 	return synthCapture{name: "tun-short", lt: pcapio.LinkTypeEthernet, pkts: short}
+}
+
+// icmp6Captures are ICMPv6 redirects and node information queries and
+// replies (RFC 4620) with every query type, subject and reply code.
+func icmp6Captures() []synthCapture {
+	ni := func(typ, code, qtype, flags int, data []byte) []byte {
+		return icmp6Pkt(ip6A, ip6B, typ, code, cat(be16(qtype), be16(flags), seqBytes(8, 0), data))
+	}
+	fqdn := []byte("\x04host\x07example\x00")
+	pkts := [][]byte{
+		icmp6Pkt(ip6A, ip6B, 137, 0, cat(be32(0), addrBytes(netip.MustParseAddr("fe80::1")), addrBytes(netip.MustParseAddr("2001:db8::99")), []byte{2, 1}, macA)),
+		icmp6Pkt(ip6A, ip6B, 137, 0, cat(be32(0), addrBytes(netip.MustParseAddr("fe80::1")), addrBytes(netip.MustParseAddr("2001:db8::99")), []byte{4, 2}, make([]byte, 14))),
+		icmp6Pkt(ip6A, ip6B, 137, 0, cat(be32(0), addrBytes(netip.MustParseAddr("fe80::1")))),
+		icmp6Pkt(ip6A, ip6B, 139, 0, nil),
+		icmp6Pkt(ip6A, ip6B, 139, 0, be32(0)),
+		icmp6Pkt(ip6A, ip6B, 139, 0, be32(0)[:3]),
+		ni(139, 0, 0, 0, nil), ni(139, 0, 0, 0, []byte{1}), ni(139, 0, 1, 1, nil), ni(139, 0, 1, 2, nil),
+		ni(139, 0, 2, 0, addrBytes(ip6B)), ni(139, 0, 2, 0, cat(addrBytes(ip6B), []byte{1})), ni(139, 0, 2, 0, addrBytes(ip6B)[:10]),
+		ni(139, 1, 2, 0, fqdn), ni(139, 1, 2, 0, []byte("\x04host")), ni(139, 1, 2, 0, []byte("\x04h\x01t\x09ex")),
+		ni(139, 1, 2, 0, []byte("\x04host\x00\x00")), ni(139, 1, 2, 0, []byte("\x04host\x00")), ni(139, 1, 2, 0, []byte("\x03\xffa\x80")),
+		ni(139, 2, 3, 0x3f, addrBytes(ipA)), ni(139, 2, 3, 0x7f, cat(addrBytes(ipA), []byte{0})), ni(139, 2, 3, 0, []byte{1, 2}),
+		ni(139, 0, 3, 0x3f, addrBytes(ip6B)), ni(139, 0, 4, 0, addrBytes(ip6B)), ni(139, 5, 2, 0, addrBytes(ip6B)), ni(139, 0, 2, 0, nil),
+		ni(140, 0, 0, 0, nil), ni(140, 0, 0, 0, []byte{1, 2}), ni(140, 1, 2, 0, nil), ni(140, 1, 2, 0, []byte{1}), ni(140, 2, 2, 0, []byte("x")),
+		ni(140, 0, 1, 1, nil), ni(140, 0, 1, 0, nil), ni(140, 0, 2, 1, cat(be32(300), fqdn)), ni(140, 0, 2, 0, cat(be32(300), []byte("\x09host.ex.a"))),
+		ni(140, 0, 2, 0, nil), ni(140, 0, 2, 0, be32(1)),
+		ni(140, 0, 3, 0x7f, cat(be32(0xffffffff), addrBytes(ip6A), be32(3600), addrBytes(ip6B), []byte{1, 2, 3})),
+		ni(140, 0, 3, 0, nil), ni(140, 0, 9, 0, nil), ni(140, 7, 2, 0, nil),
+		icmp6Pkt(ip6A, ip6B, 140, 0, be32(0)),
+	}
+	return withSnaps(synthCapture{name: "tun-icmp6", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 58, 62, 66, 70, 74, 78, 82, 90, 100)
 }

@@ -1,0 +1,238 @@
+package decode
+
+import "encoding/binary"
+
+// icmp6Redirect prints an RFC 4861 redirect: the destination, the better
+// first hop and, with -v, the options.
+func (p *Printer) icmp6Redirect(b []byte, length int) {
+	p.need(b, 40)
+	p.s(", ")
+	p.addr6(b[24:])
+	p.s(" to ")
+	p.addr6(b[8:])
+	if p.opts.Verbose > 0 && !p.ndOptions(b, 40, length) {
+		p.tcheck(nil, 1)
+	}
+}
+
+// icmp6NodeInfo is tcpdump's icmp6_nodeinfo_print for RFC 4620 node
+// information queries (139) and replies (140). siz is what was captured,
+// as tcpdump measures it; a message cut short prints " [|icmp6]" and the
+// line goes on.
+func (p *Printer) icmp6NodeInfo(b []byte, length int) {
+	siz := len(b)
+	v := p.opts.Verbose > 0
+	if b[0] == 139 {
+		if siz == 12 {
+			// KAME's who-are-you.
+			p.s(" who-are-you request")
+			return
+		}
+		p.s(" node information query")
+		if siz < 16 {
+			p.s(" [|icmp6]")
+			return
+		}
+		p.s(" (")
+		qtype := binary.BigEndian.Uint16(b[4:])
+		p.niQtype(qtype, b, false)
+		if qtype == 0 || qtype == 1 {
+			if siz != 16 && v {
+				p.s(", invalid len")
+			}
+			p.c(')')
+			return
+		}
+		if siz == 16 {
+			p.s(", 03 draft)")
+			return
+		}
+		switch b[1] {
+		case 0:
+			if siz < 32 {
+				break
+			}
+			if siz != 32 {
+				if v {
+					p.s(", invalid subject len")
+				}
+				break
+			}
+			p.s(", subject=")
+			p.addr6(b[16:])
+		case 1:
+			p.s(", subject=DNS name")
+			p.niName(b, 16)
+		case 2:
+			if siz < 20 {
+				break
+			}
+			if siz != 20 {
+				if v {
+					p.s(", invalid subject len")
+				}
+				break
+			}
+			p.s(", subject=")
+			p.ip4(b[16:])
+		default:
+			p.s(", unknown subject")
+		}
+		p.c(')')
+		return
+	}
+	if length > siz || siz < 16 {
+		p.s(" [|icmp6]")
+		return
+	}
+	p.s(" node information reply (")
+	comma := false
+	code := b[1]
+	switch code {
+	case 0:
+		if v {
+			p.s("success")
+			comma = true
+		}
+	case 1, 2:
+		if code == 1 {
+			p.s("refused")
+		} else {
+			p.s("unknown")
+		}
+		comma = true
+		if siz != 16 && v {
+			p.s(", invalid length")
+		}
+	}
+	if code != 0 {
+		p.c(')')
+		return
+	}
+	if comma {
+		p.s(", ")
+	}
+	qtype := binary.BigEndian.Uint16(b[4:])
+	flags := binary.BigEndian.Uint16(b[6:])
+	switch qtype {
+	case 0:
+		p.s("noop")
+		if siz != 16 && v {
+			p.s(", invalid length")
+		}
+	case 1:
+		p.niQtype(qtype, b, true)
+	case 2:
+		p.s("DNS name")
+		p.need(b, 21)
+		p.niName(b, 20)
+		if flags&1 != 0 {
+			p.s(" [TTL=")
+			p.u(uint64(binary.BigEndian.Uint32(b[16:])))
+			p.c(']')
+		}
+	case 3:
+		p.s("node addresses")
+		for i := 16; i+20 <= siz; i += 20 {
+			// Each address follows its TTL.
+			p.c(' ')
+			p.addr6(b[i+4:])
+			p.c('(')
+			p.u(uint64(binary.BigEndian.Uint32(b[i:])))
+			p.c(')')
+		}
+		p.niAddrFlags(flags, true)
+	default:
+		p.s("unknown")
+	}
+	p.c(')')
+}
+
+// niQtype names a query type and, for the supported-types and address
+// queries, their flags.
+func (p *Printer) niQtype(qtype uint16, b []byte, reply bool) {
+	flags := binary.BigEndian.Uint16(b[6:])
+	switch qtype {
+	case 0:
+		p.s("noop")
+	case 1:
+		p.s("supported qtypes")
+		if flags != 0 {
+			p.s(" [")
+			if flags&1 != 0 {
+				p.c('C')
+			}
+			p.c(']')
+		}
+	case 2:
+		p.s("DNS name")
+	case 3:
+		p.s("node addresses")
+		p.niAddrFlags(flags, reply)
+	default:
+		p.s("unknown")
+	}
+}
+
+func (p *Printer) niAddrFlags(flags uint16, reply bool) {
+	if flags == 0 {
+		return
+	}
+	p.s(" [")
+	for _, f := range []struct {
+		bit  uint16
+		name byte
+	}{{0x40, 'a'}, {0x20, 'G'}, {0x10, 'S'}, {0x08, 'L'}, {0x04, 'C'}, {0x02, 'A'}} {
+		if flags&f.bit != 0 {
+			p.c(f.name)
+		}
+	}
+	if reply && flags&1 != 0 {
+		p.c('T')
+	}
+	p.c(']')
+}
+
+// niName prints a name from cp on: an old draft's length-prefixed string
+// when the length byte says so, otherwise DNS labels (dnsname_print).
+func (p *Printer) niName(b []byte, cp int) {
+	ep := len(b)
+	if cp < ep && int(b[cp]) == ep-cp-1 {
+		if p.opts.Verbose > 0 {
+			p.s(", 03 draft")
+		}
+		p.s(", \"")
+		for _, c := range b[cp+1:] {
+			p.safeChar(c)
+		}
+		p.c('"')
+		return
+	}
+	p.s(", \"")
+	for cp < ep {
+		n := int(b[cp])
+		cp++
+		if n == 0 {
+			switch {
+			case cp == ep:
+				p.c('.')
+			case cp+1 == ep && b[cp] == 0:
+			default:
+				p.s("???")
+			}
+			break
+		}
+		if n > ep-cp {
+			p.s("???")
+			break
+		}
+		for ; n > 0 && cp < ep; n-- {
+			p.safeChar(b[cp])
+			cp++
+		}
+		if cp+1 < ep && b[cp] != 0 {
+			p.c('.')
+		}
+	}
+	p.c('"')
+}
