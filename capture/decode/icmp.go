@@ -371,7 +371,7 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 	}
 	if p.opts.Verbose > 0 && !info.frag && len(b) >= length {
 		s := p.be16(b, 2)
-		sum := checksum(pseudoSum(info.src, info.dst, protoICMPv6, length), b[:length])
+		sum := checksum(pseudoSum(info.src, info.sumDst(), protoICMPv6, length), b[:length])
 		if sum != 0 {
 			p.s("[bad icmp6 cksum 0x")
 			p.hexw(uint64(s), 4)

@@ -42,7 +42,8 @@ func ipProtoName(p uint8) string {
 type ipInfo struct {
 	v6       bool
 	src, dst []byte
-	nh       uint8 // protocol in the IPv4 header or the IPv6 next header field
+	nh       uint8  // protocol in the IPv4 header or the IPv6 next header field
+	finalDst []byte // IPv6 checksum destination after a routing header (ip6dst.go)
 	frag     bool
 	plen6    uint16
 }
@@ -181,7 +182,7 @@ func (p *Printer) ip(b []byte, length int) {
 			p.s(")]")
 			panic(truncated{})
 		}
-		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0}
+		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0, finalDst: ip4FinalDst(b, hlen)}
 		p.demux(b[hlen:], plen, info, proto)
 		return
 	}
@@ -240,11 +241,11 @@ func (p *Printer) ipOptions(b []byte, length int) bool {
 		case 0:
 			return true
 		case 68:
-			if !p.ipTimestamp(b[:olen]) {
+			if !p.ipTimestamp(b, olen) {
 				return false
 			}
 		case 7, 131, 137:
-			if !p.ipRoute(b[:olen]) {
+			if !p.ipRoute(b, olen) {
 				return false
 			}
 		case 148:
@@ -265,17 +266,16 @@ func (p *Printer) ipOptions(b []byte, length int) bool {
 	return true
 }
 
-// ipTimestamp is ip_printts.
-func (p *Printer) ipTimestamp(b []byte) bool {
-	length := len(b)
-	p.c('{')
+// ipTimestamp is ip_printts. Like tcpdump it reads up to the captured
+// end of the packet, not of the option (b is the rest of the packet).
+func (p *Printer) ipTimestamp(b []byte, length int) bool {
 	if length < 4 {
 		p.s("[bad length ")
 		p.i(length)
 		p.c(']')
-		p.c('}')
 		return true
 	}
+	p.s(" TS{")
 	hoplen := 4
 	if b[3]&0xf != 0 {
 		hoplen = 8
@@ -337,8 +337,9 @@ done:
 	return true
 }
 
-func (p *Printer) ipRoute(b []byte) bool {
-	olen := len(b)
+// ipRoute is ip_printroute; b is the rest of the packet, as for
+// ipTimestamp.
+func (p *Printer) ipRoute(b []byte, olen int) bool {
 	if olen < 3 {
 		p.s(" [bad length ")
 		p.i(olen)
@@ -491,7 +492,7 @@ func (p *Printer) ip6(b []byte, length int) {
 	if len(b) > ipLen {
 		b = b[:ipLen]
 	}
-	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen)}
+	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen), finalDst: ip6FinalDst(b)}
 	cp, adv, rem, total := 0, 40, ipLen, 0
 	var ph uint8 = 255
 	foundExt, foundHBH, foundJumbo := false, false, false
@@ -576,8 +577,8 @@ func (p *Printer) ip6(b []byte, length int) {
 			info.frag = true
 			foundExt = true
 		case protoRouting:
+			p.tcheck(b, cp+1) // still [|ip6], as tcpdump checks before rt6_print
 			p.proto = "rt6"
-			p.need(b, cp+1)
 			adv = p.rt6(b[cp:])
 			if adv < 0 {
 				return
@@ -782,19 +783,22 @@ func (p *Printer) rt6(b []byte) int {
 	if typ == 0 {
 		p.s(" [Deprecated]")
 	}
+	segleft := p.u8(b, 3)
 	p.s(", segleft=")
-	p.u(uint64(p.u8(b, 3)))
+	p.u(uint64(segleft))
 	switch typ {
 	case 0, 2, 4:
 		if typ == 4 {
+			last := p.u8(b, 4)
 			p.s(", last-entry=")
-			p.u(uint64(p.u8(b, 4)))
+			p.u(uint64(last))
 			if f := p.u8(b, 5); f != 0 || p.opts.Verbose > 0 {
 				p.s(", flags=0x")
 				p.hex(uint64(f))
 			}
+			tag := p.be16(b, 6)
 			p.s(", tag=")
-			p.hex(uint64(p.be16(b, 6)))
+			p.hex(uint64(tag))
 		} else if r := p.be32(b, 4); r != 0 || p.opts.Verbose > 0 {
 			p.s(", rsv=0x")
 			p.hex(uint64(r))
@@ -806,10 +810,10 @@ func (p *Printer) rt6(b []byte) int {
 			return -1
 		}
 		for i := 0; i < l/2; i++ {
+			p.need(b, 8+16*(i+1))
 			p.s(", [")
 			p.i(i)
 			p.c(']')
-			p.need(b, 8+16*(i+1))
 			p.addr6(b[8+16*i:])
 		}
 		p.s(") ")

@@ -108,7 +108,7 @@ var (
 		547: true, 5359: true, 6696: true, 6697: true, 8231: true, 496: true, 1645: true,
 		1646: true, 1700: true, 1812: true, 1813: true, 3799: true, 921: true, 646: true,
 		698: true, 3503: true, 701: true, 1589: true, 6343: true, 12222: true, 5060: true,
-		514: true, 4342: true, 4790: true, 17754: true, 6635: true, 319: true, 320: true,
+		514: true, 4342: true, 17754: true, 6635: true, 319: true, 320: true,
 		30490: true, 2049: true, 3456: true, 4567: true, 1985: true, 3784: true, 3785: true,
 		4784: true, 6784: true, 12223: true, 49152: true}
 	foreignTCPPorts = map[uint16]bool{23: true, 25: true, 43: true, 179: true, 1723: true,
@@ -271,6 +271,24 @@ func foreignIP(b []byte) bool {
 		atalk := func(p uint16) bool { return p-16512 < 128 || p-200 < 128 || p-768 < 128 }
 		if len(l4) >= 11 && l4[10] == 2 && (atalk(sp) || atalk(dp)) {
 			return true
+		}
+		if (sp == 4790 || dp == 4790) && len(l4) >= 16 {
+			// VXLAN-GPE, maybe with NSH: what they carry decides.
+			next, rest := l4[11], l4[16:]
+			if next == 4 && len(rest) >= 8 {
+				w := int(rest[1]&0x3f) * 4
+				if w < 8 || len(rest) < w {
+					return false
+				}
+				next, rest = rest[3], rest[w:]
+			}
+			switch next {
+			case 1, 2:
+				return foreignIP(rest)
+			case 3:
+				return foreignEther(rest)
+			}
+			return false
 		}
 		if (sp == 4789 || dp == 4789 || sp == 8472 || dp == 8472) && len(l4) >= 16 {
 			return foreignEther(l4[16:])

@@ -10,7 +10,7 @@ import (
 // 500), with malformed lengths and short snapshots.
 
 func init() {
-	c := append(tunCaptures(), icmp6Captures()...)
+	c := append(append(append(append(tunCaptures(), icmp6Captures()...), icmpSweep()...), gpeCaptures()...), optCaptures()...)
 	synthFamilies = append(synthFamilies, append(c, tunShort(c)))
 }
 
@@ -278,4 +278,129 @@ func icmp6Captures() []synthCapture {
 		icmp6Pkt(ip6A, ip6B, 140, 0, be32(0)),
 	}
 	return withSnaps(synthCapture{name: "tun-icmp6", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 58, 62, 66, 70, 74, 78, 82, 90, 100)
+}
+
+// icmpSweep is every ICMP type with a few codes and body sizes.
+func icmpSweep() []synthCapture {
+	inUDP := ipv4(ipA, ipB, 17, udpv(ipA, ipB, 40000, 9999, []byte("ping")), ip4opt{id: 2})
+	var pkts [][]byte
+	for t := 0; t <= 44; t++ {
+		for _, code := range []int{0, 1} {
+			pkts = append(pkts,
+				icmp4(ipR, ipA, icmpMsg(t, code, cat(be16(3), be16(4)), inUDP)),
+				icmp4(ipR, ipA, icmpMsg(t, code, cat(be16(1), be16(4)), seqBytes(12, 1))))
+		}
+	}
+	pkts = append(pkts,
+		icmp4(ipR, ipA, icmpMsg(9, 0, cat([]byte{2, 2}, be16(1800)), cat(addrBytes(ipR), be32(10), addrBytes(ipB), be32(0xffffffff)))),
+		icmp4(ipR, ipA, icmpMsg(9, 0, cat([]byte{3, 2}, be16(1800)), cat(addrBytes(ipR), be32(10)))),
+		icmp4(ipR, ipA, icmpMsg(9, 0, cat([]byte{1, 3}, be16(1800)), cat(addrBytes(ipR), be32(10), be32(7)))),
+		icmp4(ipR, ipA, icmpMsg(17, 0, cat(be16(1), be16(2)), be32(0))),
+		icmp4(ipR, ipA, icmpMsg(14, 0, cat(be16(1), be16(2)), cat(be32(1000), be32(86399999), be32(0x80000001)))),
+	)
+	return withSnaps(synthCapture{name: "tun-icmpsweep", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 42, 46, 50, 54, 60)
+}
+
+// gpeCaptures are VXLAN-GPE (UDP 4790) packets with each next protocol.
+func gpeCaptures() []synthCapture {
+	inner4 := ipv4(netip.MustParseAddr("198.19.0.1"), netip.MustParseAddr("198.19.0.2"), 1, icmpMsg(8, 0, cat(be16(1), be16(1)), make([]byte, 8)), ip4opt{})
+	inner6 := ipv6(ip6A, ip6B, 17, udpv(ip6A, ip6B, 1, 2, []byte("gpe6")))
+	gpe := func(flags, np byte, vni uint32, payload []byte) []byte {
+		return udp4(ipA, ipB, 51002, 4790, cat([]byte{flags, 0, 0, np}, be32(vni<<8|0x5a), payload))
+	}
+	pkts := [][]byte{
+		gpe(0x0c, 1, 42, inner4),
+		gpe(0x0c, 2, 43, inner6),
+		gpe(0x0c, 3, 44, eth(0x0800, inner4)),
+		gpe(0x0c, 4, 45, make([]byte, 24)),
+		gpe(0x0c, 4, 47, cat([]byte{0x20, 0x06, 0x01, 0x01}, be32(0x00abcd05), be32(1), be32(2), be32(3), be32(4), inner4)),
+		gpe(0x0c, 4, 48, cat([]byte{0x0f, 0xc5, 0x02, 0x02}, be32(0x00000107), be16(0x0102), []byte{3, 5}, seqBytes(8, 0xa0), be16(9), []byte{1, 0}, inner6)),
+		gpe(0x0c, 4, 49, cat([]byte{0x00, 0xc3, 0x02, 0x03}, be32(0x00000107), be16(0x0102), []byte{3, 9}, seqBytes(8, 0xa0), eth(0x0800, inner4))),
+		gpe(0x0c, 4, 50, cat([]byte{0x40, 0x02, 0x01, 0x01}, be32(7), inner4)),
+		gpe(0x0c, 4, 51, cat([]byte{0x00, 0x3f, 0x01, 0x01}, be32(7), inner4)),
+		gpe(0x0c, 4, 52, cat([]byte{0x00, 0x04, 0x01, 0x01}, be32(7), be32(1), be32(2), inner4)),
+		gpe(0x0c, 4, 53, cat([]byte{0x00, 0x02, 0x0e, 0x09}, be32(7), inner4)),
+		gpe(0x0c, 4, 54, []byte{0, 2, 1}),
+		gpe(0x0d, 9, 46, inner4),
+		gpe(0xf2, 1, 46, inner4),
+		gpe(0x00, 1, 0xffffff, inner4),
+		gpe(0x08, 1, 7, nil),
+		udp4(ipA, ipB, 4790, 51003, []byte{0x0c, 0, 0, 1, 0, 0}),
+	}
+	return withSnaps(synthCapture{name: "tun-gpe", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 44, 48, 52, 56, 62)
+}
+
+// optCaptures are Geneve options, IPv4 options and IPv6 extension headers
+// of every kind tcpdump names.
+func optCaptures() []synthCapture {
+	ip6C := netip.MustParseAddr("2001:db8::c")
+	ip6D := netip.MustParseAddr("2001:db8::d")
+	inner := eth(0x0800, ipv4(netip.MustParseAddr("198.19.0.1"), netip.MustParseAddr("198.19.0.2"), 1, icmpMsg(8, 0, cat(be16(1), be16(1)), make([]byte, 8)), ip4opt{}))
+	gen := func(opts []byte, flags byte) []byte {
+		return udp4(ipA, ipB, 51001, 6081, cat([]byte{byte(len(opts) / 4), flags}, be16(0x6558), be32(0x2a<<8), opts, inner))
+	}
+	gopt := func(class int, typ byte, data []byte) []byte {
+		return cat(be16(class), []byte{typ, byte(len(data) / 4)}, data)
+	}
+	pkts := [][]byte{
+		gen(cat(gopt(0x0100, 1, nil), gopt(0x0101, 0x81, be32(7)), gopt(0x0102, 2, seqBytes(8, 1)), gopt(0x0103, 3, nil), gopt(0x0104, 4, nil)), 0xc0),
+		gen(cat(gopt(0x0005, 1, nil), gopt(0xfff1, 2, be32(1)), gopt(0x1234, 3, nil)), 0x3f),
+		gen(cat(be16(0x0100), []byte{1, 5}, be32(1)), 0),
+		udp4(ipA, ipB, 51001, 6081, cat([]byte{0x40, 0}, be16(0x6558), be32(1<<8), inner)),
+		udp4(ipA, ipB, 51001, 6081, cat([]byte{0x02, 0}, be16(0x6558), be32(1<<8), be32(0))),
+		udp4(ipA, ipB, 51001, 6081, cat([]byte{0x00, 0}, be16(0x86dd), be32(1<<8), ipv6(ip6A, ip6B, 59, nil))),
+	}
+	// IPv4 options.
+	o4 := func(opts []byte) []byte {
+		return eth(0x0800, ipv4(ipA, ipB, 17, udpv(ipA, ipB, 1, 2, []byte("o")), ip4opt{options: opts}))
+	}
+	pkts = append(pkts,
+		o4([]byte{68, 12, 5, 0, 0, 0, 0, 1, 0, 0, 0, 2}),
+		o4(cat([]byte{68, 20, 21, 1}, addrBytes(ipA), be32(5), addrBytes(ipB), be32(6))),
+		o4(cat([]byte{68, 20, 5, 3}, addrBytes(ipA), be32(5), addrBytes(ipB), be32(6))),
+		o4([]byte{68, 12, 5, 0x32, 0, 0, 0, 1, 0, 0, 0, 2}),
+		o4([]byte{68, 8, 5, 2, 0, 0, 0, 1}),
+		o4([]byte{68, 11, 6, 0, 0, 0, 0, 1, 0, 0, 0, 0}),
+		o4([]byte{68, 3, 5, 0}),
+		o4([]byte{130, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
+		o4(cat([]byte{131, 11, 4}, addrBytes(ipA), addrBytes(ipB), []byte{0})),
+		o4(cat([]byte{137, 7, 8}, addrBytes(ipR), []byte{0})),
+		o4(cat([]byte{7, 8, 5}, addrBytes(ipR), []byte{0, 0, 0, 0})),
+		o4([]byte{82, 12, 0, 1, 0, 2, 0, 3, 1, 2, 3, 4}),
+		o4([]byte{148, 4, 0, 1}),
+		o4([]byte{148, 3, 0, 0}),
+		o4([]byte{25, 4, 1, 2}),
+		o4([]byte{0, 1, 1, 1}),
+		o4([]byte{1, 1, 7, 0}),
+		o4([]byte{7, 1, 0, 0}),
+		o4([]byte{7, 9, 4, 0}),
+		o4([]byte{130, 2, 0, 0}),
+		o4([]byte{134, 6, 0, 0, 0, 0, 0, 0}),
+	)
+	// IPv6 extension headers.
+	udp6 := udpv(ip6A, ip6B, 1, 2, []byte("x6"))
+	ext := func(nh byte, body []byte) []byte { return cat([]byte{nh, byte((len(body)+2)/8 - 1)}, body) }
+	v6 := func(nh int, payload []byte) []byte { return eth(0x86dd, ipv6(ip6A, ip6B, nh, payload)) }
+	pkts = append(pkts,
+		v6(0, cat(ext(17, []byte{1, 4, 0, 0, 0, 0}), udp6)),
+		v6(0, cat(ext(17, []byte{0, 5, 2, 0, 0, 1, 0}), udp6)),
+		v6(60, cat(ext(17, cat([]byte{0xc9, 16}, addrBytes(ip6C), []byte{1, 2, 0, 0})), udp6)),
+		v6(60, cat(ext(17, cat([]byte{0xc9, 20}, addrBytes(ip6C), []byte{0, 1, 0, 3, 1, 2}, []byte{1, 0})), udp6)),
+		v6(60, cat(ext(17, []byte{0x3e, 4, 1, 2, 3, 4}), udp6)),
+		v6(43, cat(ext(17, cat([]byte{0, 1}, be32(0), addrBytes(ip6C))), udp6)),
+		v6(43, cat(ext(17, cat([]byte{2, 1}, be32(0), addrBytes(ip6C))), udp6)),
+		v6(43, cat(ext(17, cat([]byte{4, 1, 1, 0}, be16(7), addrBytes(ip6C), addrBytes(ip6D))), udp6)),
+		v6(43, cat(ext(17, cat([]byte{3, 1}, be32(0x22000000), addrBytes(ip6C))), udp6)),
+		v6(43, cat(ext(17, cat([]byte{5, 1}, be32(0), addrBytes(ip6C))), udp6)),
+		v6(44, cat([]byte{17, 0}, be16(0x0001), be32(0x12345678), udp6)),
+		// The transport checksum covers the routing header's final
+		// destination: these are right for it, wrong for the IPv6 one.
+		v6(43, cat(ext(17, cat([]byte{4, 1, 1, 0}, be16(7), addrBytes(ip6D), addrBytes(ip6C))), udpv(ip6A, ip6D, 1, 2, []byte("d")))),
+		v6(43, cat(ext(6, cat([]byte{0, 2}, be32(0), addrBytes(ip6C), addrBytes(ip6D))), tcpv(ip6A, ip6D, tcpSeg{sport: 1, dport: 2, seq: 3, flags: thSYN}))),
+		v6(0, cat(ext(43, []byte{1, 4, 0, 0, 0, 0}), ext(58, cat([]byte{2, 1}, be32(0), addrBytes(ip6C))), icmp6Msg(ip6A, ip6C, 128, 0, cat(be16(1), be16(2))))),
+		eth(0x0800, ipv4(ipA, ipB, 17, udpv(ipA, ipR, 1, 2, []byte("r")), ip4opt{options: cat([]byte{1, 137, 11, 4}, addrBytes(ipB), addrBytes(ipR))})),
+		v6(51, cat([]byte{17, 4, 0, 0}, be32(9), be32(1), seqBytes(12, 1), udp6)),
+		v6(50, cat(be32(9), be32(1), seqBytes(20, 1))),
+	)
+	return withSnaps(synthCapture{name: "tun-opts", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 60, 66, 70, 80, 90)
 }
