@@ -10,7 +10,7 @@ import (
 // 500), with malformed lengths and short snapshots.
 
 func init() {
-	c := append(append(append(append(tunCaptures(), icmp6Captures()...), icmpSweep()...), gpeCaptures()...), optCaptures()...)
+	c := append(append(append(append(tunCaptures(), icmp6Captures()...), icmpSweep()...), gpeCaptures()...), append(optCaptures(), pptpCaptures()...)...)
 	synthFamilies = append(synthFamilies, append(c, tunShort(c)))
 }
 
@@ -403,4 +403,25 @@ func optCaptures() []synthCapture {
 		v6(50, cat(be32(9), be32(1), seqBytes(20, 1))),
 	)
 	return withSnaps(synthCapture{name: "tun-opts", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 60, 66, 70, 80, 90)
+}
+
+// pptpCaptures are PPP frames in GRE version 1 (PPTP) with the payloads
+// netdiag decodes and short headers.
+func pptpCaptures() []synthCapture {
+	inner := ipv4(netip.MustParseAddr("198.19.0.1"), netip.MustParseAddr("198.19.0.2"), 1, icmpMsg(8, 0, cat(be16(1), be16(1)), make([]byte, 8)), ip4opt{})
+	inner6 := ipv6(ip6A, ip6B, 59, nil)
+	gre1 := func(flags int, fields, payload []byte) []byte {
+		return eth(0x0800, ipv4(ipA, ipB, 47, cat(be16(flags), be16(0x880b), fields, payload), ip4opt{id: 1723}))
+	}
+	ks := cat(be32(0x00100002), be32(7))
+	var pkts [][]byte
+	for _, body := range [][]byte{
+		cat([]byte{0xff, 0x03, 0x00, 0x21}, inner), cat([]byte{0x21}, inner), cat([]byte{0x00, 0x57}, inner6),
+		cat([]byte{0xff, 0x03, 0x57}, inner6), {0x00, 0xfd, 1, 2, 3, 4}, {0xff}, {0xff, 0x03}, {0xff, 0x03, 0x00},
+		cat([]byte{0x00, 0x2f}, inner), cat([]byte{0x00, 0x03, 0x21}, inner), cat([]byte{0x01, 0x03, 0x00, 0x21}, inner), {0x00},
+	} {
+		pkts = append(pkts, gre1(0x3001, ks, body))
+	}
+	pkts = append(pkts, gre1(0x3081, cat(ks, be32(6)), cat([]byte{0xff, 0x03, 0x00, 0x21}, inner)))
+	return withSnaps(synthCapture{name: "tun-pptp", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 50, 52, 54, 56, 60)
 }
