@@ -423,5 +423,19 @@ func pptpCaptures() []synthCapture {
 		pkts = append(pkts, gre1(0x3001, ks, body))
 	}
 	pkts = append(pkts, gre1(0x3081, cat(ks, be32(6)), cat([]byte{0xff, 0x03, 0x00, 0x21}, inner)))
+	// tcpdump 4.99 leaves ERSPAN (I, II and III), keepalives, WCCP, CDP
+	// and NSH in GRE undecoded.
+	gre0 := func(flags, proto int, fields, payload []byte) []byte {
+		return eth(0x0800, ipv4(ipA, ipB, 47, cat(be16(flags), be16(proto), fields, payload), ip4opt{id: 4747}))
+	}
+	pkts = append(pkts,
+		gre0(0, 0x88be, nil, cat([]byte{0x10, 0x01, 0x00, 0x64}, be32(7), eth(0x0800, inner))),
+		gre0(0x1000, 0x88be, be32(5), cat([]byte{0x10, 0x01, 0x00, 0x64}, be32(7), eth(0x0800, inner))),
+		gre0(0x1000, 0x22eb, be32(5), cat([]byte{0x20, 0x01, 0x00, 0x64}, be32(12345), be32(0x8001), eth(0x0800, inner))),
+		gre0(0, 0x0000, nil, nil),
+		gre0(0, 0x883e, nil, cat([]byte{0xe0, 1, 2, 3}, inner)),
+		gre0(0, 0x2000, nil, []byte{2, 0xb4, 0, 0}),
+		gre0(0, 0x894f, nil, make([]byte, 24)),
+	)
 	return withSnaps(synthCapture{name: "tun-pptp", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 50, 52, 54, 56, 60)
 }
