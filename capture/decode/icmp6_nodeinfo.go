@@ -236,3 +236,37 @@ func (p *Printer) niName(b []byte, cp int) {
 	}
 	p.c('"')
 }
+
+// icmp6Mobile prints the Mobile IPv6 home agent discovery (144, 145) and
+// mobile prefix (146, 147) messages of RFC 6275.
+func (p *Printer) icmp6Mobile(t uint8, b []byte, length int) {
+	v := p.opts.Verbose > 0
+	if (t == 145 || t == 147) && !v {
+		return
+	}
+	id := p.be16(b, 4)
+	p.s(", id 0x")
+	p.hexw(uint64(id), 4)
+	switch t {
+	case 145:
+		for off := 8; off < length; off += 16 {
+			p.need(b, off+16)
+			p.s(", ")
+			p.addr6(b[off:])
+		}
+	case 147:
+		f := p.u8(b, 6)
+		if f&0xc0 != 0 {
+			p.c(' ')
+		}
+		if f&0x80 != 0 {
+			p.c('M')
+		}
+		if f&0x40 != 0 {
+			p.c('O')
+		}
+		if !p.ndOptions(b, 8, length) {
+			p.tcheck(nil, 1)
+		}
+	}
+}

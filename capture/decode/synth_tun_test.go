@@ -253,6 +253,9 @@ func tunShort(all []synthCapture) synthCapture {
 // icmp6Captures are ICMPv6 redirects and node information queries and
 // replies (RFC 4620) with every query type, subject and reply code.
 func icmp6Captures() []synthCapture {
+	ip6C := netip.MustParseAddr("2001:db8::c")
+	ip6D := netip.MustParseAddr("2001:db8::d")
+	pfx := cat([]byte{3, 4, 64, 0xc0}, be32(86400), be32(14400), be32(0), addrBytes(netip.MustParseAddr("fd00:1::")))
 	ni := func(typ, code, qtype, flags int, data []byte) []byte {
 		return icmp6Pkt(ip6A, ip6B, typ, code, cat(be16(qtype), be16(flags), seqBytes(8, 0), data))
 	}
@@ -276,6 +279,14 @@ func icmp6Captures() []synthCapture {
 		ni(140, 0, 3, 0x7f, cat(be32(0xffffffff), addrBytes(ip6A), be32(3600), addrBytes(ip6B), []byte{1, 2, 3})),
 		ni(140, 0, 3, 0, nil), ni(140, 0, 9, 0, nil), ni(140, 7, 2, 0, nil),
 		icmp6Pkt(ip6A, ip6B, 140, 0, be32(0)),
+		icmp6Pkt(ip6A, ip6B, 144, 0, be32(0x12340000)), icmp6Pkt(ip6A, ip6B, 146, 0, be32(0xabcd0000)),
+		icmp6Pkt(ip6A, ip6B, 144, 0, nil), icmp6Pkt(ip6A, ip6B, 144, 0, []byte{1}),
+		icmp6Pkt(ip6A, ip6B, 145, 0, cat(be32(0x12340000), addrBytes(ip6C), addrBytes(ip6D))),
+		icmp6Pkt(ip6A, ip6B, 145, 0, cat(be32(0x12340000), addrBytes(ip6C), []byte{1, 2, 3})),
+		icmp6Pkt(ip6A, ip6B, 147, 0, cat(be16(0x5678), []byte{0xc0, 0}, pfx)),
+		icmp6Pkt(ip6A, ip6B, 147, 0, cat(be16(0x5678), []byte{0x40, 0}, pfx)),
+		icmp6Pkt(ip6A, ip6B, 147, 0, cat(be16(0x5678), []byte{0x00, 0}, []byte{3, 0})),
+		icmp6Pkt(ip6A, ip6B, 147, 0, nil),
 	}
 	return withSnaps(synthCapture{name: "tun-icmp6", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 58, 62, 66, 70, 74, 78, 82, 90, 100)
 }
