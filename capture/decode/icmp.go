@@ -562,6 +562,8 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		p.icmp6Redirect(b, length)
 	case 139, 140:
 		p.icmp6NodeInfo(b, length)
+	case 138:
+		p.icmp6RouterRenum(b)
 	case 144, 145, 146, 147:
 		p.icmp6Mobile(t, b, length)
 	case 141, 142:

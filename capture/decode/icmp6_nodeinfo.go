@@ -270,3 +270,136 @@ func (p *Printer) icmp6Mobile(t uint8, b []byte, length int) {
 		}
 	}
 }
+
+// icmp6RouterRenum is tcpdump's icmp6_rrenum_print (RFC 2894): a command
+// with its match and use prefixes, a result or a sequence number reset.
+// A part that is not captured prints " [|icmp6]" and the line goes on.
+func (p *Printer) icmp6RouterRenum(b []byte) {
+	v := p.opts.Verbose
+	if len(b) < 16 {
+		p.s(" [|icmp6]")
+		return
+	}
+	code := b[1]
+	switch code {
+	case 0:
+		p.s(", command")
+	case 1:
+		p.s(", result")
+	case 255:
+		p.s(", sequence number reset")
+	default:
+		p.s(", code-#")
+		p.u(uint64(code))
+	}
+	p.s(", seq=")
+	p.u(uint64(binary.BigEndian.Uint32(b[4:])))
+	if v > 0 {
+		p.c('[')
+		if f := b[9]; f != 0 {
+			for _, x := range []struct {
+				bit  byte
+				name byte
+			}{{0x80, 'T'}, {0x40, 'R'}, {0x20, 'A'}, {0x10, 'S'}, {0x08, 'P'}} {
+				if f&x.bit != 0 {
+					p.c(x.name)
+				}
+			}
+			p.c(',')
+		}
+		p.s("seg=")
+		p.u(uint64(b[8]))
+		p.s(",maxdelay=")
+		p.u(uint64(binary.BigEndian.Uint16(b[10:])))
+		if r := binary.BigEndian.Uint32(b[12:]); r != 0 {
+			p.s("rsvd=0x")
+			p.hex(uint64(r))
+		}
+		p.c(']')
+	}
+	if code != 0 {
+		return
+	}
+	sep := func() {
+		if v > 1 {
+			p.s("\n\t")
+		} else {
+			p.c(' ')
+		}
+	}
+	m := b[16:]
+	if len(m) < 24 {
+		p.s(" [|icmp6]")
+		return
+	}
+	sep()
+	p.s("match(")
+	switch m[0] {
+	case 1:
+		p.s("add")
+	case 2:
+		p.s("change")
+	case 3:
+		p.s("setglobal")
+	default:
+		p.c('#')
+		p.u(uint64(m[0]))
+	}
+	if v > 0 {
+		p.s(",ord=")
+		p.u(uint64(m[2]))
+		p.s(",min=")
+		p.u(uint64(m[4]))
+		p.s(",max=")
+		p.u(uint64(m[5]))
+	}
+	p.c(',')
+	p.addr6(m[8:])
+	p.c('/')
+	p.u(uint64(m[3]))
+	p.c(')')
+	n := int(m[1]) - 3
+	if n%4 != 0 {
+		p.s(" [|icmp6]")
+		return
+	}
+	for i, u := 0, m[24:]; i < n/4; i, u = i+1, u[min(32, len(u)):] {
+		if len(u) < 32 {
+			p.s(" [|icmp6]")
+			return
+		}
+		sep()
+		p.s("use(")
+		if f := binary.BigEndian.Uint32(u[12:]); f != 0 {
+			if f&0x80000000 != 0 {
+				p.c('V')
+			}
+			if f&0x40000000 != 0 {
+				p.c('P')
+			}
+			p.c(',')
+		}
+		if v > 0 {
+			p.s("mask=0x")
+			p.hex(uint64(u[2]))
+			p.s(",raflags=0x")
+			p.hex(uint64(u[3]))
+			p.c(',')
+			for j, name := range []string{"vltime=", "pltime="} {
+				p.s(name)
+				if t := binary.BigEndian.Uint32(u[4+4*j:]); t == 0xffffffff {
+					p.s("infty")
+				} else {
+					p.u(uint64(t))
+				}
+				p.c(',')
+			}
+		}
+		p.addr6(u[16:])
+		p.c('/')
+		p.u(uint64(u[0]))
+		p.c('/')
+		p.u(uint64(u[1]))
+		p.c(')')
+	}
+}

@@ -288,6 +288,23 @@ func icmp6Captures() []synthCapture {
 		icmp6Pkt(ip6A, ip6B, 147, 0, cat(be16(0x5678), []byte{0x00, 0}, []byte{3, 0})),
 		icmp6Pkt(ip6A, ip6B, 147, 0, nil),
 	}
+	// Router renumbering: commands with match and use prefixes, results.
+	db8 := addrBytes(netip.MustParseAddr("2001:db8::"))
+	rr := func(code, flags byte, body []byte) []byte {
+		return icmp6Pkt(ip6A, ip6B, 138, int(code), cat(be32(5), []byte{2, flags}, be16(300), be32(0), body))
+	}
+	use := cat([]byte{64, 64, 0xc0, 0x80}, be32(3600), be32(0xffffffff), be32(0x80000000), db8)
+	use2 := cat([]byte{48, 56, 0, 0}, be32(0xffffffff), be32(60), be32(0x40000000), db8)
+	pkts = append(pkts,
+		rr(0, 0, cat([]byte{1, 3, 7, 64, 0, 48, 0, 0}, db8)),
+		rr(0, 0xf8, cat([]byte{2, 11, 1, 64, 0, 128, 0, 0}, db8, use, use2)),
+		rr(0, 0, cat([]byte{3, 7, 1, 64, 0, 128, 0, 0}, db8, use2[:20])),
+		rr(0, 0, cat([]byte{9, 4, 7, 64, 0, 48, 0, 0}, db8, use)),
+		rr(0, 0, []byte{1, 3, 7}),
+		rr(1, 0x10, nil), rr(255, 0, nil), rr(7, 0, nil),
+		icmp6Pkt(ip6A, ip6B, 138, 0, cat(be32(5), []byte{2, 0}, be16(300))),
+		icmp6Pkt(ip6A, ip6B, 138, 1, cat(be32(5), []byte{2, 0}, be16(300), be32(0x1234))),
+	)
 	return withSnaps(synthCapture{name: "tun-icmp6", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 58, 62, 66, 70, 74, 78, 82, 90, 100)
 }
 
