@@ -114,7 +114,7 @@ var (
 	foreignTCPPorts = map[uint16]bool{23: true, 25: true, 43: true, 179: true, 1723: true,
 		6379: true, 22: true, 139: true, 445: true, 10288: true, 6633: true, 6653: true, 21: true,
 		554: true, 8554: true, 639: true, 323: true, 646: true, 2049: true}
-	foreignICMP6 = map[uint8]bool{155: true, 200: true, 201: true}
+	foreignICMP6 = map[uint8]bool{155: true}
 )
 
 // foreign reports whether a packet of link type lt reaches a protocol that

@@ -304,6 +304,7 @@ func icmp6Captures() []synthCapture {
 		rr(1, 0x10, nil), rr(255, 0, nil), rr(7, 0, nil),
 		icmp6Pkt(ip6A, ip6B, 138, 0, cat(be32(5), []byte{2, 0}, be16(300))),
 		icmp6Pkt(ip6A, ip6B, 138, 1, cat(be32(5), []byte{2, 0}, be16(300), be32(0x1234))),
+		icmp6Pkt(ip6A, ip6B, 200, 0, seqBytes(20, 0)), icmp6Pkt(ip6A, ip6B, 201, 0, seqBytes(20, 0)),
 	)
 	return withSnaps(synthCapture{name: "tun-icmp6", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 58, 62, 66, 70, 74, 78, 82, 90, 100)
 }
