@@ -631,6 +631,36 @@ func (p *Printer) rprint(m []byte, cp int, mdns bool) int {
 		}
 		p.c(' ')
 		p.addr6(m[cp:])
+	case 38:
+		// A6 (RFC 2874): prefix length, the address suffix, the prefix name.
+		if cp >= end {
+			return -1
+		}
+		pbit := int(m[cp])
+		pbyte := (pbit &^ 7) / 8
+		if pbit > 128 {
+			p.c(' ')
+			p.i(pbit)
+			p.s("(bad plen)")
+			break
+		}
+		if pbit < 128 {
+			if cp+1+16-pbyte > end {
+				return -1
+			}
+			var a [16]byte
+			copy(a[pbyte:], m[cp+1:cp+1+16-pbyte])
+			p.c(' ')
+			p.i(pbit)
+			p.c(' ')
+			p.addr6(a[:])
+		}
+		if pbit > 0 {
+			p.c(' ')
+			if p.fqdn(m, cp+1+16-pbyte) < 0 {
+				return -1
+			}
+		}
 	case 41:
 		p.s(" UDPsize=")
 		p.u(uint64(class))

@@ -255,7 +255,8 @@ func (p *Printer) icmp6Mobile(t uint8, b []byte, length int) {
 			p.addr6(b[off:])
 		}
 	case 147:
-		f := p.u8(b, 6)
+		p.need(b, 8) // tcpdump reads the 16-bit word holding the flags
+		f := b[6]
 		if f&0xc0 != 0 {
 			p.c(' ')
 		}

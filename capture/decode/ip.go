@@ -576,6 +576,9 @@ func (p *Printer) ip6(b []byte, length int) {
 			}
 			info.frag = true
 			foundExt = true
+		case 135, 62:
+			p.mobility(b[cp:])
+			return
 		case protoRouting:
 			p.tcheck(b, cp+1) // still [|ip6], as tcpdump checks before rt6_print
 			p.proto = "rt6"

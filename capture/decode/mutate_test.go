@@ -101,7 +101,7 @@ var (
 		0x8870: true, 0xd28b: true}
 	foreignIPProtos = map[uint8]bool{108: true, 132: true, 33: true, 9: true,
 		88: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
-		113: true, 135: true, 62: true}
+		113: true}
 	foreignUDPPorts = map[uint16]bool{525: true, 69: true, 67: true, 68: true, 520: true, 654: true,
 		161: true, 162: true, 123: true, 88: true,
 		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true, 546: true,
@@ -207,9 +207,6 @@ func foreignIP(b []byte) bool {
 				return false
 			}
 			proto, l4 = l4[0], l4[n:]
-		}
-		if proto == 135 {
-			return true
 		}
 	default:
 		return false
