@@ -94,11 +94,9 @@ func (p *Printer) npName(np int) { p.strOrID(np, ikeNPNames) }
 // is the end of the captured bytes (tcpdump's snapend). -1 stands for
 // tcpdump's NULL: the line stops there.
 type ike struct {
-	p     *Printer
-	b     []byte
-	info  ipInfo
-	phase int
-	flags byte
+	p    *Printer
+	b    []byte
+	info ipInfo
 }
 
 func (k *ike) u8(off int) int     { return int(k.p.u8(k.b, off)) }
@@ -194,11 +192,8 @@ func (p *Printer) isakmp(b []byte, length int, info ipInfo) {
 
 func (k *ike) v1(length int) {
 	p, b := k.p, k.b
-	k.phase = 1
-	if binary.BigEndian.Uint32(b[20:]) != 0 {
-		k.phase = 2
-	}
-	if k.phase == 1 {
+	// Message ID 0 is phase 1 (the IKE SA), any other phase 2.
+	if binary.BigEndian.Uint32(b[20:]) == 0 {
 		p.s(" phase 1")
 	} else {
 		p.s(" phase 2/others")
@@ -236,11 +231,8 @@ func (k *ike) v1(length int) {
 
 func (k *ike) v2(length int) {
 	p, b := k.p, k.b
-	k.phase = 1
-	if binary.BigEndian.Uint32(b[20:]) != 0 {
-		k.phase = 2
-	}
-	if k.phase == 1 {
+	// Message ID 0 is phase 1 (the IKE SA), any other phase 2.
+	if binary.BigEndian.Uint32(b[20:]) == 0 {
 		p.s(" parent_sa")
 	} else {
 		p.s(" child_sa ")
@@ -248,7 +240,6 @@ func (k *ike) v2(length int) {
 	p.c(' ')
 	p.strOrID(int(b[18]), ikeExchanges)
 	flags := b[19]
-	k.flags = flags
 	if flags != 0 {
 		p.c('[')
 		if flags&0x08 != 0 {

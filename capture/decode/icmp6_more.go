@@ -1,5 +1,9 @@
 package decode
 
+// ICMPv6 messages beyond neighbour discovery and MLD: redirects, node
+// information (RFC 4620), Mobile IPv6 (RFC 6275) and router renumbering
+// (RFC 2894).
+
 import "encoding/binary"
 
 // icmp6Redirect prints an RFC 4861 redirect: the destination, the better
