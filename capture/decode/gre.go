@@ -37,8 +37,9 @@ func (p *Printer) greCheck(b []byte, length, end int) {
 // gre prints GRE (IP protocol 47) as tcpdump's gre_print does: version 0
 // with its optional checksum, key, sequence and source route fields, then
 // the payload (IPv4, IPv6, or Ethernet for transparent bridging); version 1
-// (PPTP) with its call, sequence and acknowledgment. Payloads netdiag has
-// no printer for (MPLS, PPP, …) are shown as "gre-proto-0x…".
+// (PPTP) with its call, sequence and acknowledgment, and PPP. Payloads
+// netdiag has no printer for (MPLS, PPP control protocols, …) are shown as
+// "gre-proto-0x…".
 func (p *Printer) gre(b []byte, length int) {
 	p.proto = "gre"
 	p.greCheck(b, length, 2)
@@ -164,6 +165,8 @@ func (p *Printer) grePayload(b []byte, length int, proto, vers uint16) {
 		p.ip6(b, length)
 	case vers == 0 && proto == 0x6558:
 		p.innerEther(b, length)
+	case vers == 1 && proto == 0x880b && pppDecodes(b, length):
+		p.ppp(b, length)
 	default:
 		p.s("gre-proto-0x")
 		p.hex(uint64(proto))

@@ -195,7 +195,11 @@ func (p *Printer) icmp(b []byte, plen int, info ipInfo) {
 	if p.opts.Verbose > 0 && icmpErrType(t) {
 		p.s("\n\t")
 		ipLen := int(p.be16(inner, 2))
-		p.sub(func() { p.ip(inner[:min(len(inner), ipLen)], ipLen) })
+		quoted := inner[:min(len(inner), ipLen)]
+		// tcpdump cuts the snapshot to the quoted length before it reads
+		// that length again: under 4 bytes it ends in [|icmp].
+		p.need(quoted, 4)
+		p.sub(func() { p.ip(quoted, ipLen) })
 		p.proto = "icmp"
 	}
 	if p.opts.Verbose > 0 && plen > 136 && (t == 3 || t == 11 || t == 12) {
@@ -367,7 +371,7 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 	}
 	if p.opts.Verbose > 0 && !info.frag && len(b) >= length {
 		s := p.be16(b, 2)
-		sum := checksum(pseudoSum(info.src, info.dst, protoICMPv6, length), b[:length])
+		sum := checksum(pseudoSum(info.src, info.sumDst(), protoICMPv6, length), b[:length])
 		if sum != 0 {
 			p.s("[bad icmp6 cksum 0x")
 			p.hexw(uint64(s), 4)
@@ -554,6 +558,14 @@ func (p *Printer) icmp6(b []byte, length int, info ipInfo) {
 		}
 	case 143:
 		p.mldv2Report(b, length)
+	case 137:
+		p.icmp6Redirect(b, length)
+	case 139, 140:
+		p.icmp6NodeInfo(b, length)
+	case 138:
+		p.icmp6RouterRenum(b)
+	case 144, 145, 146, 147:
+		p.icmp6Mobile(t, b, length)
 	case 141, 142:
 	default:
 		p.s(", length ")

@@ -42,7 +42,8 @@ func ipProtoName(p uint8) string {
 type ipInfo struct {
 	v6       bool
 	src, dst []byte
-	nh       uint8 // protocol in the IPv4 header or the IPv6 next header field
+	nh       uint8  // protocol in the IPv4 header or the IPv6 next header field
+	finalDst []byte // IPv6 checksum destination after a routing header (ip6dst.go)
 	frag     bool
 	plen6    uint16
 	ttl      uint8 // TTL or hop limit, for VRRP
@@ -182,7 +183,7 @@ func (p *Printer) ip(b []byte, length int) {
 			p.s(")]")
 			panic(truncated{})
 		}
-		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0, ttl: b[8]}
+		info := ipInfo{src: b[12:16], dst: b[16:20], nh: proto, frag: off&0x2000 != 0, ttl: b[8], finalDst: ip4FinalDst(b, hlen)}
 		p.demux(b[hlen:], plen, info, proto)
 		return
 	}
@@ -241,11 +242,11 @@ func (p *Printer) ipOptions(b []byte, length int) bool {
 		case 0:
 			return true
 		case 68:
-			if !p.ipTimestamp(b[:olen]) {
+			if !p.ipTimestamp(b, olen) {
 				return false
 			}
 		case 7, 131, 137:
-			if !p.ipRoute(b[:olen]) {
+			if !p.ipRoute(b, olen) {
 				return false
 			}
 		case 148:
@@ -266,17 +267,16 @@ func (p *Printer) ipOptions(b []byte, length int) bool {
 	return true
 }
 
-// ipTimestamp is ip_printts.
-func (p *Printer) ipTimestamp(b []byte) bool {
-	length := len(b)
-	p.c('{')
+// ipTimestamp is ip_printts. Like tcpdump it reads up to the captured
+// end of the packet, not of the option (b is the rest of the packet).
+func (p *Printer) ipTimestamp(b []byte, length int) bool {
 	if length < 4 {
 		p.s("[bad length ")
 		p.i(length)
 		p.c(']')
-		p.c('}')
 		return true
 	}
+	p.s(" TS{")
 	hoplen := 4
 	if b[3]&0xf != 0 {
 		hoplen = 8
@@ -338,8 +338,9 @@ done:
 	return true
 }
 
-func (p *Printer) ipRoute(b []byte) bool {
-	olen := len(b)
+// ipRoute is ip_printroute; b is the rest of the packet, as for
+// ipTimestamp.
+func (p *Printer) ipRoute(b []byte, olen int) bool {
 	if olen < 3 {
 		p.s(" [bad length ")
 		p.i(olen)
@@ -389,6 +390,16 @@ func (p *Printer) demux(b []byte, length int, info ipInfo, nh uint8) {
 			return
 		}
 		p.icmp6(b, length, info)
+	case 51:
+		if len(b) < 1 {
+			p.proto = "ah"
+			p.s(" [|ah]")
+			return
+		}
+		adv := p.ah(b)
+		p.demux(b[adv:], length-adv, info, b[0])
+	case 50:
+		p.esp(b, length)
 	case protoIPIP:
 		p.ip(b, length)
 	case protoGRE:
@@ -484,7 +495,7 @@ func (p *Printer) ip6(b []byte, length int) {
 	if len(b) > ipLen {
 		b = b[:ipLen]
 	}
-	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen), ttl: b[7]}
+	info := ipInfo{v6: true, src: b[8:24], dst: b[24:40], nh: nh, plen6: uint16(payloadLen), ttl: b[7], finalDst: ip6FinalDst(b)}
 	cp, adv, rem, total := 0, 40, ipLen, 0
 	var ph uint8 = 255
 	foundExt, foundHBH, foundJumbo := false, false, false
@@ -568,9 +579,12 @@ func (p *Printer) ip6(b []byte, length int) {
 			}
 			info.frag = true
 			foundExt = true
+		case 135, 62:
+			p.mobility(b[cp:])
+			return
 		case protoRouting:
+			p.tcheck(b, cp+1) // still [|ip6], as tcpdump checks before rt6_print
 			p.proto = "rt6"
-			p.need(b, cp+1)
 			adv = p.rt6(b[cp:])
 			if adv < 0 {
 				return

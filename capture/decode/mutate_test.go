@@ -115,22 +115,21 @@ var (
 		0x886f: true, 0x0707: true, 0x8947: true, 0x1111: true, 0x88a2: true, 0x88f7: true,
 		0x6004: true, 0x6007: true, 0x6002: true, 0x6001: true, 0x893a: true, 0x88e5: true,
 		0x8870: true, 0xd28b: true}
-	foreignIPProtos = map[uint8]bool{51: true, 50: true, 108: true, 132: true, 33: true, 9: true,
+	foreignIPProtos = map[uint8]bool{108: true, 132: true, 33: true, 9: true,
 		88: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
-		113: true, 135: true, 62: true}
+		113: true}
 	foreignUDPPorts = map[uint16]bool{525: true, 520: true, 654: true,
-		500: true, 4500: true, 7500: true, 8500: true, 88: true,
+		88: true,
 		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true,
 		5359: true, 6696: true, 6697: true, 8231: true, 496: true, 1645: true,
 		1646: true, 1700: true, 1812: true, 1813: true, 3799: true, 921: true, 646: true,
 		698: true, 3503: true, 701: true, 1589: true, 6343: true, 12222: true, 5060: true,
-		4342: true, 4790: true, 17754: true, 6635: true, 319: true, 320: true,
+		4342: true, 17754: true, 6635: true, 319: true, 320: true,
 		30490: true, 2049: true, 3456: true, 4567: true, 1985: true, 12223: true}
 	foreignTCPPorts = map[uint16]bool{23: true, 25: true, 43: true, 1723: true,
 		139: true, 445: true, 10288: true, 6633: true, 6653: true, 21: true,
 		554: true, 8554: true, 639: true, 323: true, 646: true, 2049: true}
-	foreignICMP6 = map[uint8]bool{137: true, 138: true, 139: true, 140: true, 144: true,
-		145: true, 146: true, 147: true, 155: true, 200: true, 201: true}
+	foreignICMP6 = map[uint8]bool{155: true}
 )
 
 // foreign reports whether a packet of link type lt reaches a protocol that
@@ -224,11 +223,16 @@ func foreignIP(b []byte) bool {
 			}
 			proto, l4 = l4[0], l4[n:]
 		}
-		if proto == 135 {
-			return true
-		}
 	default:
 		return false
+	}
+	// IPsec AH: what follows it decides.
+	for proto == 51 && len(l4) >= 2 {
+		n := (int(l4[1]) + 2) * 4
+		if len(l4) < n {
+			return false
+		}
+		proto, l4 = l4[0], l4[n:]
 	}
 	if foreignIPProtos[proto] {
 		return true
@@ -278,6 +282,24 @@ func foreignIP(b []byte) bool {
 		atalk := func(p uint16) bool { return p-16512 < 128 || p-200 < 128 || p-768 < 128 }
 		if len(l4) >= 11 && l4[10] == 2 && (atalk(sp) || atalk(dp)) {
 			return true
+		}
+		if (sp == 4790 || dp == 4790) && len(l4) >= 16 {
+			// VXLAN-GPE, maybe with NSH: what they carry decides.
+			next, rest := l4[11], l4[16:]
+			if next == 4 && len(rest) >= 8 {
+				w := int(rest[1]&0x3f) * 4
+				if w < 8 || len(rest) < w {
+					return false
+				}
+				next, rest = rest[3], rest[w:]
+			}
+			switch next {
+			case 1, 2:
+				return foreignIP(rest)
+			case 3:
+				return foreignEther(rest)
+			}
+			return false
 		}
 		if (sp == 4789 || dp == 4789 || sp == 8472 || dp == 8472) && len(l4) >= 16 {
 			return foreignEther(l4[16:])

@@ -57,6 +57,8 @@ type Printer struct {
 	started     bool
 
 	tcpSeq map[tcpKey]*tcpSeqState
+	// ike remembers IKEv1 initiators to tell " I" from " R" (isakmp.go).
+	ike ikeCookies
 
 	// out is the line being built; reused across packets.
 	out []byte

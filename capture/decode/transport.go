@@ -149,7 +149,7 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		return
 	}
 	if p.opts.Verbose > 0 && !info.frag && len(b) >= length {
-		sum := checksum(pseudoSum(info.src, info.dst, protoTCP, length), b[:length])
+		sum := checksum(pseudoSum(info.src, info.sumDst(), protoTCP, length), b[:length])
 		tcpSum := binary.BigEndian.Uint16(b[16:])
 		p.s(", cksum 0x")
 		p.hexw(uint64(tcpSum), 4)
@@ -560,7 +560,7 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	if p.opts.Verbose > 0 && !info.frag {
 		udpSum := binary.BigEndian.Uint16(b[6:])
 		check := func() {
-			sum := checksum(pseudoSum(info.src, info.dst, protoUDP, length+8), b[:length+8])
+			sum := checksum(pseudoSum(info.src, info.sumDst(), protoUDP, length+8), b[:length+8])
 			if sum != 0 {
 				p.s("[bad udp cksum 0x")
 				p.hexw(uint64(udpSum), 4)
@@ -590,6 +590,12 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.tftp(data, length)
 	case sport == 67 || dport == 67 || sport == 68 || dport == 68:
 		p.bootp(data, length)
+	case sport == 500 || dport == 500:
+		p.isakmp(data, length, info)
+	case sport == 4500 || dport == 4500:
+		p.ipsecNATT(data, length, info)
+	case sport == 7500 || dport == 7500 || sport == 8500 || dport == 8500:
+		p.isakmp(data, length, info)
 	case sport == 161 || dport == 161 || sport == 162 || dport == 162:
 		p.snmp(data, length)
 	case sport == 123 || dport == 123:
@@ -606,6 +612,8 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.otv(data, length)
 	case sport == 4789 || dport == 4789:
 		p.vxlan(data, length)
+	case sport == 4790 || dport == 4790:
+		p.vxlanGPE(data, length)
 	case sport == 6081 || dport == 6081:
 		p.geneve(data, length)
 	default:
