@@ -119,7 +119,7 @@ var (
 		88: true, 8: true, 89: true, 46: true, 47: true, 55: true, 103: true, 112: true,
 		113: true}
 	foreignUDPPorts = map[uint16]bool{525: true, 520: true, 654: true,
-		88: true,
+		88:  true,
 		750: true, 1701: true, 137: true, 138: true, 2103: true, 2104: true, 521: true,
 		5359: true, 6696: true, 6697: true, 8231: true, 496: true, 1645: true,
 		1646: true, 1700: true, 1812: true, 1813: true, 3799: true, 921: true, 646: true,
