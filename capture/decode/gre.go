@@ -167,6 +167,8 @@ func (p *Printer) grePayload(b []byte, length int, proto, vers uint16) {
 		p.innerEther(b, length)
 	case vers == 1 && proto == 0x880b && pppDecodes(b, length):
 		p.ppp(b, length)
+	case vers == 0 && proto == 0x8847: // tcpdump leaves 0x8848 undecoded here
+		p.mpls(b, length)
 	default:
 		p.s("gre-proto-0x")
 		p.hex(uint64(proto))
