@@ -809,6 +809,16 @@ func (p *Printer) ndOptions(b []byte, off, length int) bool {
 			p.c(' ')
 			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))
 			p.s("ms")
+		case 31: // DNSSL: a lifetime, then domain names to the option's end
+			p.s(" lifetime ")
+			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))
+			p.s("s, domain(s):")
+			for d := cp + 8; d < cp+olen*8 && b[d] != 0; {
+				p.c(' ')
+				if d = p.fqdn(b, d); d < 0 {
+					return false
+				}
+			}
 		default:
 			if p.opts.Verbose <= 1 {
 				p.unknownData(opt[2:], "\n\t  ", olen*8-2)

@@ -138,5 +138,16 @@ func dnsCaptures() []synthCapture {
 		u(53, 41014, []byte{0, 15, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0x41, 3, 'a', 'b', 'c', 0, 0, 1, 0, 1}),
 		u(53, 41015, []byte{0, 16, 0x81, 0x80, 0, 9, 0, 9, 0, 9, 0, 9, 1, 'x', 0, 0, 1, 0, 1}),
 	}
+	// DNSSL in a router advertisement (RFC 8106): names run to the option's
+	// end; one option holds none.
+	names := cat([]byte{7}, []byte("example"), []byte{0, 3}, []byte("svc"), []byte{7}, []byte("cluster"), []byte{5}, []byte("local"), []byte{0})
+	for len(names)%8 != 0 {
+		names = append(names, 0)
+	}
+	dnssl := func(body []byte) []byte {
+		return cat([]byte{31, byte((8 + len(body)) / 8), 0, 0}, be32(600), body)
+	}
+	ra := cat([]byte{64, 0xc0}, be16(1800), be32(0), be32(0), dnssl(names), dnssl(nil))
+	pkts = append(pkts, eth(0x86dd, icmp6Pkt(ip6A, netip.MustParseAddr("ff02::1"), 134, 0, ra)))
 	return withSnaps(synthCapture{name: "dns-ext", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 60, 80, 100, 140)
 }
