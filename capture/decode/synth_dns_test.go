@@ -148,6 +148,6 @@ func dnsCaptures() []synthCapture {
 		return cat([]byte{31, byte((8 + len(body)) / 8), 0, 0}, be32(600), body)
 	}
 	ra := cat([]byte{64, 0xc0}, be16(1800), be32(0), be32(0), dnssl(names), dnssl(nil))
-	pkts = append(pkts, eth(0x86dd, icmp6Pkt(ip6A, netip.MustParseAddr("ff02::1"), 134, 0, ra)))
+	pkts = append(pkts, icmp6Pkt(ip6A, netip.MustParseAddr("ff02::1"), 134, 0, ra))
 	return withSnaps(synthCapture{name: "dns-ext", lt: pcapio.LinkTypeEthernet, pkts: pkts}, 60, 80, 100, 140)
 }
