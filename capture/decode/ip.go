@@ -352,8 +352,9 @@ func (p *Printer) ipRoute(b []byte, olen int) bool {
 		p.i(olen)
 		p.c(']')
 	}
-	ptr := int(b[2]) - 1
-	if ptr < 3 || (ptr+1)&3 != 0 || ptr > olen+1 {
+	// Unsigned as in tcpdump: a pointer of 0 wraps and is past every hop.
+	ptr := uint32(b[2]) - 1
+	if ptr < 3 || (ptr+1)&3 != 0 || ptr > uint32(olen+1) {
 		p.s(" [bad ptr ")
 		p.u(uint64(b[2]))
 		p.c(']')
@@ -364,7 +365,7 @@ func (p *Printer) ipRoute(b []byte, olen int) bool {
 		}
 		p.c(' ')
 		p.ip4(b[l:])
-		if ptr > l {
+		if ptr > uint32(l) {
 			p.c(',')
 		}
 	}
