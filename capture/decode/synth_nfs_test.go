@@ -1,0 +1,126 @@
+package decode
+
+import (
+	"github.com/netdiag/netdiag/capture/pcapio"
+)
+
+// NFSv3 over UDP and TCP (record marking) between a kubelet's mount and a
+// storage server, and the portmapper on port 111.
+
+func init() { synthFamilies = append(synthFamilies, nfsCaptures()) }
+
+// rpcCallMsg is an ONC RPC call (RFC 5531) with AUTH_UNIX credentials.
+func rpcCallMsg(xid, prog, vers, proc uint32, args ...[]byte) []byte {
+	cred := cat(be32(0x5f5e0f00), be32(5), []byte("node1\x00\x00\x00"), be32(0), be32(0), be32(0))
+	return cat(be32(xid), be32(0), be32(2), be32(prog), be32(vers), be32(proc),
+		be32(1), be32(uint32(len(cred))), cred, be32(0), be32(0), cat(args...))
+}
+
+// rpcReplyMsg is an accepted, successful RPC reply.
+func rpcReplyMsg(xid uint32, results ...[]byte) []byte {
+	return cat(be32(xid), be32(1), be32(0), be32(0), be32(0), be32(0), cat(results...))
+}
+
+// nfsFH is an NFSv3 file handle shaped like Linux knfsd's.
+func nfsFH(ino byte) []byte {
+	fh := []byte{1, 0, 1, 0, 0x61, 0x62, 0, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+		0x99, 0xaa, 0xbb, 0xcc, ino, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef}
+	return cat(be32(uint32(len(fh))), fh)
+}
+
+func xdrString(s string) []byte {
+	b := cat(be32(uint32(len(s))), []byte(s))
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// fattr3 is a regular file's attributes.
+func fattr3(typ, mode uint32, size uint64) []byte {
+	return cat(be32(typ), be32(mode), be32(1), be32(0), be32(0), be64(size), be64(size),
+		be32(0), be32(0), be64(0x1234), be64(0x5678),
+		be32(1700000000), be32(1), be32(1700000001), be32(2), be32(1700000002), be32(3))
+}
+
+func nfsCaptures() []synthCapture {
+	const nfs = 100003
+	c, s := ipA, ipB
+	udpCall := func(xid, proc uint32, args ...[]byte) []byte {
+		return udp4(c, s, 801, 2049, rpcCallMsg(xid, nfs, 3, proc, args...))
+	}
+	udpReply := func(xid uint32, res ...[]byte) []byte {
+		return udp4(s, c, 2049, 801, rpcReplyMsg(xid, res...))
+	}
+	udp := synthCapture{name: "nfs-udp", lt: pcapio.LinkTypeEthernet, pkts: [][]byte{
+		udpCall(0x1001, 1, nfsFH(7)),
+		udpReply(0x1001, be32(0), fattr3(1, 0644, 1234)),
+		udpCall(0x1002, 3, nfsFH(2), xdrString("kubelet")),
+		udpReply(0x1002, be32(2), be32(0)),
+		udpCall(0x1003, 4, nfsFH(7), be32(0x1f)),
+		udpReply(0x1003, be32(0), be32(1), fattr3(1, 0644, 1234), be32(0x1f)),
+		udpCall(0x1004, 6, nfsFH(7), be64(4096), be32(8192)),
+		udpReply(0x1004, be32(0), be32(1), fattr3(1, 0644, 1234), be32(5), be32(1), be32(5), []byte("hello\x00\x00\x00")),
+		udpReply(0x9999, be32(0), be32(0)),
+		udpCall(0x1005, 0),
+		udpReply(0x1005),
+	}}
+	// Over TCP each message follows a record mark: last-fragment bit and
+	// length.
+	mark := func(m []byte) []byte { return cat(be32(0x80000000|uint32(len(m))), m) }
+	wcc := cat(be32(1), be64(100), be32(1700000000), be32(5), be32(1700000000), be32(6),
+		be32(1), fattr3(1, 0600, 4096))
+	seq, ack := uint32(1000), uint32(5000)
+	tcpCall := func(xid, proc uint32, args ...[]byte) []byte {
+		m := mark(rpcCallMsg(xid, nfs, 3, proc, args...))
+		pkt := tcp4(c, s, tcpSeg{sport: 871, dport: 2049, seq: seq, ack: ack, flags: thACK | thPSH, data: m})
+		seq += uint32(len(m))
+		return pkt
+	}
+	tcpReply := func(xid uint32, res ...[]byte) []byte {
+		m := mark(rpcReplyMsg(xid, res...))
+		pkt := tcp4(s, c, tcpSeg{sport: 2049, dport: 871, seq: ack, ack: seq, flags: thACK | thPSH, data: m})
+		ack += uint32(len(m))
+		return pkt
+	}
+	verf := be64(0x0102030405060708)
+	tcp := synthCapture{name: "nfs-tcp", lt: pcapio.LinkTypeEthernet, pkts: [][]byte{
+		tcp4(c, s, tcpSeg{sport: 871, dport: 2049, seq: seq - 1, flags: thSYN}),
+		tcp4(s, c, tcpSeg{sport: 2049, dport: 871, seq: ack - 1, ack: seq, flags: thSYN | thACK}),
+		tcpCall(0x2001, 19, nfsFH(1)),
+		tcpReply(0x2001, be32(0), be32(1), fattr3(2, 0755, 4096), be32(1048576), be32(1048576), be32(4096),
+			be32(1048576), be32(1048576), be32(4096), be32(4096), be64(1<<62), be32(0), be32(1), be32(0x1b)),
+		tcpCall(0x2002, 18, nfsFH(1)),
+		tcpReply(0x2002, be32(0), be32(0), be64(1<<40), be64(1<<39), be64(1<<38), be64(1000), be64(900), be64(800), be32(0)),
+		tcpCall(0x2003, 20, nfsFH(1)),
+		tcpReply(0x2003, be32(0), be32(0), be32(32000), be32(255), be32(1), be32(1), be32(0), be32(1)),
+		tcpCall(0x2004, 7, nfsFH(9), be64(65536), be32(5), be32(2), be32(5), []byte("data\n\x00\x00\x00")),
+		tcpReply(0x2004, be32(0), wcc, be32(5), be32(2), verf),
+		tcpCall(0x2005, 8, nfsFH(1), xdrString("pod.log"), be32(0), be32(1), be32(0644), be32(0), be32(0), be32(0), be32(0), be32(0)),
+		tcpReply(0x2005, be32(0), be32(1), nfsFH(10), be32(1), fattr3(1, 0644, 0), wcc),
+		tcpCall(0x2006, 16, nfsFH(1), be64(0), verf, be32(4096)),
+		tcpReply(0x2006, be32(0), be32(1), fattr3(2, 0755, 4096), verf, be32(0), be32(1)),
+		tcpCall(0x2007, 17, nfsFH(1), be64(12), verf, be32(4096), be32(32768)),
+		tcpReply(0x2007, be32(0), be32(0), verf, be32(0), be32(1)),
+		tcpCall(0x2008, 21, nfsFH(9), be64(0), be32(0)),
+		tcpReply(0x2008, be32(0), wcc, verf),
+		tcpCall(0x2009, 2, nfsFH(9), be32(1), be32(0600), be32(0), be32(0), be32(0), be32(0), be32(0), be32(0)),
+		tcpReply(0x2009, be32(0), wcc),
+		tcpCall(0x200a, 12, nfsFH(1), xdrString("old.log")),
+		tcpReply(0x200a, be32(13), wcc),
+		tcpCall(0x200b, 3, nfsFH(1), xdrString("data")),
+		tcpReply(0x200b, be32(0), nfsFH(11), be32(1), fattr3(2, 0755, 4096), be32(1), fattr3(2, 0755, 4096)),
+		tcpCall(0x200c, 99),
+		tcpReply(0x200c),
+		// Rejected and unaccepted replies.
+		tcp4(s, c, tcpSeg{sport: 2049, dport: 871, seq: ack, ack: seq, flags: thACK | thPSH,
+			data: mark(cat(be32(0x200c), be32(1), be32(1), be32(1), be32(5)))}),
+		tcpCall(0x200d, 1, nfsFH(1)),
+		tcp4(s, c, tcpSeg{sport: 2049, dport: 871, seq: ack, ack: seq, flags: thACK | thPSH,
+			data: mark(cat(be32(0x200d), be32(1), be32(0), be32(0), be32(0), be32(3)))}),
+	}}
+	var all []synthCapture
+	all = append(all, withSnaps(udp, 80, 120, 160)...)
+	all = append(all, withSnaps(tcp, 90, 130, 200)...)
+	return all
+}
