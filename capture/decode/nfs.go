@@ -184,7 +184,7 @@ func (p *Printer) nfsFH(b []byte, off int, v3 bool) int {
 func (p *Printer) nfsPrintFH(fh []byte) {
 	var f [32]byte
 	copy(f[:], fh)
-	major, minor, ino, kind := nfsParseFH(f)
+	major, minor, ino, kind := nfsParseFH(f, len(fh)/4)
 	if kind == "ucx" {
 		// The file system is named by the string after the first byte.
 		name := fh[1:]
@@ -234,8 +234,10 @@ func le32(a, b, c, d byte) uint32 { return uint32(a)<<24 | uint32(b)<<16 | uint3
 
 // nfsParseFH is Parse_fh's decision tree over the first bytes of a handle;
 // kind "" is its FHT_UNKNOWN.
-func nfsParseFH(f [32]byte) (major, minor, ino uint32, kind string) {
+func nfsParseFH(f [32]byte, words int) (major, minor, ino uint32, kind string) {
 	switch {
+	case words < 4:
+		return 0, 0, 0, ""
 	case f[0] == 0 && f[1] == 0:
 		switch {
 		case f[2] == 0 && f[3] == 0:
@@ -251,7 +253,7 @@ func nfsParseFH(f [32]byte) (major, minor, ino uint32, kind string) {
 		switch {
 		case f[6] == 0 && f[7] == 0:
 			return uint32(f[1]), uint32(f[0]), le32(f[15], f[14], f[13], f[12]), "bsd44"
-		case f[21] == 0 && f[23] == 0:
+		case words >= 6 && f[21] == 0 && f[23] == 0:
 			return uint32(f[1]), uint32(f[0]), le32(f[7], f[6], f[5], f[4]), "ultrix"
 		case f[9] == 10:
 			return sunOS5(f)
@@ -265,7 +267,7 @@ func nfsParseFH(f [32]byte) (major, minor, ino uint32, kind string) {
 		}
 		return sunOS5(f)
 	}
-	if nfsIsUCX(f) {
+	if words >= 7 && nfsIsUCX(f) {
 		return 0, 0, le32(f[26], f[27], f[23], f[22]), "ucx"
 	}
 	return 0, 0, 0, ""
@@ -415,6 +417,33 @@ func (p *Printer) nfsRequest(b []byte, length int, info ipInfo) {
 			p.s(" (")
 			p.u(uint64(p.be32(b, off)))
 			p.c(')')
+		}
+	case nfsSymlink:
+		off := p.nfsFHN(b, p.nfsReqStart(b, length), v3)
+		p.s(" ->")
+		attrs := func() {}
+		if v3 {
+			off, attrs = p.nfsSattr3(b, off)
+		}
+		p.nfsFN(b, off)
+		if v3 && p.opts.Verbose > 0 {
+			attrs()
+		}
+	case nfsMknod:
+		off := p.nfsFHN(b, p.nfsReqStart(b, length), v3)
+		t := p.be32(b, off)
+		off, attrs := p.nfsSattr3(b, off+4)
+		p.c(' ')
+		p.s(tokStr(nfsTypes, t, "unk-ft "+strconv.FormatUint(uint64(t), 10)))
+		if p.opts.Verbose > 0 && (t == 4 || t == 3) {
+			p.need(b, off+8)
+			p.c(' ')
+			p.u(uint64(p.be32(b, off)))
+			p.c('/')
+			p.u(uint64(p.be32(b, off+4)))
+		}
+		if p.opts.Verbose > 0 {
+			attrs()
 		}
 	case nfsRename:
 		off := p.nfsFHN(b, p.nfsReqStart(b, length), v3)
@@ -689,9 +718,7 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 	v := p.opts.Verbose
 	nfserr := false
 	ok := func() bool {
-		if proc > nfsCommit || proc == nfsNull || proc == nfsSymlink || proc == nfsMknod ||
-			proc == nfsReadlink || proc == nfsRename || proc == nfsLink || (!v3 && proc != nfsGetattr) {
-			// Not decoded: netdiag prints these replies' procedure only.
+		if proc > nfsCommit || proc == nfsNull {
 			return true
 		}
 		off := p.nfsRep(b, length, &nfserr)
@@ -701,10 +728,22 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 		switch proc {
 		case nfsGetattr:
 			return p.nfsAttrStat(b, off, 1, v3, &nfserr)
-		case nfsSetattr, nfsRemove, nfsRmdir:
+		case nfsSetattr:
+			if !v3 {
+				return p.nfsAttrStat(b, off, 1, false, &nfserr)
+			}
 			off, _ = p.nfsStatus(b, off, &nfserr)
 			return p.nfsWcc(b, off, v) >= 0
+		case nfsRemove, nfsRmdir:
+			off, _ = p.nfsStatus(b, off, &nfserr)
+			if !v3 {
+				return true
+			}
+			return p.nfsWcc(b, off, v) >= 0
 		case nfsLookup:
+			if !v3 {
+				return p.nfsDirOpRes(b, off, &nfserr)
+			}
 			off, e := p.nfsStatus(b, off, &nfserr)
 			if e == 0 {
 				off = p.nfsFH(b, off, true)
@@ -732,6 +771,9 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 			}
 			return true
 		case nfsRead:
+			if !v3 {
+				return p.nfsAttrStat(b, off, v, false, &nfserr)
+			}
 			off, e := p.nfsStatus(b, off, &nfserr)
 			if off = p.nfsPostOp(b, off, v); off < 0 {
 				return false
@@ -747,6 +789,9 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 			}
 			return true
 		case nfsWrite:
+			if !v3 {
+				return p.nfsAttrStat(b, off, v, false, &nfserr)
+			}
 			off, e := p.nfsStatus(b, off, &nfserr)
 			if off = p.nfsWcc(b, off, v); off < 0 {
 				return false
@@ -767,26 +812,67 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 				}
 			}
 			return true
-		case nfsCreate, nfsMkdir:
-			off, e := p.nfsStatus(b, off, &nfserr)
-			if e != 0 {
-				return p.nfsWcc(b, off, v) >= 0
-			}
-			if p.be32(b, off) == 0 {
+		case nfsCreate, nfsMkdir, nfsSymlink, nfsMknod:
+			if !v3 && proc == nfsSymlink {
+				p.nfsStatus(b, off, &nfserr)
 				return true
 			}
-			off = p.nfsFH(b, off+4, true)
-			if v > 0 {
+			if !v3 && proc != nfsMknod {
+				return p.nfsDirOpRes(b, off, &nfserr)
+			}
+			return p.nfsCreateOpRes(b, off, &nfserr)
+		case nfsReadlink:
+			off, e := p.nfsStatus(b, off, &nfserr)
+			if e != 0 {
+				return true
+			}
+			if v3 {
 				if off = p.nfsPostOp(b, off, v); off < 0 {
 					return false
 				}
-				if v > 1 {
-					p.s(" dir attr:")
-					return p.nfsWcc(b, off, v) >= 0
+			}
+			p.c(' ')
+			p.nfsFN(b, off)
+			return true
+		case nfsRename:
+			off, _ = p.nfsStatus(b, off, &nfserr)
+			if v3 && v > 0 {
+				p.s(" from:")
+				if off = p.nfsWcc(b, off, v); off < 0 {
+					return false
 				}
+				p.s(" to:")
+				return p.nfsWcc(b, off, v) >= 0
+			}
+			return true
+		case nfsLink:
+			off, _ = p.nfsStatus(b, off, &nfserr)
+			if v3 && v > 0 {
+				p.s(" file POST:")
+				if off = p.nfsPostOp(b, off, v); off < 0 {
+					return false
+				}
+				p.s(" dir:")
+				return p.nfsWcc(b, off, v) >= 0
 			}
 			return true
 		case nfsReaddir, nfsReaddirplus:
+			if !v3 && proc == nfsReaddir {
+				off, e := p.nfsStatus(b, off, &nfserr)
+				if e != 0 {
+					return true
+				}
+				a, n := p.be32(b, off), p.be32(b, off+4)
+				p.s(" offset 0x")
+				p.hex(uint64(a))
+				p.s(" size ")
+				p.u(uint64(n))
+				p.c(' ')
+				if p.be32(b, off+8) != 0 {
+					p.s(" eof")
+				}
+				return true
+			}
 			off, e := p.nfsStatus(b, off, &nfserr)
 			if v > 0 {
 				p.s(" POST:")
@@ -802,7 +888,20 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 			}
 			return true
 		case nfsFsstat:
-			off, _ = p.nfsStatus(b, off, &nfserr)
+			off, e := p.nfsStatus(b, off, &nfserr)
+			if !v3 {
+				if e != 0 {
+					return true
+				}
+				if len(b) < off+20 {
+					return false
+				}
+				for i, n := range []string{" tsize ", " bsize ", " blocks ", " bfree ", " bavail "} {
+					p.s(n)
+					p.u(uint64(p.be32(b, off+4*i)))
+				}
+				return true
+			}
 			if v > 0 {
 				p.s(" POST:")
 			}
@@ -934,5 +1033,88 @@ func (p *Printer) nfsTCP(b []byte, length int, sport, dport uint16, info ipInfo)
 		p.u(uint64(be32At(rp, 0)))
 		p.c(' ')
 		p.nfsReply(rp, frag, info)
+	}
+}
+
+// nfsDirOpRes is parsediropres (NFSv2): status, handle and attributes.
+func (p *Printer) nfsDirOpRes(b []byte, off int, nfserr *bool) bool {
+	off, e := p.nfsStatus(b, off, nfserr)
+	if e != 0 {
+		return true
+	}
+	off = p.nfsFH(b, off, false)
+	return p.nfsFattr(b, off, p.opts.Verbose, false) >= 0
+}
+
+// nfsCreateOpRes is parsecreateopres (NFSv3).
+func (p *Printer) nfsCreateOpRes(b []byte, off int, nfserr *bool) bool {
+	v := p.opts.Verbose
+	off, e := p.nfsStatus(b, off, nfserr)
+	if e != 0 {
+		return p.nfsWcc(b, off, v) >= 0
+	}
+	if p.be32(b, off) == 0 {
+		return true
+	}
+	off = p.nfsFH(b, off+4, true)
+	if v > 0 {
+		if off = p.nfsPostOp(b, off, v); off < 0 {
+			return false
+		}
+		if v > 1 {
+			p.s(" dir attr:")
+			return p.nfsWcc(b, off, v) >= 0
+		}
+	}
+	return true
+}
+
+// nfsSattr3 is parse_sattr3 then, at -v, print_sattr3. Like tcpdump it
+// reads the size as one word.
+func (p *Printer) nfsSattr3(b []byte, off int) (int, func()) {
+	var out []func()
+	v := p.opts.Verbose
+	field := func(name string, octal bool) {
+		if p.be32(b, off) != 0 {
+			val := p.be32(b, off+4)
+			off += 4
+			if name != "" {
+				out = append(out, func() {
+					p.s(name)
+					if octal {
+						p.out = strconv.AppendUint(p.out, uint64(val), 8)
+					} else {
+						p.u(uint64(val))
+					}
+				})
+			}
+		}
+		off += 4
+	}
+	field(" mode ", true)
+	field(" uid ", false)
+	field(" gid ", false)
+	field("", false)
+	for _, name := range []string{" atime ", " mtime "} {
+		t := p.be32(b, off)
+		off += 4
+		if t == 2 {
+			sec, nsec := p.be32(b, off), p.be32(b, off+4)
+			off += 8
+			if v > 1 {
+				name := name
+				out = append(out, func() {
+					p.s(name)
+					p.u(uint64(sec))
+					p.c('.')
+					p.hexless06(uint64(nsec))
+				})
+			}
+		}
+	}
+	return off, func() {
+		for _, f := range out {
+			f()
+		}
 	}
 }
