@@ -63,6 +63,11 @@ var nfsTypes = map[uint32]string{0: "NON", 1: "REG", 2: "DIR", 3: "BLK", 4: "CHR
 
 var nfsWriteModes = map[uint32]string{0: "unstable", 1: "datasync", 2: "filesync"}
 
+// nfsWriteMode is tok2str without a default format: "#%d" of the value.
+func nfsWriteMode(m uint32) string {
+	return tokStr(nfsWriteModes, m, "#"+strconv.Itoa(int(int32(m))))
+}
+
 func nfsProcName(proc uint32) string {
 	if proc < uint32(len(nfsProcNames)) {
 		return nfsProcNames[proc]
@@ -405,7 +410,7 @@ func (p *Printer) nfsRequest(b []byte, length int, info ipInfo) {
 			p.u(p.be64(b, off))
 			if p.opts.Verbose > 0 {
 				p.s(" <")
-				p.s(nfsWriteModes[p.be32(b, off+12)])
+				p.s(nfsWriteMode(p.be32(b, off+12)))
 				p.c('>')
 			}
 		} else {
@@ -596,12 +601,14 @@ func (p *Printer) nfsFattr(b []byte, off int, verbose int, v3 bool) int {
 		p.i(int(int32(p.be32(b, off+12))))
 		p.c('/')
 		p.i(int(int32(p.be32(b, off+16))))
-		p.s(" sz ")
+		var sz uint64
 		if v3 {
-			p.u(p.be64(b, off+20))
+			sz = p.be64(b, off+20)
 		} else {
-			p.u(uint64(p.be32(b, off+20)))
+			sz = uint64(p.be32(b, off+20))
 		}
+		p.s(" sz ")
+		p.u(sz)
 	}
 	if verbose > 1 {
 		if v3 {
@@ -804,7 +811,7 @@ func (p *Printer) nfsInterpReply(b []byte, length int, proc, vers uint32) {
 				if v > 1 {
 					m := p.be32(b, off+4)
 					p.s(" <")
-					p.s(nfsWriteModes[m])
+					p.s(nfsWriteMode(m))
 					p.c('>')
 					verf := p.be64(b, off+8)
 					p.s(" verf ")
