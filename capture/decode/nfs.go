@@ -141,7 +141,9 @@ func be32At(b []byte, off int) uint32 {
 // credentials and verifier, or a truncation.
 func (p *Printer) nfsReqStart(b []byte, length int) int {
 	off := 24 // xid, direction, rpcvers, prog, vers, proc
-	if length-off < 8 {
+	// tcpdump measures the credentials against the whole message length,
+	// not what is left after the call header.
+	if length < 8 {
 		p.nfsTrunc()
 	}
 	n := int(p.be32(b, off+4))
@@ -149,7 +151,7 @@ func (p *Printer) nfsReqStart(b []byte, length int) int {
 	if n < 0 || r < 0 || len(b) < off+8+r {
 		p.nfsTrunc()
 	}
-	rest := length - off
+	rest := length
 	if 8+r > rest {
 		p.nfsTrunc()
 	}

@@ -112,6 +112,12 @@ func nfsCaptures() []synthCapture {
 		tcpReply(0x200b, be32(0), nfsFH(11), be32(1), fattr3(2, 0755, 4096), be32(1), fattr3(2, 0755, 4096)),
 		tcpCall(0x200c, 99),
 		tcpReply(0x200c),
+		// Record marks shorter than the message: tcpdump measures the
+		// credentials against the whole message length.
+		tcp4(c, s, tcpSeg{sport: 871, dport: 2049, seq: seq, ack: ack, flags: thACK | thPSH,
+			data: cat(be32(0x80000000|60), rpcCallMsg(0x2010, nfs, 3, 16, nfsFH(1), be64(0), verf, be32(4096)))}),
+		tcp4(c, s, tcpSeg{sport: 871, dport: 2049, seq: seq, ack: ack, flags: thACK | thPSH,
+			data: cat(be32(0x80000000|65), rpcCallMsg(0x2011, nfs, 3, 17, nfsFH(1), be64(0), verf, be32(4096), be32(8192)))[:69]}),
 		// Rejected and unaccepted replies.
 		tcp4(s, c, tcpSeg{sport: 2049, dport: 871, seq: ack, ack: seq, flags: thACK | thPSH,
 			data: mark(cat(be32(0x200c), be32(1), be32(1), be32(1), be32(5)))}),
