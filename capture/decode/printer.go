@@ -59,6 +59,8 @@ type Printer struct {
 	tcpSeq map[tcpKey]*tcpSeqState
 	// ike remembers IKEv1 initiators to tell " I" from " R" (isakmp.go).
 	ike ikeCookies
+	// rpcXids remembers NFS calls to decode their replies (sunrpc.go).
+	rpcXids *rpcXids
 
 	// out is the line being built; reused across packets.
 	out []byte

@@ -220,6 +220,8 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		p.http(data, length)
 	case sport == 53 || dport == 53:
 		p.dns(data, length, true, false)
+	case sport == 2049 || dport == 2049:
+		p.nfsTCP(data, length, sport, dport, info)
 	}
 }
 
@@ -557,6 +559,9 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	}
 	p.addrPort(info, "udp", sport, dport, own)
 	data := b[8:]
+	if p.nfsUDP(data, length, sport, dport, info) {
+		return
+	}
 	if p.opts.Verbose > 0 && !info.frag {
 		udpSum := binary.BigEndian.Uint16(b[6:])
 		check := func() {
