@@ -75,7 +75,7 @@ func dnsCaptures() []synthCapture {
 			&dns.EDNS0_LOCAL{Code: 14, Data: []byte{0x4f, 0x66, 0, 7}},
 			&dns.EDNS0_LOCAL{Code: 14, Data: []byte{1, 2, 3}})),
 		u(41017, 53, edns(18, false,
-			&dns.EDNS0_DAU{Code: dns.EDNS0DAU, AlgCode: []uint8{8, 13, 15, 99}},
+			&dns.EDNS0_DAU{Code: dns.EDNS0DAU, AlgCode: []uint8{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 99, 252, 253, 254, 255}},
 			&dns.EDNS0_DHU{Code: dns.EDNS0DHU, AlgCode: []uint8{1, 2, 4, 9}},
 			&dns.EDNS0_N3U{Code: dns.EDNS0N3U, AlgCode: []uint8{1, 2}},
 			&dns.EDNS0_NSID{Code: dns.EDNS0NSID, Nsid: "6e73312d6b38732d646e73"},
