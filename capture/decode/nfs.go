@@ -1,6 +1,9 @@
 package decode
 
-import "strconv"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 // NFS v2/v3 (RFC 1094, RFC 1813) over ONC RPC, printed as tcpdump 4.99's
 // print-nfs.c does: calls with their procedure and arguments, replies
@@ -115,26 +118,22 @@ func (p *Printer) nfsUDP(b []byte, length int, sport, dport uint16, info ipInfo)
 	if len(b) < 8 {
 		return false
 	}
-	dir := be32At(b, 4)
+	dir := binary.BigEndian.Uint32(b[4:])
 	switch {
 	case dport == 2049 && dir == rpcCall:
 		p.s("NFS request xid ")
-		p.u(uint64(be32At(b, 0)))
+		p.u(uint64(binary.BigEndian.Uint32(b[0:])))
 		p.c(' ')
 		p.nfsRequest(b, length, info)
 	case sport == 2049 && dir == rpcReply:
 		p.s("NFS reply xid ")
-		p.u(uint64(be32At(b, 0)))
+		p.u(uint64(binary.BigEndian.Uint32(b[0:])))
 		p.c(' ')
 		p.nfsReply(b, length, info)
 	default:
 		return false
 	}
 	return true
-}
-
-func be32At(b []byte, off int) uint32 {
-	return uint32(b[off])<<24 | uint32(b[off+1])<<16 | uint32(b[off+2])<<8 | uint32(b[off+3])
 }
 
 // nfsReqStart is parsereq: the offset of the call's arguments past the
@@ -237,7 +236,9 @@ func (p *Printer) nfsPrintFH(fh []byte) {
 	p.u(uint64(ino))
 }
 
-func le32(a, b, c, d byte) uint32 { return uint32(a)<<24 | uint32(b)<<16 | uint32(c)<<8 | uint32(d) }
+// word is tcpdump's make_uint32: four bytes, the first most significant, in
+// the order a handle layout stores them.
+func word(a, b, c, d byte) uint32 { return uint32(a)<<24 | uint32(b)<<16 | uint32(c)<<8 | uint32(d) }
 
 // nfsParseFH is Parse_fh's decision tree over the first bytes of a handle;
 // kind "" is its FHT_UNKNOWN.
@@ -248,20 +249,20 @@ func nfsParseFH(f [32]byte, words int) (major, minor, ino uint32, kind string) {
 	case f[0] == 0 && f[1] == 0:
 		switch {
 		case f[2] == 0 && f[3] == 0:
-			return uint32(f[6]), uint32(f[7]), le32(f[12], f[13], f[14], f[15]), "auspex"
+			return uint32(f[6]), uint32(f[7]), word(f[12], f[13], f[14], f[15]), "auspex"
 		case f[4] != 0 && f[5] == 0 && f[8] == 12 && f[9] == 0:
 			return decOSF(f)
 		case f[4] == 0 && f[5] == 8 && f[6] == 0 && f[7] == 0:
-			return uint32(f[2]), uint32(f[3]), le32(f[8], f[9], f[10], f[11]), "irix4"
+			return uint32(f[2]), uint32(f[3]), word(f[8], f[9], f[10], f[11]), "irix4"
 		default:
-			return uint32(f[2]), uint32(f[3]), le32(f[12], f[13], f[14], f[15]), "sunos4"
+			return uint32(f[2]), uint32(f[3]), word(f[12], f[13], f[14], f[15]), "sunos4"
 		}
 	case f[2] == 0 && f[3] == 0:
 		switch {
 		case f[6] == 0 && f[7] == 0:
-			return uint32(f[1]), uint32(f[0]), le32(f[15], f[14], f[13], f[12]), "bsd44"
+			return uint32(f[1]), uint32(f[0]), word(f[15], f[14], f[13], f[12]), "bsd44"
 		case words >= 6 && f[21] == 0 && f[23] == 0:
-			return uint32(f[1]), uint32(f[0]), le32(f[7], f[6], f[5], f[4]), "ultrix"
+			return uint32(f[1]), uint32(f[0]), word(f[7], f[6], f[5], f[4]), "ultrix"
 		case f[9] == 10:
 			return sunOS5(f)
 		}
@@ -270,25 +271,25 @@ func nfsParseFH(f [32]byte, words int) (major, minor, ino uint32, kind string) {
 		return decOSF(f)
 	case f[8] == 0 && f[9] == 10:
 		if f[4] == 0 && f[5] == 0 && f[6] == 0 && f[7] == 0 {
-			return uint32(f[0]), le32(0, f[1], f[2], f[3]), le32(f[12], f[13], f[14], f[15]), "hpux9"
+			return uint32(f[0]), word(0, f[1], f[2], f[3]), word(f[12], f[13], f[14], f[15]), "hpux9"
 		}
 		return sunOS5(f)
 	}
 	if words >= 7 && nfsIsUCX(f) {
-		return 0, 0, le32(f[26], f[27], f[23], f[22]), "ucx"
+		return 0, 0, word(f[26], f[27], f[23], f[22]), "ucx"
 	}
 	return 0, 0, 0, ""
 }
 
 func decOSF(f [32]byte) (major, minor, ino uint32, kind string) {
-	t := le32(f[3], f[2], f[1], f[0])
-	return (t >> 20) & 0xfff, t & 0xfffff, le32(f[15], f[14], f[13], f[12]), "decosf"
+	t := word(f[3], f[2], f[1], f[0])
+	return (t >> 20) & 0xfff, t & 0xfffff, word(f[15], f[14], f[13], f[12]), "decosf"
 }
 
 func sunOS5(f [32]byte) (major, minor, ino uint32, kind string) {
 	major = (uint32(f[0])<<8 | uint32(f[1])) >> 2 & 0x3fff
-	minor = le32(0, f[1], f[2], f[3]) & 0x3ffff
-	return major, minor, le32(f[12], f[13], f[14], f[15]), "sunos5"
+	minor = word(0, f[1], f[2], f[3]) & 0x3ffff
+	return major, minor, word(f[12], f[13], f[14], f[15]), "sunos5"
 }
 
 func nfsIsUCX(f [32]byte) bool {
@@ -345,12 +346,12 @@ func (p *Printer) nfsRequest(b []byte, length int, info ipInfo) {
 	if len(b) < 24 {
 		p.nfsTrunc()
 	}
-	vers := be32At(b, 16)
-	proc := be32At(b, 20)
+	vers := binary.BigEndian.Uint32(b[16:])
+	proc := binary.BigEndian.Uint32(b[20:])
 	if p.rpcXids == nil {
 		p.rpcXids = new(rpcXids)
 	}
-	p.rpcXids.enter(info, be32At(b, 0), proc, vers)
+	p.rpcXids.enter(info, binary.BigEndian.Uint32(b[0:]), proc, vers)
 	v3 := vers == 3
 	if !v3 && proc < uint32(len(nfsV2Procs)) {
 		proc = nfsV2Procs[proc]
@@ -513,14 +514,14 @@ func (p *Printer) nfsReply(b []byte, length int, info ipInfo) {
 	if len(b) < 12 {
 		p.nfsTrunc()
 	}
-	switch stat := be32At(b, 8); stat {
+	switch stat := binary.BigEndian.Uint32(b[8:]); stat {
 	case 0:
 		p.s("reply ok ")
 		p.u(uint64(length))
 		if p.rpcXids == nil {
 			return
 		}
-		if proc, vers, ok := p.rpcXids.find(info, be32At(b, 0)); ok {
+		if proc, vers, ok := p.rpcXids.find(info, binary.BigEndian.Uint32(b[0:])); ok {
 			p.nfsInterpReply(b, length, proc, vers)
 		}
 	case 1:
@@ -530,21 +531,21 @@ func (p *Printer) nfsReply(b []byte, length int, info ipInfo) {
 		if len(b) < 16 {
 			p.nfsTrunc()
 		}
-		switch r := be32At(b, 12); r {
+		switch r := binary.BigEndian.Uint32(b[12:]); r {
 		case 0:
 			if len(b) < 24 {
 				p.nfsTrunc()
 			}
 			p.s("RPC Version mismatch (")
-			p.u(uint64(be32At(b, 16)))
+			p.u(uint64(binary.BigEndian.Uint32(b[16:])))
 			p.c('-')
-			p.u(uint64(be32At(b, 20)))
+			p.u(uint64(binary.BigEndian.Uint32(b[20:])))
 			p.c(')')
 		case 1:
 			if len(b) < 20 {
 				p.nfsTrunc()
 			}
-			w := be32At(b, 16)
+			w := binary.BigEndian.Uint32(b[16:])
 			p.s("Auth ")
 			p.s(tokStr(rpcAuthStat, w, "Invalid failure code "+strconv.FormatUint(uint64(w), 10)))
 		default:
@@ -1023,7 +1024,7 @@ func (p *Printer) nfsTCP(b []byte, length int, sport, dport uint16, info ipInfo)
 	if length < 4 || len(b) < 4 {
 		return
 	}
-	frag := int(be32At(b, 0) & 0x7fffffff)
+	frag := int(binary.BigEndian.Uint32(b[0:]) & 0x7fffffff)
 	if frag > length-4 {
 		frag = length - 4
 	}
@@ -1031,15 +1032,15 @@ func (p *Printer) nfsTCP(b []byte, length int, sport, dport uint16, info ipInfo)
 	if len(rp) < 8 {
 		return
 	}
-	switch dir := be32At(rp, 4); {
+	switch dir := binary.BigEndian.Uint32(rp[4:]); {
 	case dport == 2049 && dir == rpcCall:
 		p.s(": NFS request xid ")
-		p.u(uint64(be32At(rp, 0)))
+		p.u(uint64(binary.BigEndian.Uint32(rp[0:])))
 		p.c(' ')
 		p.nfsRequest(rp, frag, info)
 	case sport == 2049 && dir == rpcReply:
 		p.s(": NFS reply xid ")
-		p.u(uint64(be32At(rp, 0)))
+		p.u(uint64(binary.BigEndian.Uint32(rp[0:])))
 		p.c(' ')
 		p.nfsReply(rp, frag, info)
 	}

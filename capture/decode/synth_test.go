@@ -249,15 +249,11 @@ func withSnaps(s synthCapture, snaps ...int) []synthCapture {
 	out := []synthCapture{s}
 	for _, n := range snaps {
 		c := s
-		c.name = s.name + "-s" + itoa(n)
+		c.name = s.name + "-s" + itoa10(n)
 		c.snap = n
 		out = append(out, c)
 	}
 	return out
-}
-
-func itoa(n int) string {
-	return string(appendPad(nil, uint64(n), 1))
 }
 
 var synthesized = func() []synthCapture {

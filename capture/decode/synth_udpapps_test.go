@@ -323,7 +323,7 @@ func badLen(frame []byte, ulen int) []byte {
 func syslogPackets() [][]byte {
 	var pkts [][]byte
 	for pri := 0; pri < 200; pri += 5 {
-		pkts = append(pkts, udp4(ipA, ipB, 40000, 514, []byte("<"+itoa(pri)+">msg")))
+		pkts = append(pkts, udp4(ipA, ipB, 40000, 514, []byte("<"+itoa10(pri)+">msg")))
 	}
 	for _, m := range []string{"<13>Dec  3 10:00:00 node kubelet[1]: ok \x01\x80\xff\ttab", "<1234>x", "<123>", "<>x",
 		"x<1>", "<12", "<", "", "<0001>a", "<191>\n", "<999>x", "<1000>", "<13>1 2026-12-03T10:00:00Z node app - - - msg"} {
