@@ -119,3 +119,25 @@ func TestCaptureBlockPathMatchesPacketPath(t *testing.T) {
 		})
 	}
 }
+
+// TestRunHandlerOrOutput: Run takes a handler or an Output, not both (the
+// block path would bypass the handler) and not neither.
+func TestRunHandlerOrOutput(t *testing.T) {
+	l := newLab(t)
+	h, err := Open(l.netnsB, Options{Interface: l.vethB, Timeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	out, err := NewOutput(FileConfig{Path: filepath.Join(t.TempDir(), "c.pcap"), Interfaces: []pcapio.Interface{{LinkType: h.LinkType(), SnapLen: uint32(h.SnapLen())}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close(nil, time.Now(), time.Now())
+	if _, err := Run(context.Background(), []*Handle{h}, RunConfig{Output: out}, out.Write); err == nil {
+		t.Error("Run took both a handler and an Output")
+	}
+	if _, err := Run(context.Background(), []*Handle{h}, RunConfig{}, nil); err == nil {
+		t.Error("Run took neither a handler nor an Output")
+	}
+}

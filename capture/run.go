@@ -14,8 +14,8 @@ type RunConfig struct {
 	// capture with that error as the reason (e.g. the pod's netns is gone).
 	Watch      func() error
 	WatchEvery time.Duration
-	// Output, when set, takes the packets in place of Run's handler (which
-	// may then be nil). A pcap file without rotation is then written a
+	// Output, when set, takes the packets in place of Run's handler, which
+	// must then be nil. A pcap file without rotation is then written a
 	// ring block at a time, with no call per packet but the record's.
 	Output *Output
 }

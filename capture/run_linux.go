@@ -36,10 +36,12 @@ func Run(ctx context.Context, hs []*Handle, cfg RunConfig, fn Handler) (Result, 
 	if len(hs) == 0 {
 		return Result{}, fmt.Errorf("run capture: no handles")
 	}
-	if fn == nil && cfg.Output != nil {
+	switch {
+	case fn != nil && cfg.Output != nil:
+		return Result{}, fmt.Errorf("run capture: a handler and an Output: give one")
+	case cfg.Output != nil:
 		fn = cfg.Output.Write
-	}
-	if fn == nil {
+	case fn == nil:
 		return Result{}, fmt.Errorf("run capture: no handler and no output")
 	}
 	l := &loop{cfg: cfg, fn: fn, srcs: make([]source, len(hs)), waitOn: make([]bool, len(hs))}
