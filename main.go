@@ -5,6 +5,10 @@ import (
 	"os"
 
 	"github.com/netdiag/netdiag/cli"
+	// Trim points spread through package initialisation (see internal/trim).
+	_ "github.com/netdiag/netdiag/internal/trim/after/decode"
+	_ "github.com/netdiag/netdiag/internal/trim/after/grpc"
+	_ "github.com/netdiag/netdiag/internal/trim/after/regexp"
 )
 
 func main() {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -85,6 +86,24 @@ func trimRunsBeforeHeavyInits(t *testing.T, bin string) {
 			t.Errorf("no init of %s in the init trace", heavy)
 		} else if p < trim {
 			t.Errorf("%s initialises before internal/trim", heavy)
+		}
+	}
+	// The trims under internal/trim/after split the rest of initialisation:
+	// no stretch between two trims, or after the last, runs more than a
+	// quarter of the packages that initialise.
+	trims := []int{trim}
+	for _, p := range []string{"regexp", "decode", "grpc"} {
+		at := pos["github.com/netdiag/netdiag/internal/trim/after/"+p]
+		if at == 0 {
+			t.Errorf("no init of internal/trim/after/%s in the init trace: main should import it", p)
+		}
+		trims = append(trims, at)
+	}
+	sort.Ints(trims)
+	trims = append(trims, len(pos)+1)
+	for i := 1; i < len(trims); i++ {
+		if n := trims[i] - trims[i-1]; n > len(pos)/4 {
+			t.Errorf("%d of %d package inits run between two trims (trace lines %d to %d): add a point under internal/trim/after", n, len(pos), trims[i-1], trims[i])
 		}
 	}
 	// The Makefile's build tags leave these out.

@@ -4,7 +4,8 @@
 // Its init runs among the first packages of the binary: Go initialises a
 // package as soon as its imports are, in import-path order, and trim
 // imports only the lowest layers of the standard library. The heavy
-// initialisers (gRPC, protobuf, Markdown, templates) come after it.
+// initialisers (gRPC, protobuf, the printers) come after it, and the
+// packages under after/ trim again between them.
 // TestTrimRunsBeforeHeavyInits keeps it so.
 package trim
 
@@ -18,11 +19,17 @@ import (
 )
 
 // init trims once before the heavy package initialisers for a command that
-// runs long: each page they touch then costs its own 4 KiB, while before
-// the trim the kernel maps up to 64 KiB around every page touched in a
-// cached binary (fault-around). That halves the peak of a capture, which
-// is otherwise reached during start-up.
+// runs long. The packages under after/ trim again at points spread through
+// the rest of initialisation: faults map up to 64 KiB of a cached binary
+// around each page touched (fault-around), so unbroken initialisation of
+// the whole tool would hold most of the image at once, and a capture's
+// peak memory would be start-up's.
 func init() {
+	AtStart()
+}
+
+// AtStart trims if this process runs a long command (see LongRunning).
+func AtStart() {
 	if LongRunning(os.Args) {
 		Pages()
 	}
@@ -39,11 +46,14 @@ func LongRunning(args []string) bool {
 	return false
 }
 
-// Pages asks the kernel to drop netdiag's own file-backed pages from this
-// process (MADV_PAGEOUT, Linux 5.4+). Start-up touches several MiB of the
-// static binary (package initialisation of the whole tool) that a long
-// capture never uses again; pages still needed fault back in. It is best
-// effort: errors are ignored.
+// Pages unmaps netdiag's own file-backed pages from this process
+// (MADV_DONTNEED). Start-up touches several MiB of the static binary
+// (package initialisation of the whole tool) that a long capture never uses
+// again; pages still needed fault back in from the page cache, which keeps
+// them. MADV_PAGEOUT would also evict them, but skips pages under
+// writeback, as a freshly copied binary's are: the peak then stayed at
+// start-up's in 3 of 25 benchmark runs. It is best effort: errors are
+// ignored.
 func Pages() {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -69,8 +79,8 @@ func Pages() {
 		if err1 != nil || err2 != nil || end <= start {
 			continue
 		}
-		// The mapping is our own read-only executable image: advice on it
-		// changes residency only, never contents.
-		_, _, _ = unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_PAGEOUT)
+		// The mapping is our own read-only executable image, never written:
+		// dropping its page-table entries changes residency only.
+		_, _, _ = unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_DONTNEED)
 	}
 }

@@ -4,3 +4,6 @@ package trim
 
 // Pages does nothing outside Linux.
 func Pages() {}
+
+// AtStart does nothing outside Linux.
+func AtStart() {}
