@@ -67,6 +67,11 @@ func init() {
 		&ucli.BoolFlag{Name: "xx", Usage: "hex dump including the link header"},
 		&ucli.BoolFlag{Name: "X", Usage: "hex and ASCII dump without the link header"},
 		&ucli.BoolFlag{Name: "XX", Usage: "hex and ASCII dump including the link header"},
+		&ucli.BoolFlag{Name: "A", Usage: "each packet as ASCII text, without the link header"},
+		&ucli.BoolFlag{Name: "AA", Usage: "each packet as ASCII text, including the link header"},
+		&ucli.BoolFlag{Name: "S", Usage: "absolute TCP sequence numbers"},
+		&ucli.BoolFlag{Name: "q", Usage: "less protocol detail: no TCP flags, no UDP applications"},
+		&ucli.BoolFlag{Name: "number", Aliases: []string{"#"}, Usage: "start each line with the packet's number"},
 	}
 	register(&ucli.Command{
 		Name:      "capture",
@@ -565,7 +570,14 @@ func textOptions(c *ucli.Context) decode.Options {
 		o.Hex = 2
 	case c.Bool("x"):
 		o.Hex = 1
+	case c.Bool("AA"):
+		o.Text = 2
+	case c.Bool("A"):
+		o.Text = 1
 	}
+	o.AbsoluteSeq = c.Bool("S")
+	o.Quiet = c.Bool("q")
+	o.Number = c.Bool("number")
 	return o
 }
 

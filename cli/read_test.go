@@ -21,8 +21,9 @@ func TestReadMatchesTcpdump(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no captures: %v", err)
 	}
-	// The last two are getopt clusters, as tcpdump users type them.
-	flagSets := [][]string{{"-nn"}, {"-nn", "-v"}, {"-nn", "-e", "-tttt"}, {"-nn", "-x", "-c", "5"}, {"-nnetttt"}, {"-nnvc5"}}
+	// Clusters are written as tcpdump users type them.
+	flagSets := [][]string{{"-nn"}, {"-nn", "-v"}, {"-nn", "-e", "-tttt"}, {"-nn", "-x", "-c", "5"}, {"-nnetttt"}, {"-nnvc5"},
+		{"-nnqS"}, {"-nnA#"}, {"-nn", "-AA", "-q", "-v"}}
 	filters := []string{"", "tcp", "udp port 53", "icmp or arp", "ip6", "tcp[tcpflags] & tcp-syn != 0", "greater 200", "inbound"}
 	env := append(os.Environ(), "TZ=UTC")
 	run := func(name string, args ...string) (string, error) {

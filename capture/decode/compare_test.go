@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/netdiag/netdiag/capture/pcapio"
 	"github.com/netdiag/netdiag/internal/testlab"
 )
@@ -44,6 +46,12 @@ var flagSets = []flagSet{
 	{"nn-XX", []string{"-nn", "-XX"}, with(nn, func(o *Options) { o.ASCII = 2 })},
 	{"nn-vvv", []string{"-nn", "-vvv"}, with(nn, func(o *Options) { o.Verbose = 3 })},
 	{"nn-ev", []string{"-nn", "-e", "-v"}, with(nn, func(o *Options) { o.LinkHeader = true; o.Verbose = 1 })},
+	{"nn-A", []string{"-nn", "-A"}, with(nn, func(o *Options) { o.Text = 1 })},
+	{"nn-AA", []string{"-nn", "-AA"}, with(nn, func(o *Options) { o.Text = 2 })},
+	{"nn-S", []string{"-nn", "-S"}, with(nn, func(o *Options) { o.AbsoluteSeq = true })},
+	{"nn-#", []string{"-nn", "-#"}, with(nn, func(o *Options) { o.Number = true })},
+	{"nn-q", []string{"-nn", "-q"}, with(nn, func(o *Options) { o.Quiet = true })},
+	{"nn-qv", []string{"-nn", "-q", "-v"}, with(nn, func(o *Options) { o.Quiet = true; o.Verbose = 1 })},
 	{"n", []string{"-n"}, Options{NumericHosts: true}},
 	// Without -n tcpdump looks names up; the lab's 198.18.0.0/15 and
 	// link-local addresses have none, and netdiag never resolves. Only the
@@ -115,8 +123,12 @@ func netdiagLines(t testing.TB, file string, opts Options) []string {
 func compareFile(t *testing.T, file string) {
 	t.Helper()
 	lab := strings.HasPrefix(filepath.Base(file), "lab-")
+	only := os.Getenv("NETDIAG_COMPARE_FLAGS") // a development aid: "nn-q,nn-v"
 	for _, fs := range flagSets {
 		if strings.HasPrefix(fs.name, "plain") && !lab {
+			continue
+		}
+		if only != "" && !slices.Contains(strings.Split(only, ","), fs.name) {
 			continue
 		}
 		t.Run(fs.name, func(t *testing.T) {

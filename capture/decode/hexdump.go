@@ -15,6 +15,31 @@ func (p *Printer) dump(data []byte, hdrlen int) {
 		if len(data) > hdrlen {
 			p.hexOnly("\n\t", data[hdrlen:])
 		}
+	case p.opts.Text > 1:
+		p.text(data)
+	case p.opts.Text == 1:
+		if len(data) > hdrlen {
+			p.text(data[hdrlen:])
+		}
+	}
+}
+
+// text is tcpdump's ascii_print (-A): printable bytes, tabs, spaces and
+// newlines as they are, anything else as '.'; a CR is dropped before a LF
+// and near the end, as tcpdump does.
+func (p *Printer) text(b []byte) {
+	p.c('\n')
+	for i, c := range b {
+		switch {
+		case c == '\r':
+			if left := len(b) - i - 1; left > 1 && b[i+1] != '\n' {
+				p.c('.')
+			}
+		case c > 0x20 && c < 0x7f, c == '\t', c == ' ', c == '\n':
+			p.c(c)
+		default:
+			p.c('.')
+		}
 	}
 }
 

@@ -912,6 +912,10 @@ var igmpV3Types = map[uint8]string{1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex
 
 func (p *Printer) igmp(b []byte, length int) {
 	p.proto = "igmp"
+	if p.opts.Quiet {
+		p.s("igmp")
+		return
+	}
 	switch t := p.u8(b, 0); t {
 	case 0x11:
 		p.s("igmp query")

@@ -141,15 +141,24 @@ func (p *Printer) null(b []byte, length int) int {
 		}
 	}
 	hdr := func() {
-		p.s("AF ")
 		n, ok := bsdAF[family]
-		if !ok {
-			n = "Unknown"
+		switch {
+		case p.opts.Quiet && ok:
+			p.s(n)
+		case p.opts.Quiet:
+			p.s("Unknown AF ")
+			p.u(uint64(family))
+		default:
+			if !ok {
+				n = "Unknown"
+			}
+			p.s("AF ")
+			p.s(n)
+			p.s(" (")
+			p.u(uint64(family))
+			p.c(')')
 		}
-		p.s(n)
-		p.s(" (")
-		p.u(uint64(family))
-		p.s("), length ")
+		p.s(", length ")
 		p.i(length)
 		p.s(": ")
 	}
@@ -172,9 +181,9 @@ func (p *Printer) null(b []byte, length int) int {
 }
 
 // defaultPrint is tcpdump's dump of an undecoded payload, skipped when -x
-// or -X dump the whole packet anyway.
+// or -X dump the whole packet anyway, and at -q.
 func (p *Printer) defaultPrint(b []byte) {
-	if p.opts.Hex > 0 || p.opts.ASCII > 0 {
+	if p.opts.Hex > 0 || p.opts.ASCII > 0 || p.opts.Quiet {
 		return
 	}
 	p.hexASCII("\n\t", b, 0)
@@ -302,6 +311,16 @@ func (p *Printer) vlanTCI(tci uint16) {
 }
 
 func (p *Printer) etherTypeShort(t uint16) {
+	if p.opts.Quiet {
+		if n := etherTypeName(t); n != "Unknown" {
+			p.s(n)
+		} else {
+			p.s("Unknown Ethertype (0x")
+			p.hexw(uint64(t), 4)
+			p.c(')')
+		}
+		return
+	}
 	p.s("ethertype ")
 	p.s(etherTypeName(t))
 	p.s(" (0x")
@@ -551,6 +570,9 @@ func (p *Printer) sllHeader(b []byte, v2 bool, length int) {
 		p.mac(addr)
 		p.c(' ')
 	}
+	if p.opts.Quiet {
+		return
+	}
 	p.sllProto(proto)
 	p.s(", length ")
 	p.i(length)
@@ -642,9 +664,11 @@ func (p *Printer) cooked(hdr []byte, v2 bool, proto uint16, b []byte, length, hd
 		if proto <= 1500 {
 			proto = 4
 		}
-		p.s("ethertype ")
-		p.s(etherTypeName(proto))
-		p.s(", ")
+		if !p.opts.Quiet {
+			p.s("ethertype ")
+			p.s(etherTypeName(proto))
+			p.s(", ")
+		}
 		b = b[4:]
 		length -= 4
 		hdrlen += 4

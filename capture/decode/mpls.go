@@ -85,7 +85,7 @@ func (p *Printer) mpls(b []byte, length int) {
 // defaultPrintLen is ND_DEFAULTPRINT(b, length): the hex dump of length
 // bytes, or of what was captured of them followed by the truncation mark.
 func (p *Printer) defaultPrintLen(b []byte, length int) {
-	if p.opts.Hex > 0 || p.opts.ASCII > 0 {
+	if p.opts.Hex > 0 || p.opts.ASCII > 0 || p.opts.Quiet {
 		return
 	}
 	if length < 0 {

@@ -3,6 +3,7 @@ package decode
 import (
 	"bufio"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/netdiag/netdiag/capture/pcapio"
@@ -30,6 +31,10 @@ type Options struct {
 	LinkHeader   bool // -e
 	Hex          int  // -x 1, -xx 2 (-xx includes the link header)
 	ASCII        int  // -X 1, -XX 2 (hex and ASCII)
+	Text         int  // -A 1, -AA 2 (ASCII only; -AA includes the link header)
+	Number       bool // -#: each line starts with the packet's number
+	AbsoluteSeq  bool // -S: absolute TCP sequence numbers
+	Quiet        bool // -q: less protocol detail (no TCP flags, no UDP applications)
 	Nanosecond   bool // --time-stamp-precision=nano
 	// Location is the time zone for TimeDefault and TimeDate; nil means
 	// time.Local, as tcpdump uses the TZ environment.
@@ -57,6 +62,7 @@ type Printer struct {
 	started     bool
 
 	tcpSeq map[tcpKey]*tcpSeqState
+	count  uint64 // packets printed, for -#
 	// ike remembers IKEv1 initiators to tell " I" from " R" (isakmp.go).
 	ike ikeCookies
 	// rpcXids remembers NFS calls to decode their replies (sunrpc.go).
@@ -104,6 +110,13 @@ func (p *Printer) Flush() error { return p.w.Flush() }
 // several Printers sharing one writer must Flush after each packet.
 func (p *Printer) Print(pkt pcapio.Packet) error {
 	p.out = p.out[:0]
+	p.count++
+	if p.opts.Number {
+		s := strconv.FormatUint(p.count, 10)
+		p.s("     "[min(len(s), 5):]) // %5u
+		p.s(s)
+		p.s("  ")
+	}
 	data := pkt.Data
 	if pkt.CaptureLen > 0 && pkt.CaptureLen < len(data) {
 		data = data[:pkt.CaptureLen]

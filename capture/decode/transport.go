@@ -80,6 +80,18 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		p.s(" - too short, < 20]")
 		return
 	}
+	if p.opts.Quiet {
+		p.s("tcp ")
+		p.u(uint64(uint32(length - hlen))) // tcpdump's %u
+		if hlen > length {
+			p.s(" [bad hdr length ")
+			p.i(hlen)
+			p.s(" - too long, > ")
+			p.i(length)
+			p.c(']')
+		}
+		return
+	}
 	seq := binary.BigEndian.Uint32(b[4:])
 	ack := binary.BigEndian.Uint32(b[8:])
 	flags := b[13]
@@ -100,7 +112,7 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	p.c(']')
 	var thseq, thack uint32
 	rev := false
-	if flags&thACK != 0 {
+	if flags&thACK != 0 && !p.opts.AbsoluteSeq {
 		k := tcpKey{v6: info.v6}
 		n := 4
 		if info.v6 {
@@ -559,7 +571,7 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	}
 	p.addrPort(info, "udp", sport, dport, own)
 	data := b[8:]
-	if p.nfsUDP(data, length, sport, dport, info) {
+	if !p.opts.Quiet && p.nfsUDP(data, length, sport, dport, info) {
 		return
 	}
 	if p.opts.Verbose > 0 && !info.frag {
@@ -587,6 +599,8 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		}
 	}
 	switch {
+	case p.opts.Quiet:
+		p.udpLength(ulen, length, info)
 	case sport == 53 || dport == 53:
 		p.dns(data, length, false, false)
 	case sport == 5353 || dport == 5353:
@@ -624,14 +638,18 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 	case sport == 6081 || dport == 6081:
 		p.geneve(data, length)
 	default:
-		if ulen > length && !info.frag {
-			p.s("UDP, bad length ")
-			p.i(ulen)
-			p.s(" > ")
-			p.i(length)
-		} else {
-			p.s("UDP, length ")
-			p.i(ulen)
-		}
+		p.udpLength(ulen, length, info)
+	}
+}
+
+func (p *Printer) udpLength(ulen, length int, info ipInfo) {
+	if ulen > length && !info.frag {
+		p.s("UDP, bad length ")
+		p.i(ulen)
+		p.s(" > ")
+		p.i(length)
+	} else {
+		p.s("UDP, length ")
+		p.i(ulen)
 	}
 }
