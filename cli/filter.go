@@ -42,7 +42,9 @@ func runFilter(c *ucli.Context) error {
 		format = filter.DumpC
 	}
 	// Any length, as tcpdump -d prints libpcap's program whatever its size.
-	opts := []filter.Option{filter.HostsFile(filepath.Join(globals(c).HostRoot, "etc/hosts")), filter.AnyLength()}
+	root := globals(c).HostRoot
+	opts := []filter.Option{filter.HostsFile(filepath.Join(root, "etc/hosts")), filter.EthersFile(filepath.Join(root, "etc/ethers")),
+		filter.NetworksFile(filepath.Join(root, "etc/networks")), filter.AnyLength()}
 	if c.Bool("O") {
 		opts = append(opts, filter.NoOptimize())
 	}

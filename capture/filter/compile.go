@@ -18,6 +18,8 @@ type options struct {
 	savefile   bool
 	noOptimize bool
 	hostsFile  string
+	ethers     string
+	networks   string
 	allowDNS   bool
 	anyLength  bool
 }
@@ -38,6 +40,14 @@ func NoOptimize() Option { return func(o *options) { o.noOptimize = true } }
 // HostsFile makes host names resolve from this hosts(5) file (default
 // /etc/hosts). Names never go to DNS unless AllowDNS is also given.
 func HostsFile(path string) Option { return func(o *options) { o.hostsFile = path } }
+
+// EthersFile makes `ether host NAME` resolve from this ethers(5) file
+// (default /etc/ethers).
+func EthersFile(path string) Option { return func(o *options) { o.ethers = path } }
+
+// NetworksFile makes `net NAME` resolve from this networks(5) file (default
+// /etc/networks).
+func NetworksFile(path string) Option { return func(o *options) { o.networks = path } }
 
 // Savefile compiles for reading a capture file, as tcpdump -r does: the
 // direction and interface of a packet are then known only from a cooked
@@ -81,7 +91,7 @@ func Compile(expr string, lt LinkType, snaplen uint32, opts ...Option) (prog []b
 	if ast == nil {
 		return []bpf.RawInstruction{accept.ret}, nil
 	}
-	g := newGen(lt, snaplen, &resolver{hostsFile: o.hostsFile, allowDNS: o.allowDNS})
+	g := newGen(lt, snaplen, &resolver{hostsFile: o.hostsFile, ethersFile: o.ethers, networksFile: o.networks, allowDNS: o.allowDNS})
 	g.savefile = o.savefile
 	defer func() {
 		if r := recover(); r != nil {

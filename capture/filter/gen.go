@@ -330,6 +330,8 @@ func (g *gen) host(addr, mask uint32, q qual, t token) cond {
 		return g.hostop(addr, mask, q.dir, 0x8035, 14, 24, t)
 	case "decnet":
 		return g.dnhost(addr, q.dir, t)
+	case "ip6":
+		g.fail(t, "'ip6' modifier applied to ip host")
 	case "atalk":
 		g.fail(t, "AppleTalk host filtering not implemented")
 	case "lat", "sca", "moprc", "mopdl", "iso", "ipx", "aarp":
@@ -368,6 +370,8 @@ func (g *gen) host6(a, m [16]byte, q qual, t token) cond {
 		return g.hostop6(a, m, q.dir, t)
 	case "link":
 		g.fail(t, "link-layer modifier applied to ip6 %s", typestr(q.addr))
+	case "atalk":
+		g.fail(t, "AppleTalk modifier applied to ip6 %s", typestr(q.addr))
 	}
 	g.fail(t, "'%s' modifier applied to ip6 %s", q.proto, typestr(q.addr))
 	return cond{}
@@ -484,6 +488,14 @@ func (g *gen) id(n *nID) cond {
 	case tNUM:
 		return g.ncode(q, t, t.num, 32, false)
 	case tHID:
+		// libpcap's grammar refuses a bare dotted address after these
+		// before it looks at the address or the protocol.
+		if n.maskLen < 0 && n.maskTok == nil {
+			switch q.addr {
+			case "port", "portrange", "proto", "protochain":
+				g.fail(t, "'%s' modifier applied to ip host", q.addr)
+			}
+		}
 		if q.proto == "decnet" && n.maskLen < 0 && n.maskTok == nil {
 			v, ok := atodn(t.text)
 			if !ok {
@@ -493,7 +505,7 @@ func (g *gen) id(n *nID) cond {
 		}
 		v, bits, ok := atoin(t.text)
 		if !ok {
-			g.fail(t, "invalid IPv4 address %s", t.text)
+			g.fail(t, "invalid IPv4 address '%s'", t.text)
 		}
 		if n.maskLen >= 0 || n.maskTok != nil {
 			return g.mcode(n, v, bits)
@@ -523,6 +535,10 @@ func (g *gen) id(n *nID) cond {
 		g.fail(t, "ethernet address used in non-ether expression")
 	case tID:
 		return g.scode(q, t)
+	case tAID:
+		// ARCnet station addresses; no link type netdiag compiles for
+		// is ARCnet.
+		g.fail(t, "aid supported only on ARCnet")
 	}
 	g.fail(t, "syntax error")
 	return cond{}
@@ -709,10 +725,34 @@ func (g *gen) scode(q qual, t token) cond {
 	switch q.addr {
 	case "", "host", "net":
 		if q.addr == "net" {
-			g.fail(t, "unknown network '%s'", name)
+			v, found, err := g.names.lookupNet(name)
+			if err != nil {
+				g.fail(t, "resolve network '%s': %v", name, err)
+			}
+			// libpcap takes network 0 (networks(5)'s "default") for a
+			// failed lookup.
+			if !found || v == 0 {
+				g.fail(t, "unknown network '%s'", name)
+			}
+			mask := uint32(0xffffffff)
+			for v&0xff000000 == 0 {
+				v <<= 8
+				mask <<= 8
+			}
+			return g.host(v, mask, q, t)
 		}
 		if q.proto == "link" {
-			g.fail(t, "unknown ether host '%s'", name)
+			if g.lt != EN10MB {
+				g.fail(t, "only ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel supports link-level host name")
+			}
+			mac, found, err := g.names.lookupEther(name)
+			if err != nil {
+				g.fail(t, "resolve ether host '%s': %v", name, err)
+			}
+			if !found {
+				g.fail(t, "unknown ether host '%s'", name)
+			}
+			return g.ehost(mac, q.dir, t)
 		}
 		if q.proto == "decnet" {
 			g.fail(t, "decnet name support not included, '%s' cannot be translated", name)
@@ -772,6 +812,11 @@ func (g *gen) scode(q qual, t token) cond {
 		return g.port(t, p, q.dir, port, port, false)
 	case "portrange":
 		p := g.portProto(q, t, "portrange")
+		for _, part := range strings.SplitN(name, "-", 2) {
+			if v, err := parseNum(part); err == nil && v > 65535 {
+				g.fail(t, "illegal port number %d > 65535", v)
+			}
+		}
 		lo, hi, pp, ok := lookupPortRange(name)
 		if !ok {
 			g.fail(t, "unknown port in range '%s'", name)
@@ -787,7 +832,9 @@ func (g *gen) scode(q qual, t token) cond {
 		}
 		return g.port(t, p, q.dir, lo, hi, true)
 	case "gateway":
-		g.fail(t, "'gateway' is not supported: it needs /etc/ethers")
+		// libpcap 1.10 built with IPv6, as every distribution's is,
+		// refuses gateway altogether.
+		g.fail(t, "'gateway' not supported in this configuration")
 	case "proto":
 		v, ok := lookupProto(name, q.proto)
 		if !ok {
@@ -809,11 +856,11 @@ func (g *gen) scode(q qual, t token) cond {
 func (g *gen) unknownProto(t token, pq, name string) {
 	switch pq {
 	case "", "ip", "ip6":
-		g.fail(t, "unknown ip protocol '%s'", name)
+		g.fail(t, "unknown ip proto '%s'", name)
 	case "link":
-		g.fail(t, "unknown ether protocol '%s'", name)
+		g.fail(t, "unknown ether proto '%s'", name)
 	case "iso":
-		g.fail(t, "unknown osi protocol '%s'", name)
+		g.fail(t, "unknown osi proto '%s'", name)
 	}
 	g.fail(t, "unknown protocol: %s", name)
 }

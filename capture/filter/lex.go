@@ -16,6 +16,7 @@ const (
 	tHID  // dotted IPv4, possibly partial
 	tHID6 // IPv6 address
 	tEID  // MAC address
+	tAID  // ARCnet address ($ and hex digits)
 	tID   // name
 	tOp   // punctuation and operators; text holds the operator
 	tKw   // keyword; text holds the canonical keyword
@@ -26,6 +27,7 @@ const (
 type token struct {
 	kind tokKind
 	text string // as written, except keywords (canonical) and \escaped IDs (escape removed)
+	word string // a keyword as written
 	num  uint32
 	pos  int
 }
@@ -96,6 +98,8 @@ var (
 	reV6    = regexp.MustCompile(`^[0-9A-Fa-f:][0-9A-Fa-f:.]*`)
 	reBogus = regexp.MustCompile(`^[0-9A-Fa-f]{1,2}:+(?:[0-9A-Fa-f]{1,2}:+)+`)
 	reID    = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?`)
+	reAID   = regexp.MustCompile(`^\$[0-9A-Fa-f]+`)
+	reQuad  = regexp.MustCompile(`(?:^|:)((?:0[xX][0-9A-Fa-f]+|[0-9]+)(?:\.(?:0[xX][0-9A-Fa-f]+|[0-9]+)){3})$`)
 	reWord  = regexp.MustCompile(`^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?|^[&|]{2}`)
 )
 
@@ -119,6 +123,28 @@ func longestV6(s string) int {
 		}
 	}
 	return 0
+}
+
+// bogusV6 returns the length of the longest prefix of s that is an IPv6
+// address ending in a dotted quad whose parts are out of range
+// ("fe80::256.1.2.3"): libpcap's scanner takes that as one address and then
+// fails on it, instead of lexing a shorter address.
+func bogusV6(s string) int {
+	m := reV6.FindString(s)
+	if len(m) > maxV6Len+8 || !strings.Contains(m, ":") {
+		return 0
+	}
+	q := reQuad.FindStringSubmatchIndex(m)
+	if q == nil {
+		return 0
+	}
+	if a, err := netip.ParseAddr(m[:q[2]] + "0.0.0.0"); err != nil || !a.Is6() {
+		return 0
+	}
+	if _, err := netip.ParseAddr(m); err == nil {
+		return 0
+	}
+	return len(m)
 }
 
 // lex splits an expression into tokens.
@@ -167,6 +193,16 @@ func lex(s string) ([]token, error) {
 			case "&&", "||":
 				toks = append(toks, token{kind: tKw, text: keywords[two], pos: pos})
 				i += 2
+				continue
+			}
+		}
+		if n := bogusV6(rest); n > 0 {
+			return nil, &Error{Pos: pos, Token: rest[:n], Msg: "bogus IPv6 address " + rest[:n]}
+		}
+		if c == '$' {
+			if n := len(reAID.FindString(rest)); n > 0 {
+				toks = append(toks, token{kind: tAID, text: rest[:n], pos: pos})
+				i += n
 				continue
 			}
 		}
@@ -223,7 +259,7 @@ func lex(s string) ([]token, error) {
 		t := token{kind: best.kind, text: text, pos: pos}
 		switch best.kind {
 		case tKw:
-			t.text = keywords[text]
+			t.text, t.word = keywords[text], text
 		case tNUM:
 			if v, ok := namedNums[text]; ok {
 				t.num = v

@@ -3,7 +3,9 @@ package filter
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -154,17 +156,125 @@ func lookupProto(name, pq string) (uint32, bool) {
 }
 
 // resolver turns host names into addresses from a hosts file, and from DNS
-// only when allowed.
+// only when allowed; Ethernet host names from an ethers(5) file and network
+// names from a networks(5) file, as glibc's ether_hostton and getnetbyname
+// read them for libpcap.
 type resolver struct {
-	hostsFile string
-	allowDNS  bool
+	hostsFile    string
+	ethersFile   string
+	networksFile string
+	allowDNS     bool
+}
+
+// nameLines calls f with the fields of each line of path, comments removed.
+// A missing file has no names in it.
+func nameLines(path string, f func(fields []string) bool) error {
+	file, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if fs := strings.Fields(line); len(fs) >= 2 && f(fs) {
+			return nil
+		}
+	}
+	return sc.Err()
+}
+
+func orDefault(path, def string) string {
+	if path == "" {
+		return def
+	}
+	return path
+}
+
+// lookupEther finds name in the ethers file ("MAC name" lines). glibc
+// compares names without regard to case.
+func (r *resolver) lookupEther(name string) (mac [6]byte, found bool, err error) {
+	path := orDefault(r.ethersFile, "/etc/ethers")
+	err = nameLines(path, func(fs []string) bool {
+		if !strings.EqualFold(fs[1], name) {
+			return false
+		}
+		mac, found = parseEthersMAC(fs[0])
+		return found
+	})
+	if err != nil {
+		return mac, false, fmt.Errorf("read ethers file: %w", err)
+	}
+	return mac, found, nil
+}
+
+// parseEthersMAC reads ethers(5)'s x:x:x:x:x:x, one or two hex digits each.
+func parseEthersMAC(s string) (mac [6]byte, ok bool) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 6 {
+		return mac, false
+	}
+	for i, p := range parts {
+		v, err := strconv.ParseUint(p, 16, 8)
+		if err != nil || p == "" || len(p) > 2 {
+			return mac, false
+		}
+		mac[i] = byte(v)
+	}
+	return mac, true
+}
+
+// lookupNet finds name (or an alias) in the networks file ("name number
+// aliases..." lines) and returns the number as glibc's getnetbyname does:
+// a short number is padded with zero parts, so "10.20" is 10.20.0.0.
+func (r *resolver) lookupNet(name string) (v uint32, found bool, err error) {
+	path := orDefault(r.networksFile, "/etc/networks")
+	err = nameLines(path, func(fs []string) bool {
+		match := strings.EqualFold(fs[0], name)
+		for _, a := range fs[2:] {
+			match = match || strings.EqualFold(a, name)
+		}
+		if match {
+			num := fs[1]
+			for n := strings.Count(num, ".") + 1; n < 4; n++ {
+				num += ".0"
+			}
+			v, found = inetNetwork(num)
+		}
+		return found
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("read networks file: %w", err)
+	}
+	return v, found, nil
+}
+
+// inetNetwork is inet_network(3): up to four dot-separated parts, each
+// decimal, octal (leading 0) or hex (0x), each a byte, packed low-aligned.
+func inetNetwork(s string) (uint32, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return 0, false
+	}
+	var v uint32
+	for _, p := range parts {
+		n, err := strconv.ParseUint(p, 0, 32)
+		if err != nil || n > 255 {
+			return 0, false
+		}
+		v = v<<8 | uint32(n)
+	}
+	return v, true
 }
 
 func (r *resolver) lookupHost(name string) ([]netip.Addr, error) {
-	path := r.hostsFile
-	if path == "" {
-		path = "/etc/hosts"
-	}
+	path := orDefault(r.hostsFile, "/etc/hosts")
 	var out []netip.Addr
 	f, err := os.Open(path)
 	if err == nil {

@@ -249,6 +249,11 @@ func (p *parser) rterm(q qual) (node, qual, error) {
 		case p.isOp(nx, "["):
 			n, err := p.relation()
 			return n, qerr, err
+		case t.text == "link" && (p.isKw(nx, "type") || p.isKw(nx, "subtype") || p.isKw(nx, "dir")):
+			// `wlan type data`: libpcap reaches the 802.11 refusal.
+			p.next()
+			n, err := p.other()
+			return n, qerr, err
 		case nx.kind == tKw && isHeadKw(nx.text):
 			return p.headID()
 		case p.isKw(nx, "broadcast") || p.isKw(nx, "multicast"):
@@ -305,17 +310,19 @@ func (p *parser) headID() (node, qual, error) {
 		}
 	} else if t.kind == tKw {
 		switch t.text {
-		case "addr1", "addr2", "addr3", "addr4", "ra", "ta":
+		case "addr1", "addr2", "addr3", "addr4":
+			return nil, q, p.errAt(t, "'"+t.text+"' and 'address"+t.text[4:]+"' are only supported on 802.11 with 802.11 headers")
+		case "ra", "ta":
 			return nil, q, p.errAt(t, "'"+t.text+"' is only supported on 802.11 with 802.11 headers")
 		}
 	}
 	t = p.peek()
 	if t.kind == tKw {
 		switch t.text {
-		case "host", "net", "port", "portrange", "gateway":
+		case "host", "net", "port", "portrange":
 			p.next()
 			q.addr = t.text
-		case "proto", "protochain":
+		case "gateway", "proto", "protochain":
 			if hasDir {
 				return nil, q, p.errAt(t, "syntax error: direction qualifier before \""+t.text+"\"")
 			}
@@ -369,7 +376,7 @@ func (p *parser) id(q qual) (node, error) {
 				left = &nOr{left, right}
 			}
 		}
-	case t.kind == tNUM || t.kind == tID || t.kind == tEID || t.kind == tHID6:
+	case t.kind == tNUM || t.kind == tID || t.kind == tEID || t.kind == tHID6 || t.kind == tAID:
 		p.next()
 		n := &nID{q: q, tok: t, maskLen: -1}
 		if t.kind == tHID6 && p.isOp(p.peek(), "/") {
@@ -482,13 +489,38 @@ func (p *parser) other() (node, error) {
 		}
 		return n, nil
 	case "atm", "pf", "pfrnr", "ss7", "lane", "type", "subtype", "dir":
-		name := t.text
-		if name == "pfrnr" {
-			name = "pf"
-		}
-		return nil, p.errAt(t, "\""+name+"\" is not supported on the link types netdiag captures")
+		err := p.errAt(t, otherLinkTypeMsg(t.word)).(*Error)
+		err.Token = t.word
+		return nil, err
 	}
 	return nil, p.errAt(t, "syntax error: unexpected \""+t.text+"\"")
+}
+
+// otherLinkTypeMsg is libpcap 1.10's refusal of a keyword of the SS7, ATM,
+// pf and 802.11 link types, which netdiag does not compile for.
+func otherLinkTypeMsg(word string) string {
+	alias := map[string]string{"lsu": "lssu", "hsio": "sio", "hopc": "opc", "hdpc": "dpc", "hsls": "sls",
+		"oamf4ec": "oam4ec", "oamf4sc": "oam4sc", "rulenum": "rnr", "subrulenum": "srnr", "rset": "ruleset",
+		"on": "ifname"}
+	name := word
+	if a, ok := alias[word]; ok {
+		name = a
+	}
+	switch name {
+	case "fisu", "lssu", "msu":
+		return "'" + name + "' supported only on MTP2"
+	case "hfisu", "hlssu", "hmsu":
+		return "'" + name + "' supported only on MTP2_HSL"
+	case "sio", "opc", "dpc", "sls":
+		return "'" + name + "' supported only on SS7"
+	case "reason", "action", "rnr", "srnr", "ruleset", "ifname":
+		return name + " supported only on PF linktype"
+	case "type", "subtype":
+		return "802.11 link-layer types supported only on 802.11"
+	case "dir", "direction":
+		return "frame direction supported only with 802.11 headers"
+	}
+	return "'" + name + "' supported only on raw ATM"
 }
 
 var relops = map[string]struct {
