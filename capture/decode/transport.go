@@ -222,14 +222,22 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	}
 	// tcpdump's order: the first port that matches picks the printer.
 	switch {
+	case sport == 25 || dport == 25:
+		p.txtproto(data, length, "smtp", nil, false)
+	case sport == 43 || dport == 43:
+		p.txtproto(data, length, "whois", nil, false)
 	case sport == 179 || dport == 179:
 		p.bgp(data)
 	case sport == 6379 || dport == 6379:
 		p.resp(data, length)
 	case sport == 22 || dport == 22:
 		p.ssh(data, length)
+	case sport == 21 || dport == 21:
+		p.txtproto(data, length, "ftp", nil, false)
 	case sport == 80 || dport == 80 || sport == 8080 || dport == 8080:
 		p.http(data, length)
+	case sport == 554 || dport == 554 || sport == 8554 || dport == 8554:
+		p.txtproto(data, length, "rtsp", rtspCmds, true)
 	case sport == 53 || dport == 53:
 		p.dns(data, length, true, false)
 	case sport == 2049 || dport == 2049:

@@ -1,6 +1,9 @@
 package decode
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // vxlan prints RFC 7348 VXLAN (UDP 4789) and the inner Ethernet frame on a
 // second line, as tcpdump does.
@@ -202,26 +205,36 @@ func (p *Printer) geneveOpts(b []byte) {
 	}
 }
 
-// http is tcpdump's http_print (txtproto_print) for TCP ports 80 and 8080:
-// ": HTTP" always, then the request or response line (every line with -v).
-func (p *Printer) http(b []byte, length int) {
-	p.proto = "http"
+// http is tcpdump's http_print for TCP ports 80 and 8080.
+func (p *Printer) http(b []byte, length int) { p.txtproto(b, length, "http", httpCmds, true) }
+
+// txtproto is tcpdump's txtproto_print for the text protocols (HTTP, RTSP,
+// FTP, SMTP, whois): ": NAME" always, then the first line, or every line
+// with -v. With cmds, only a payload that starts with one of them or
+// carries a 3-digit response code (as the second token with secondToken)
+// is a request or response; without, every payload is.
+func (p *Printer) txtproto(b []byte, length int, name string, cmds []string, secondToken bool) {
+	p.proto = name
 	p.s(": ")
-	print := false
-	tok, idx := p.fetchToken(b, 0, length)
-	if idx != 0 {
-		for _, c := range httpCmds {
-			if equalFoldASCII(tok, c) {
+	print := cmds == nil
+	if cmds != nil {
+		tok, idx := p.fetchToken(b, 0, length)
+		if idx != 0 {
+			for _, c := range cmds {
+				if equalFoldASCII(tok, c) {
+					print = true
+					break
+				}
+			}
+			if secondToken {
+				tok, idx = p.fetchToken(b, idx, length)
+			}
+			if idx != 0 && len(tok) == 3 && isDigit(tok[0]) && isDigit(tok[1]) && isDigit(tok[2]) {
 				print = true
-				break
 			}
 		}
-		tok, idx = p.fetchToken(b, idx, length)
-		if idx != 0 && len(tok) == 3 && isDigit(tok[0]) && isDigit(tok[1]) && isDigit(tok[2]) {
-			print = true
-		}
 	}
-	p.s("HTTP")
+	p.s(strings.ToUpper(name))
 	if !print {
 		return
 	}
@@ -239,6 +252,8 @@ func (p *Printer) http(b []byte, length int) {
 	}
 	p.txtLine(": ", b, 0, length)
 }
+
+var rtspCmds = []string{"DESCRIBE", "ANNOUNCE", "GET_PARAMETER", "OPTIONS", "PAUSE", "PLAY", "RECORD", "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"}
 
 var httpCmds = []string{"GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE", "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT", "OPTIONS", "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND", "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT", "VERSION-CONTROL", "BASELINE-CONTROL"}
 
