@@ -84,11 +84,7 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		p.s("tcp ")
 		p.u(uint64(uint32(length - hlen))) // tcpdump's %u
 		if hlen > length {
-			p.s(" [bad hdr length ")
-			p.i(hlen)
-			p.s(" - too long, > ")
-			p.i(length)
-			p.c(']')
+			p.tcpTooLong(hlen, length)
 		}
 		return
 	}
@@ -153,11 +149,7 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 		thseq, thack = th.seq, th.ack
 	}
 	if hlen > length {
-		p.s(" [bad hdr length ")
-		p.i(hlen)
-		p.s(" - too long, > ")
-		p.i(length)
-		p.c(']')
+		p.tcpTooLong(hlen, length)
 		return
 	}
 	if p.opts.Verbose > 0 && !info.frag && len(b) >= length {
@@ -243,6 +235,14 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	case sport == 2049 || dport == 2049:
 		p.nfsTCP(data, length, sport, dport, info)
 	}
+}
+
+func (p *Printer) tcpTooLong(hlen, length int) {
+	p.s(" [bad hdr length ")
+	p.i(hlen)
+	p.s(" - too long, > ")
+	p.i(length)
+	p.c(']')
 }
 
 var tcpOptNames = map[uint8]string{
