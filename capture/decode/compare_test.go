@@ -45,6 +45,7 @@ var flagSets = []flagSet{
 	{"nn-X", []string{"-nn", "-X"}, with(nn, func(o *Options) { o.ASCII = 1 })},
 	{"nn-XX", []string{"-nn", "-XX"}, with(nn, func(o *Options) { o.ASCII = 2 })},
 	{"nn-vvv", []string{"-nn", "-vvv"}, with(nn, func(o *Options) { o.Verbose = 3 })},
+	{"nn-Xvvv", []string{"-nn", "-X", "-vvv"}, with(nn, func(o *Options) { o.ASCII = 1; o.Verbose = 3 })},
 	{"nn-ev", []string{"-nn", "-e", "-v"}, with(nn, func(o *Options) { o.LinkHeader = true; o.Verbose = 1 })},
 	{"nn-A", []string{"-nn", "-A"}, with(nn, func(o *Options) { o.Text = 1 })},
 	{"nn-AA", []string{"-nn", "-AA"}, with(nn, func(o *Options) { o.Text = 2 })},

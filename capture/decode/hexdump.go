@@ -44,12 +44,15 @@ func (p *Printer) text(b []byte) {
 }
 
 // hexOnly is tcpdump's hex_print: 16 bytes a line in 2-byte groups.
-func (p *Printer) hexOnly(indent string, b []byte) {
+func (p *Printer) hexOnly(indent string, b []byte) { p.hexAt(indent, b, 0) }
+
+// hexAt is hex_print_with_offset: the line labels count from offset.
+func (p *Printer) hexAt(indent string, b []byte, offset int) {
 	for i := 0; i < len(b); i += 2 {
 		if i%16 == 0 {
 			p.s(indent)
 			p.s("0x")
-			p.hex04(uint64(i))
+			p.hex04(uint64(offset + i))
 			p.s(": ")
 		}
 		p.c(' ')

@@ -214,6 +214,8 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	}
 	// tcpdump's order: the first port that matches picks the printer.
 	switch {
+	case sport == 23 || dport == 23:
+		p.telnet(data, length)
 	case sport == 25 || dport == 25:
 		p.txtproto(data, length, "smtp", nil, false)
 	case sport == 43 || dport == 43:
