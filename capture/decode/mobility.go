@@ -49,9 +49,7 @@ func (p *Printer) mobility(b []byte) {
 		return true
 	}
 	cookie := func(what string, at int) bool {
-		if !ok(at + 8) {
-			return false
-		}
+		p.need(b, at+8) // GET_BE_U_4: a longjmp
 		p.c(' ')
 		p.s(what)
 		p.s("=")
@@ -146,16 +144,13 @@ func (p *Printer) mobility(b []byte) {
 func (p *Printer) mobilityOptions(b []byte, off, end int) bool {
 	n := end - off
 	for i := 0; i < n; {
-		if len(b) < off+i+1 {
-			return false
-		}
-		t := b[off+i]
+		t := p.u8(b, off+i) // GET_U_1: a longjmp when not captured
 		olen := 1
 		if t != 0 {
-			if i+1 >= n || len(b) < off+i+2 {
+			if i+1 >= n {
 				return false
 			}
-			olen = int(b[off+i+1]) + 2
+			olen = int(p.u8(b, off+i+1)) + 2
 		}
 		if i+olen > n || len(b) < off+i+olen+1 {
 			return false

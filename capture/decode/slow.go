@@ -117,7 +117,7 @@ func (p *Printer) slowLACP(b []byte, left int, sub uint8) {
 			p.slowTooShort()
 			return
 		}
-		p.tcheck(b, off+tlen)
+		p.need(b, off+tlen) // GET_ reads: a longjmp, after which -x dumps the whole packet
 		v := b[off+2 : off+tlen]
 		switch uint16(sub)<<8 | uint16(typ) {
 		case 0x101, 0x102:
@@ -161,7 +161,7 @@ func (p *Printer) slowOAM(b []byte, left int) {
 		p.slowTooShort()
 		return
 	}
-	p.tcheck(b, 3)
+	p.need(b, 3)
 	code := b[2]
 	codeName := tokStr(oamCodes, code, "")
 	if codeName == "" {
@@ -187,7 +187,7 @@ func (p *Printer) slowOAM(b []byte, left int) {
 				return
 			}
 			if code == 0 {
-				p.tcheck(b, off+2)
+				p.need(b, off+2)
 			}
 			typ, tlen := p.u8(b, off), int(p.u8(b, off+1))
 			if code == 0 {
@@ -206,7 +206,7 @@ func (p *Printer) slowOAM(b []byte, left int) {
 				p.slowTooShort()
 				return
 			}
-			p.tcheck(b, off+tlen)
+			p.need(b, off+tlen) // a longjmp, as for LACP
 			// Fields are read from the packet, even past a TLV too short for them.
 			t := b[off:]
 			hexdump := false
