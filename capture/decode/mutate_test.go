@@ -279,6 +279,22 @@ func foreignIP(b []byte) bool {
 		if foreignUDPPorts[sp] || foreignUDPPorts[dp] || (sp >= 7000 && sp <= 7009) || (dp >= 7000 && dp <= 7009) {
 			return true
 		}
+		if sp == 49152 && !beforeBCMLI(sp, dp) && len(l4) >= 12 {
+			// Broadcom's LI shim (tcpdump's bcm_li_print): the packet
+			// after it decides, as printed at -v.
+			rest := l4[12:]
+			switch l4[8] >> 1 & 0xf {
+			case 7:
+				return foreignEther(rest)
+			case 5:
+				return len(rest) >= 1 && rest[0]>>4 == 4 && foreignIP(rest)
+			case 6:
+				return len(rest) >= 1 && rest[0]>>4 == 6 && foreignIP(rest)
+			case 4:
+				return foreignIP(rest)
+			}
+			return false
+		}
 		atalk := func(p uint16) bool { return p-16512 < 128 || p-200 < 128 || p-768 < 128 }
 		if len(l4) >= 11 && l4[10] == 2 && (atalk(sp) || atalk(dp)) {
 			return true
@@ -313,6 +329,17 @@ func foreignIP(b []byte) bool {
 				}
 				return foreignType(t, l4[16+ol:])
 			}
+		}
+	}
+	return false
+}
+
+// beforeBCMLI reports whether one of netdiag's UDP printers that tcpdump
+// tries before the BCM-LI shim claims the ports.
+func beforeBCMLI(sp, dp uint16) bool {
+	for _, port := range []uint16{53, 5353, 69, 67, 68, 500, 4500, 7500, 8500, 161, 162, 123, 546, 547} {
+		if sp == port || dp == port {
+			return true
 		}
 	}
 	return false
