@@ -19,5 +19,11 @@ func mutFixCaptures() []synthCapture {
 		ba(1, []byte{2, 0, 0}),
 		ba(2, []byte{4, 0, 0, 0, 0}),
 	}
+	// ARP with hardware addresses of no bytes: tcpdump names each "<empty>"
+	// (seed 44).
+	for _, op := range []int{1, 2, 3, 4, 8, 9} {
+		arp := cat(be16(1), be16(0x0800), []byte{0, 4}, be16(op), addrBytes(ipA), addrBytes(ipB))
+		pkts = append(pkts, eth(0x0806, cat(arp, make([]byte, 18))))
+	}
 	return []synthCapture{{name: "mutation-fixes", lt: pcapio.LinkTypeEthernet, pkts: pkts}}
 }
