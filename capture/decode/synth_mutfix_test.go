@@ -1,6 +1,10 @@
 package decode
 
-import "github.com/netdiag/netdiag/capture/pcapio"
+import (
+	"net/netip"
+
+	"github.com/netdiag/netdiag/capture/pcapio"
+)
 
 // Packets that mutation seeds found printed unlike tcpdump, each kept here
 // whole so that TestCompare* holds the fix at every flag set.
@@ -25,5 +29,18 @@ func mutFixCaptures() []synthCapture {
 		arp := cat(be16(1), be16(0x0800), []byte{0, 4}, be16(op), addrBytes(ipA), addrBytes(ipB))
 		pkts = append(pkts, eth(0x0806, cat(arp, make([]byte, 18))))
 	}
+	// Router advertisements with RFC 4191 route information options of
+	// each length and preference, one too long for tcpdump, and a home
+	// agent information option (seed 98).
+	ra := func(opts ...[]byte) []byte {
+		return icmp6Pkt(ip6B, ip6A, 134, 0, cat([]byte{64, 0}, be16(1800), be32(0), be32(0), cat(opts...)))
+	}
+	pfx := addrBytes(netip.MustParseAddr("2001:db8:1:2:3:4:5:6"))
+	pkts = append(pkts,
+		ra(cat([]byte{24, 1, 0, 0x08}, be32(0xffffffff))),
+		ra(cat([]byte{24, 2, 48, 0x18}, be32(600), pfx[:8]), cat([]byte{24, 3, 128, 0x10}, be32(7), pfx)),
+		ra(cat([]byte{24, 2, 64, 0xe7}, be32(1), pfx[:8]), cat([]byte{24, 4, 64, 0}, be32(1), pfx, make([]byte, 8))),
+		ra(cat([]byte{8, 1, 0, 0}, be16(10), be16(1800)), cat([]byte{24, 1, 0, 0}, be32(0))),
+	)
 	return []synthCapture{{name: "mutation-fixes", lt: pcapio.LinkTypeEthernet, pkts: pkts}}
 }
