@@ -43,7 +43,7 @@ func mutFixCaptures() []synthCapture {
 		ra(cat([]byte{8, 1, 0, 0}, be16(10), be16(1800)), cat([]byte{24, 1, 0, 0}, be32(0))),
 	)
 	// DNS: an answer whose name starts with a reserved label type, not a
-	// label of 128 bytes (seed 108), and an EDNS option whose code is captured and its length not
+	// label of 128 bytes (seeds 108, 141), and an EDNS option whose code is captured and its length not
 	// (seed 127).
 	name := []byte("\x07example\x00")
 	a := cat(be16(1), be16(1), be32(300), be16(4), addrBytes(ipR))
@@ -52,6 +52,7 @@ func mutFixCaptures() []synthCapture {
 			name, be16(1), be16(1), name, a, []byte{0x80}, make([]byte, 140))),
 		udp4(ipA, ipB, 53, 41101, cat(be16(6), be16(0x8180), be16(1), be16(2), be32(0),
 			name, be16(1), be16(1), name, a, []byte{0xbf}, name[1:], a)),
+		udp4(ipA, ipB, 53, 41103, cat(be16(7), be16(0x8180), be16(1), be16(2), be32(0), []byte{0x80}, make([]byte, 140))),
 		udp4(ipB, ipA, 41102, 53, cat(be16(19), be16(0x0100), be16(1), be32(0), be16(1),
 			[]byte("\x03opt"), name, be16(1), be16(1),
 			[]byte{0}, be16(41), be16(4096), be32(0), be16(10), be16(8), be16(4), be32(0x00010000), be16(0xc612))),
