@@ -57,5 +57,13 @@ func mutFixCaptures() []synthCapture {
 			[]byte("\x03opt"), name, be16(1), be16(1),
 			[]byte{0}, be16(41), be16(4096), be32(0), be16(10), be16(8), be16(4), be32(0x00010000), be16(0xc612))),
 	)
+	// NFS attributes of every file type: 6 is a socket, which tcpdump does
+	// not name, and 7 a FIFO (seed 181).
+	for i, ft := range []uint32{6, 7, 8, 5} {
+		xid := uint32(0x6001 + i)
+		pkts = append(pkts,
+			udp4(ipA, ipB, 801, 2049, rpcCallMsg(xid, 100003, 3, 1, nfsFH(7))),
+			udp4(ipB, ipA, 2049, 801, rpcReplyMsg(xid, be32(0), fattr3(ft, 0644, 0))))
+	}
 	return []synthCapture{{name: "mutation-fixes", lt: pcapio.LinkTypeEthernet, pkts: pkts}}
 }
