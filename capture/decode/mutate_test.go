@@ -295,6 +295,9 @@ func foreignIP(b []byte) bool {
 			}
 			return false
 		}
+		if (sp == 6635 || dp == 6635) && !beforeBCMLI(sp, dp) {
+			return foreignMPLS(l4[min(8, len(l4)):])
+		}
 		atalk := func(p uint16) bool { return p-16512 < 128 || p-200 < 128 || p-768 < 128 }
 		if len(l4) >= 11 && l4[10] == 2 && (atalk(sp) || atalk(dp)) {
 			return true
@@ -341,6 +344,33 @@ func beforeBCMLI(sp, dp uint16) bool {
 		if sp == port || dp == port {
 			return true
 		}
+	}
+	return false
+}
+
+// foreignMPLS looks past an MPLS label stack (in UDP, RFC 7510) at the
+// IP packet netdiag's mpls printer would print.
+func foreignMPLS(b []byte) bool {
+	for len(b) >= 4 {
+		entry := binary.BigEndian.Uint32(b)
+		b = b[4:]
+		if entry&0x100 == 0 {
+			continue
+		}
+		v := byte(0)
+		switch entry >> 12 {
+		case 0, 3:
+			v = 4
+		case 2:
+			v = 6
+		default:
+			if len(b) >= 1 && b[0] >= 0x45 && b[0] <= 0x4f {
+				v = 4
+			} else if len(b) >= 1 && b[0]>>4 == 6 {
+				v = 6
+			}
+		}
+		return v != 0 && len(b) >= 1 && b[0]>>4 == v && foreignIP(b)
 	}
 	return false
 }
