@@ -75,7 +75,12 @@ func (p *Printer) arp(b []byte, length int) {
 		}
 	}
 	haddr := func(off int) {
-		if hln == 6 {
+		switch hln {
+		case 0:
+			// tcpdump's linkaddr_string names an address of no bytes.
+			p.s("<empty>")
+			return
+		case 6:
 			p.mac(b[off:])
 			return
 		}

@@ -338,6 +338,9 @@ func (p *Printer) nskip(m []byte, cp int) int {
 				bitlen = 256
 			}
 			cp += (bitlen+7)/8 + 1
+		case 0x80:
+			// A reserved label type ends the name unread, as in tcpdump.
+			return -1
 		default:
 			cp += int(i)
 		}
@@ -744,18 +747,22 @@ func (p *Printer) rprint(m []byte, cp int, mdns bool) int {
 
 // eopt prints one EDNS option the short way tcpdump does for unknown data.
 func (p *Printer) eopt(m []byte, cp int) int {
-	if cp+4 > len(m) {
+	if cp+2 > len(m) {
 		return -1
 	}
 	code := binary.BigEndian.Uint16(m[cp:])
-	l := int(binary.BigEndian.Uint16(m[cp+2:]))
-	cp += 4
 	if n, ok := ednsOpts[code]; ok {
 		p.s(n)
 	} else {
 		p.s("Opt")
 		p.u(uint64(code))
 	}
+	// tcpdump names the option before it tests for the length.
+	if cp+4 > len(m) {
+		return -1
+	}
+	l := int(binary.BigEndian.Uint16(m[cp+2:]))
+	cp += 4
 	if cp+l > len(m) {
 		return -1
 	}

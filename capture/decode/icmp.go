@@ -809,6 +809,29 @@ func (p *Printer) ndOptions(b []byte, off, length int) bool {
 			p.c(' ')
 			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))
 			p.s("ms")
+		case 8:
+			p.s(" preference ")
+			p.u(uint64(binary.BigEndian.Uint16(opt[4:])))
+			p.s(", lifetime ")
+			p.u(uint64(binary.BigEndian.Uint16(opt[6:])))
+		case 24: // RFC 4191 route information
+			var prefix [16]byte
+			switch olen {
+			case 1:
+			case 2, 3:
+				copy(prefix[:], opt[8:olen*8])
+			default:
+				// tcpdump knows no prefix longer than 16 bytes.
+				return false
+			}
+			p.c(' ')
+			p.addr6(prefix[:])
+			p.c('/')
+			p.u(uint64(opt[2]))
+			p.s(", pref=")
+			p.s([]string{"medium", "high", "rsv", "low"}[opt[3]>>3&3])
+			p.s(", lifetime=")
+			p.lifetime(binary.BigEndian.Uint32(opt[4:]))
 		case 31: // DNSSL: a lifetime, then domain names to the option's end
 			p.s(" lifetime ")
 			p.u(uint64(binary.BigEndian.Uint32(opt[4:])))

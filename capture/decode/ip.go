@@ -528,9 +528,17 @@ func (p *Printer) ip6(b []byte, length int) {
 			} else {
 				p.proto = "dstopt"
 			}
+			// tcpdump 4.99 tests for the jumbo option before it stops
+			// at a Hop-by-Hop header cut short.
+			noJumbo := func() {
+				if nh == protoHopOpts && payloadLen == 0 && !foundJumbo {
+					p.s("[No valid Jumbo Payload Hop-by-Hop option found] (invalid)")
+				}
+			}
 			hl := (int(p.u8(b, cp+1)) + 1) << 3
 			if len(b) < cp+hl {
 				p.s(" [|" + p.proto + "]")
+				noJumbo()
 				return
 			}
 			if nh == protoHopOpts {
@@ -541,6 +549,7 @@ func (p *Printer) ip6(b []byte, length int) {
 			if nh == protoHopOpts || p.opts.Verbose > 0 {
 				if !p.ip6Options(b[cp+2:cp+hl], nh == protoHopOpts, &payloadLen, &foundJumbo) {
 					p.s(" [|" + p.proto + "]")
+					noJumbo()
 					return
 				}
 			}

@@ -156,6 +156,8 @@ func (p *Printer) mobilityOptions(b []byte, off, end int) bool {
 			return false
 		}
 		o := b[off+i:]
+		// tcpdump reads a field (GET) before printing its label, so a
+		// field cut short ends the line without the label.
 		switch t {
 		case 0:
 			p.s("(pad1)")
@@ -166,6 +168,7 @@ func (p *Printer) mobilityOptions(b []byte, off, end int) bool {
 				p.s("(refresh: trunc)")
 				return false
 			}
+			p.need(o, 4)
 			p.s("(refresh: ")
 			p.u(uint64(binary.BigEndian.Uint16(o[2:])) << 2)
 			p.c(')')
@@ -174,6 +177,7 @@ func (p *Printer) mobilityOptions(b []byte, off, end int) bool {
 				p.s("(altcoa: trunc)")
 				return false
 			}
+			p.need(o, 18)
 			p.s("(alt-CoA: ")
 			p.addr6(o[2:])
 			p.c(')')
@@ -182,6 +186,7 @@ func (p *Printer) mobilityOptions(b []byte, off, end int) bool {
 				p.s("(ni: trunc)")
 				return false
 			}
+			p.need(o, 6)
 			p.s("(ni: ho=0x")
 			p.hexw(uint64(binary.BigEndian.Uint16(o[2:])), 4)
 			p.s(" co=0x")

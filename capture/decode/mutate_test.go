@@ -279,6 +279,25 @@ func foreignIP(b []byte) bool {
 		if foreignUDPPorts[sp] || foreignUDPPorts[dp] || (sp >= 7000 && sp <= 7009) || (dp >= 7000 && dp <= 7009) {
 			return true
 		}
+		if sp == 49152 && !beforeBCMLI(sp, dp) && len(l4) >= 12 {
+			// Broadcom's LI shim (tcpdump's bcm_li_print): the packet
+			// after it decides, as printed at -v.
+			rest := l4[12:]
+			switch l4[8] >> 1 & 0xf {
+			case 7:
+				return foreignEther(rest)
+			case 5:
+				return len(rest) >= 1 && rest[0]>>4 == 4 && foreignIP(rest)
+			case 6:
+				return len(rest) >= 1 && rest[0]>>4 == 6 && foreignIP(rest)
+			case 4:
+				return foreignIP(rest)
+			}
+			return false
+		}
+		if (sp == 6635 || dp == 6635) && !beforeBCMLI(sp, dp) {
+			return foreignMPLS(l4[min(8, len(l4)):])
+		}
 		atalk := func(p uint16) bool { return p-16512 < 128 || p-200 < 128 || p-768 < 128 }
 		if len(l4) >= 11 && l4[10] == 2 && (atalk(sp) || atalk(dp)) {
 			return true
@@ -314,6 +333,44 @@ func foreignIP(b []byte) bool {
 				return foreignType(t, l4[16+ol:])
 			}
 		}
+	}
+	return false
+}
+
+// beforeBCMLI reports whether one of netdiag's UDP printers that tcpdump
+// tries before the BCM-LI shim claims the ports.
+func beforeBCMLI(sp, dp uint16) bool {
+	for _, port := range []uint16{53, 5353, 69, 67, 68, 500, 4500, 7500, 8500, 161, 162, 123, 546, 547} {
+		if sp == port || dp == port {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignMPLS looks past an MPLS label stack (in UDP, RFC 7510) at the
+// IP packet netdiag's mpls printer would print.
+func foreignMPLS(b []byte) bool {
+	for len(b) >= 4 {
+		entry := binary.BigEndian.Uint32(b)
+		b = b[4:]
+		if entry&0x100 == 0 {
+			continue
+		}
+		v := byte(0)
+		switch entry >> 12 {
+		case 0, 3:
+			v = 4
+		case 2:
+			v = 6
+		default:
+			if len(b) >= 1 && b[0] >= 0x45 && b[0] <= 0x4f {
+				v = 4
+			} else if len(b) >= 1 && b[0]>>4 == 6 {
+				v = 6
+			}
+		}
+		return v != 0 && len(b) >= 1 && b[0]>>4 == v && foreignIP(b)
 	}
 	return false
 }

@@ -62,7 +62,7 @@ var nfsStatus = map[uint32]string{
 	10008: "Request couldn't be completed in time",
 }
 
-var nfsTypes = map[uint32]string{0: "NON", 1: "REG", 2: "DIR", 3: "BLK", 4: "CHR", 5: "LNK", 6: "FIFO"}
+var nfsTypes = map[uint32]string{0: "NON", 1: "REG", 2: "DIR", 3: "BLK", 4: "CHR", 5: "LNK", 7: "FIFO"}
 
 var nfsWriteModes = map[uint32]string{0: "unstable", 1: "datasync", 2: "filesync"}
 
