@@ -94,6 +94,7 @@ func (p *Printer) defaultPrintLen(b []byte, length int) {
 	cut := len(b) < length
 	p.hexASCII("\n\t", b[:min(len(b), length)], 0)
 	if cut {
-		p.tcheck(nil, 1)
+		// hex_and_ascii_print's longjmp: -A then shows the whole packet.
+		panic(truncated{})
 	}
 }
