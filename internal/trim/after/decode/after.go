@@ -1,6 +1,6 @@
-// Package decode trims netdiag's image again once github.com/netdiag/netdiag/capture/decode and the packages
-// ordered before it have initialised (see package trim). main imports it
-// for that init only.
+// Package decode trims netdiag's image again once capture/decode and the
+// packages ordered before it have initialised (see package trim). main
+// imports it for that init only.
 package decode
 
 import (

@@ -1,6 +1,6 @@
-// Package grpc trims netdiag's image again once google.golang.org/grpc and the packages
-// ordered before it have initialised (see package trim). main imports it
-// for that init only.
+// Package grpc trims netdiag's image again once google.golang.org/grpc and the
+// packages ordered before it have initialised (see package trim). main
+// imports it for that init only.
 package grpc
 
 import (
