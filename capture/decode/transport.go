@@ -639,14 +639,14 @@ func (p *Printer) udp(b []byte, length int, info ipInfo) {
 		p.syslog(data, length)
 	case sport == 8472 || dport == 8472:
 		p.otv(data, length)
-	case sport == 6635 || dport == 6635: // MPLS in UDP (RFC 7510)
-		p.mpls(data, length)
 	case sport == 4789 || dport == 4789:
 		p.vxlan(data, length)
-	case sport == 4790 || dport == 4790:
-		p.vxlanGPE(data, length)
 	case sport == 6081 || dport == 6081:
 		p.geneve(data, length)
+	case sport == 4790 || dport == 4790:
+		p.vxlanGPE(data, length)
+	case sport == 6635 || dport == 6635: // MPLS in UDP (RFC 7510)
+		p.mpls(data, length)
 	default:
 		p.udpLength(ulen, length, info)
 	}
