@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
 	"github.com/netdiag/netdiag/internal/testlab"
 )
 

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/miekg/dns"
+
 	"github.com/netdiag/netdiag/capture/pcapio"
 )
 
