@@ -9,7 +9,8 @@ import (
 // print-nfs.c does: calls with their procedure and arguments, replies
 // decoded by the procedure of the call with the same xid.
 
-// Generic procedure numbers (NFSv3's, plus nop); NFSv2's are mapped to them.
+// Generic procedure numbers (NFSv3's, plus NQNFS's nop); NFSv2's are
+// mapped to them.
 const (
 	nfsNull = iota
 	nfsGetattr
@@ -33,7 +34,8 @@ const (
 	nfsFsinfo
 	nfsPathconf
 	nfsCommit
-	nfsNoop
+	// 22-24 are NQNFS's lease procedures, which tcpdump does not name.
+	nfsNoop = 25
 )
 
 var nfsV2Procs = [26]uint32{nfsNull, nfsGetattr, nfsSetattr, nfsNoop, nfsLookup, nfsReadlink,
@@ -43,7 +45,7 @@ var nfsV2Procs = [26]uint32{nfsNull, nfsGetattr, nfsSetattr, nfsNoop, nfsLookup,
 
 var nfsProcNames = [...]string{"null", "getattr", "setattr", "lookup", "access", "readlink",
 	"read", "write", "create", "mkdir", "symlink", "mknod", "remove", "rmdir", "rename", "link",
-	"readdir", "readdirplus", "fsstat", "fsinfo", "pathconf", "commit", "nop"}
+	"readdir", "readdirplus", "fsstat", "fsinfo", "pathconf", "commit"}
 
 var nfsStatus = map[uint32]string{
 	1: "Operation not permitted", 2: "No such file or directory", 5: "Input/output error",
@@ -74,6 +76,9 @@ func nfsWriteMode(m uint32) string {
 func nfsProcName(proc uint32) string {
 	if proc < uint32(len(nfsProcNames)) {
 		return nfsProcNames[proc]
+	}
+	if proc == nfsNoop {
+		return "nop"
 	}
 	return "proc-" + strconv.FormatUint(uint64(proc), 10)
 }

@@ -64,6 +64,14 @@ func nfsCaptures() []synthCapture {
 		udpReply(0x9999, be32(0), be32(0)),
 		udpCall(0x1005, 0),
 		udpReply(0x1005),
+		// Procedures past the table: v3's 22 and up, v2's 18 and up.
+		udpCall(0x1006, 22, nfsFH(7)),
+		udpReply(0x1006, be32(0)),
+		udpCall(0x1007, 25, nfsFH(7)),
+		udp4(c, s, 801, 2049, rpcCallMsg(0x1008, nfs, 2, 18, nfsFH(7))),
+		udp4(c, s, 801, 2049, rpcCallMsg(0x1009, nfs, 2, 22, nfsFH(7))),
+		udp4(c, s, 801, 2049, rpcCallMsg(0x100a, nfs, 2, 30, nfsFH(7))),
+		udpReply(0x1009, be32(0)),
 	}}
 	// Over TCP each message follows a record mark: last-fragment bit and
 	// length.
