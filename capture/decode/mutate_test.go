@@ -127,7 +127,7 @@ var (
 		1646: true, 1700: true, 1812: true, 1813: true, 3799: true, 921: true, 646: true,
 		698: true, 3503: true, 701: true, 1589: true, 6343: true, 12222: true, 5060: true,
 		4342: true, 17754: true, 319: true, 320: true,
-		30490: true, 2049: true, 3456: true, 4567: true, 1985: true, 12223: true}
+		30490: true, 3456: true, 4567: true, 1985: true, 12223: true}
 	foreignTCPPorts = map[uint16]bool{1723: true,
 		139: true, 445: true, 10288: true, 6633: true, 6653: true,
 		639: true, 323: true, 646: true}
