@@ -217,9 +217,9 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	case sport == 23 || dport == 23:
 		p.telnet(data, length)
 	case sport == 25 || dport == 25:
-		p.txtproto(data, length, "smtp", nil, false)
+		p.txtproto(data, length, "smtp", "SMTP", nil, false)
 	case sport == 43 || dport == 43:
-		p.txtproto(data, length, "whois", nil, false)
+		p.txtproto(data, length, "whois", "WHOIS", nil, false)
 	case sport == 179 || dport == 179:
 		p.bgp(data)
 	case sport == 6379 || dport == 6379:
@@ -227,11 +227,11 @@ func (p *Printer) tcp(b []byte, length int, info ipInfo) {
 	case sport == 22 || dport == 22:
 		p.ssh(data, length)
 	case sport == 21 || dport == 21:
-		p.txtproto(data, length, "ftp", nil, false)
+		p.txtproto(data, length, "ftp", "FTP", nil, false)
 	case sport == 80 || dport == 80 || sport == 8080 || dport == 8080:
 		p.http(data, length)
 	case sport == 554 || dport == 554 || sport == 8554 || dport == 8554:
-		p.txtproto(data, length, "rtsp", rtspCmds, true)
+		p.txtproto(data, length, "rtsp", "RTSP", rtspCmds, true)
 	case sport == 53 || dport == 53:
 		p.dns(data, length, true, false)
 	case sport == 2049 || dport == 2049:

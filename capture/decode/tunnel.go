@@ -2,7 +2,6 @@ package decode
 
 import (
 	"encoding/binary"
-	"strings"
 )
 
 // vxlan prints RFC 7348 VXLAN (UDP 4789) and the inner Ethernet frame on a
@@ -206,14 +205,14 @@ func (p *Printer) geneveOpts(b []byte) {
 }
 
 // http is tcpdump's http_print for TCP ports 80 and 8080.
-func (p *Printer) http(b []byte, length int) { p.txtproto(b, length, "http", httpCmds, true) }
+func (p *Printer) http(b []byte, length int) { p.txtproto(b, length, "http", "HTTP", httpCmds, true) }
 
 // txtproto is tcpdump's txtproto_print for the text protocols (HTTP, RTSP,
-// FTP, SMTP, whois): ": NAME" always, then the first line, or every line
+// FTP, SMTP, whois): ": LABEL" always, then the first line, or every line
 // with -v. With cmds, only a payload that starts with one of them or
 // carries a 3-digit response code (as the second token with secondToken)
 // is a request or response; without, every payload is.
-func (p *Printer) txtproto(b []byte, length int, name string, cmds []string, secondToken bool) {
+func (p *Printer) txtproto(b []byte, length int, name, label string, cmds []string, secondToken bool) {
 	p.proto = name
 	p.s(": ")
 	print := cmds == nil
@@ -234,7 +233,7 @@ func (p *Printer) txtproto(b []byte, length int, name string, cmds []string, sec
 			}
 		}
 	}
-	p.s(strings.ToUpper(name))
+	p.s(label)
 	if !print {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/netip"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/netdiag/netdiag/internal/hostfile"
 )
 
 // Services and protocols are built in (from Debian's /etc/services and
@@ -166,10 +169,14 @@ type resolver struct {
 	allowDNS     bool
 }
 
-// nameLines calls f with the fields of each line of path, comments removed.
-// A missing file has no names in it.
+// maxNameFile bounds a hosts, ethers or networks file: they are the node's,
+// and a filter must not hang on a FIFO or read a device in their place.
+const maxNameFile = 64 << 20
+
+// nameLines calls f with the fields of each line of path (two or more),
+// comments removed, until f returns true. A missing file has no names in it.
 func nameLines(path string, f func(fields []string) bool) error {
-	file, err := os.Open(path)
+	file, err := openNameFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -188,6 +195,20 @@ func nameLines(path string, f func(fields []string) bool) error {
 		}
 	}
 	return sc.Err()
+}
+
+// openNameFile opens a name file as the node's files are opened (regular
+// files only, bounded); off Linux, where hostfile has no guards and netdiag
+// only compiles filters, as any file.
+func openNameFile(path string) (io.ReadCloser, error) {
+	f, err := hostfile.Open(path, maxNameFile)
+	if errors.Is(err, hostfile.ErrNotSupported) {
+		return os.Open(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 func orDefault(path, def string) string {
@@ -274,33 +295,20 @@ func inetNetwork(s string) (uint32, bool) {
 }
 
 func (r *resolver) lookupHost(name string) ([]netip.Addr, error) {
-	path := orDefault(r.hostsFile, "/etc/hosts")
 	var out []netip.Addr
-	f, err := os.Open(path)
-	if err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := sc.Text()
-			if i := strings.IndexByte(line, '#'); i >= 0 {
-				line = line[:i]
-			}
-			fs := strings.Fields(line)
-			if len(fs) < 2 {
-				continue
-			}
-			a, err := netip.ParseAddr(fs[0])
-			if err != nil {
-				continue
-			}
-			for _, n := range fs[1:] {
-				if strings.EqualFold(n, name) {
-					out = append(out, a.Unmap())
-					break
-				}
+	err := nameLines(orDefault(r.hostsFile, "/etc/hosts"), func(fs []string) bool {
+		a, err := netip.ParseAddr(fs[0])
+		if err != nil {
+			return false
+		}
+		for _, n := range fs[1:] {
+			if strings.EqualFold(n, name) {
+				out = append(out, a.Unmap())
+				break
 			}
 		}
-		f.Close()
-	}
+		return false
+	})
 	if len(out) > 0 || !r.allowDNS {
 		if len(out) == 0 && err != nil {
 			return nil, fmt.Errorf("read hosts file: %w", err)
